@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: MIT
+# Koan top-level build.  `make run` boots the default scenario, `make test` runs
+# every test tier.  Both first install what is missing (scripts/install-deps.sh).
+
+BUILD      := build
+CC         := gcc
+PYTHON     := /usr/bin/python3
+XEN_INC    := /usr/include/xen
+GCC_INC    := $(shell $(CC) -print-file-name=include)
+
+# Shared by hypervisor and test guest: freestanding, no libc, the Xen public
+# ABI from Debian's libxen-dev through build/include/xen.
+FREESTANDING_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-ffreestanding -fno-builtin -fno-stack-protector -fno-strict-aliasing \
+	-fno-asynchronous-unwind-tables -mno-red-zone -mgeneral-regs-only \
+	-nostdinc -isystem $(GCC_INC) -I$(BUILD)/include \
+	-D__XEN_INTERFACE_VERSION__=0x00040e00
+
+# The hypervisor lives in L4 slot 261, far from the top 2 GiB, so it is built
+# position-independent (RIP-relative, small PIC model) and linked at its final
+# address; see docs/boot.md.
+HYP_CFLAGS := $(FREESTANDING_CFLAGS) -fpie -fvisibility=hidden -Iinclude \
+	-fno-omit-frame-pointer -DKOAN_HYPERVISOR
+HYP_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
+	-Wl,--no-dynamic-linker -Wl,--build-id=none
+
+HYP_SRCS := $(shell find hyp -name '*.c' -o -name '*.S' | grep -v '^hyp/arch/fake/' | sort)
+HYP_OBJS := $(patsubst %,$(BUILD)/%.o,$(HYP_SRCS))
+KOAN     := $(BUILD)/koan.elf
+
+DEPS_STAMP := $(BUILD)/.deps-installed
+
+.PHONY: all deps hyp guest run test unit-test system-test clean bench fuzz
+all: hyp guest
+
+$(DEPS_STAMP): scripts/install-deps.sh
+	bash scripts/install-deps.sh
+	@mkdir -p $(BUILD) && touch $@
+deps: $(DEPS_STAMP)
+
+$(BUILD)/include/xen: | $(DEPS_STAMP)
+	@mkdir -p $(BUILD)/include
+	ln -sfn $(XEN_INC) $@
+
+hyp: $(KOAN)
+
+$(BUILD)/hyp/%.c.o: hyp/%.c | $(BUILD)/include/xen
+	@mkdir -p $(dir $@)
+	$(CC) $(HYP_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/hyp/%.S.o: hyp/%.S | $(BUILD)/include/xen
+	@mkdir -p $(dir $@)
+	$(CC) $(HYP_CFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
+
+$(KOAN): $(HYP_OBJS) hyp/arch/x86_64/koan.ld
+	$(CC) $(HYP_LDFLAGS) -T hyp/arch/x86_64/koan.ld -o $@ $(HYP_OBJS)
+
+include guest/guest.mk
+include tests/unit/unit.mk
+
+run: all
+	scripts/qemu-run.sh --scenario default
+
+system-test: all
+	$(PYTHON) -m pytest -v tests/system
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit-test
+	$(MAKE) system-test
+
+clean:
+	rm -rf $(BUILD)/hyp $(BUILD)/guest $(BUILD)/tests $(KOAN)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
