@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * C entry of the test guest: read the command line, honour the special
+ * words (crash-now, fault-now, spin-yield=N), run the suite, and shut the
+ * domain down with poweroff when every case passed, crash otherwise.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <guest/guest.h>
+#include <guest/hypercall.h>
+#include <guest/lib.h>
+#include <guest/test.h>
+
+start_info_t *guest_start_info;
+
+bool guest_privileged(void)
+{
+	return guest_start_info->flags & SIF_PRIVILEGED;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * Find the word starting with `prefix` (matched up to the prefix length
+ * when `whole` is false, the whole word when true); returns it or NULL.
+ */
+static const char *cmdline_find(const char *prefix, bool whole)
+{
+	const char *p = (const char *)guest_start_info->cmd_line;
+	const char *end = p + MAX_GUEST_CMDLINE;
+	size_t n = strlen(prefix);
+
+	while (p < end && *p) {
+		const char *w = p;
+
+		while (p < end && *p && !is_space(*p))
+			p++;
+		if ((size_t)(p - w) >= n && !strncmp(w, prefix, n) &&
+		    (!whole || (size_t)(p - w) == n))
+			return w;
+		while (p < end && *p && is_space(*p))
+			p++;
+	}
+	return NULL;
+}
+
+bool guest_cmdline_has(const char *word)
+{
+	return cmdline_find(word, true) != NULL;
+}
+
+const char *guest_cmdline_value(const char *key, char *buf, size_t size)
+{
+	char prefix[64];
+	const char *w;
+	size_t i = 0;
+
+	snprintf(prefix, sizeof(prefix), "%s=", key);
+	w = cmdline_find(prefix, false);
+	if (!w || !size)
+		return NULL;
+	for (w += strlen(prefix); *w && !is_space(*w) && i + 1 < size; w++)
+		buf[i++] = *w;
+	buf[i] = '\0';
+	return buf;
+}
+
+void guest_shutdown(unsigned int reason)
+{
+	struct sched_shutdown arg = { .reason = reason };
+
+	for (;;)
+		HYPERVISOR_sched_op(SCHEDOP_shutdown, &arg);
+}
+
+static unsigned long parse_ulong(const char *s)
+{
+	unsigned long v = 0;
+
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (unsigned long)(*s++ - '0');
+	return v;
+}
+
+/* The words that make this run something other than the plain suite. */
+static void run_special_words(void)
+{
+	char value[24];
+
+	if (guest_cmdline_has("crash-now")) {
+		guest_printf("crash-now: shutting down with SHUTDOWN_crash\n");
+		guest_shutdown(SHUTDOWN_crash);
+	}
+	if (guest_cmdline_has("fault-now")) {
+		guest_printf("fault-now: touching an unmapped address\n");
+		/* No trap table: the hypervisor must crash this domain. */
+		(void)*(volatile unsigned long *)0x1008UL;
+		guest_printf("fault-now: the fault returned, which it must not\n");
+		guest_shutdown(SHUTDOWN_crash);
+	}
+	if (guest_cmdline_value("spin-yield", value, sizeof(value))) {
+		unsigned long n = parse_ulong(value);
+
+		while (n--)
+			HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	}
+}
+
+void guest_main(start_info_t *si)
+{
+	unsigned int failed;
+
+	guest_start_info = si;
+	guest_printf("koan-guest: starting, %s, nr_pages %lu, cmdline \"%s\"\n",
+		     guest_privileged() ? "privileged" : "unprivileged",
+		     (unsigned long)si->nr_pages, (const char *)si->cmd_line);
+	run_special_words();
+	failed = test_run_all();
+	guest_shutdown(failed ? SHUTDOWN_crash : SHUTDOWN_poweroff);
+}
