@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Validation of guest-supplied virtual address ranges.  A PV guest shares its
+ * address space with the hypervisor, and at CPL0 neither the non-canonical
+ * hole nor the hypervisor's own L4 slots fault, so copy helpers (and the
+ * domain builder) must reject such ranges before touching any memory.
+ */
+#ifndef KOAN_HYP_GUEST_RANGE_H
+#define KOAN_HYP_GUEST_RANGE_H
+
+#include <hyp/types.h>
+
+#define CANONICAL_LOW_END   0x0000800000000000UL  /* lower half: [0, this) */
+#define CANONICAL_HIGH_START 0xffff800000000000UL /* upper half: [this, 2^64) */
+#define HYP_RANGE_START     0xffff800000000000UL  /* L4 slots 256..271, see <asm/layout.h> */
+#define HYP_RANGE_END       0xffff880000000000UL
+
+/* True if [addr, addr+len) does not wrap and lies within one canonical half (len 0: addr canonical). */
+bool guest_range_canonical(uint64_t addr, uint64_t len);
+
+/* True if the non-empty range [addr, addr+len) intersects [HYP_RANGE_START, HYP_RANGE_END). */
+bool guest_range_overlaps_hyp(uint64_t addr, uint64_t len);
+
+/*
+ * True if a guest may name [addr, addr+len): canonical, not wrapping, and not
+ * touching the hypervisor's slots.  len 0 is accepted at any canonical addr.
+ * A range ending exactly at 2^64 does not wrap.
+ */
+bool guest_range_ok(uint64_t addr, uint64_t len);
+
+#endif
