@@ -22,7 +22,7 @@ FREESTANDING_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-param
 HYP_CFLAGS := $(FREESTANDING_CFLAGS) -fpie -fvisibility=hidden -Iinclude \
 	-fno-omit-frame-pointer -DKOAN_HYPERVISOR
 HYP_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
-	-Wl,--no-dynamic-linker -Wl,--build-id=none
+	-Wl,--no-dynamic-linker -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 
 HYP_SRCS := $(shell find hyp -name '*.c' -o -name '*.S' | grep -v '^hyp/arch/fake/' | sort)
 HYP_OBJS := $(patsubst %,$(BUILD)/%.o,$(HYP_SRCS))
@@ -46,13 +46,18 @@ hyp: $(KOAN)
 
 $(BUILD)/hyp/%.c.o: hyp/%.c | $(BUILD)/include/xen
 	@mkdir -p $(dir $@)
-	$(CC) $(HYP_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(HYP_CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/hyp/%.S.o: hyp/%.S | $(BUILD)/include/xen
 	@mkdir -p $(dir $@)
-	$(CC) $(HYP_CFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
+	@echo "  AS      $<"
+	@$(CC) $(HYP_CFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
 
-$(KOAN): $(HYP_OBJS) hyp/arch/x86_64/koan.ld
-	$(CC) $(HYP_LDFLAGS) -T hyp/arch/x86_64/koan.ld -o $@ $(HYP_OBJS)
+$(KOAN): $(HYP_OBJS) hyp/arch/x86_64/koan.ld scripts/check-image-layout.sh
+	@echo "  LD      $@"
+	@$(CC) $(HYP_LDFLAGS) -T hyp/arch/x86_64/koan.ld -o $@.tmp $(HYP_OBJS)
+	@bash scripts/check-image-layout.sh $@.tmp
+	@mv $@.tmp $@
 
 include guest/guest.mk
 include tests/unit/unit.mk

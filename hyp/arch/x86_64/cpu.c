@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Boot CPU set-up: our own GDT (with Xen's reserved flat selectors, so guests
+ * find 0xe033/0xe02b/0xe023 where the ABI puts them), the TSS with RSP0 and
+ * IST stacks, the IDT, and CPU hygiene: CR0.WP, EFER.NXE, SMEP, SMAP, and the
+ * syscall MSRs that make `syscall` the hypercall entry.
+ */
+#include <asm/layout.h>
+#include <asm/percpu.h>
+#include <asm/traps.h>
+#include <asm/x86.h>
+#include <hyp/console.h>
+#include <hyp/machine.h>
+#include <hyp/string.h>
+
+struct tss64 {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+} __attribute__((packed));
+
+struct idt_gate {
+    uint16_t offset_lo, selector;
+    uint8_t ist, type_attr;
+    uint16_t offset_mid;
+    uint32_t offset_hi, reserved;
+} __attribute__((packed));
+
+struct table_desc {
+    uint16_t limit;
+    uint64_t base;
+} __attribute__((packed));
+
+uint8_t cpu0_stack[STACK_SIZE] __attribute__((aligned(STACK_SIZE)));
+static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(4096)));
+static struct idt_gate idt[256] __attribute__((aligned(4096)));
+static struct tss64 tss __attribute__((aligned(64)));
+uint8_t cpu_has_smap;
+
+extern const uint64_t vector_table[256];
+extern char lstar_entry[], cstar_entry[];
+
+#define SEG_CODE64_DPL0 0x00af9b000000ffffUL
+#define SEG_DATA_DPL0   0x00cf93000000ffffUL
+#define SEG_CODE32_DPL3 0x00cffb000000ffffUL
+#define SEG_DATA_DPL3   0x00cff3000000ffffUL
+#define SEG_CODE64_DPL3 0x00affb000000ffffUL
+#define GATE_INTR_DPL0  0x8e
+#define GATE_INTR_DPL3  0xee
+
+static void gdt_init(void)
+{
+    uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+
+    gdt[HYP_CS64 >> 3] = SEG_CODE64_DPL0;
+    gdt[HYP_DS >> 3] = SEG_DATA_DPL0;
+    gdt[GUEST_CS32 >> 3] = SEG_CODE32_DPL3;
+    gdt[GUEST_DS >> 3] = SEG_DATA_DPL3;
+    gdt[GUEST_CS64 >> 3] = SEG_CODE64_DPL3;
+    /* 16-byte available 64-bit TSS descriptor. */
+    gdt[HYP_TSS >> 3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
+                        ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+    gdt[(HYP_TSS >> 3) + 1] = base >> 32;
+
+    struct table_desc desc = { sizeof(gdt) - 1, (uint64_t)gdt };
+    asm volatile("lgdt %0\n\t"
+                 "pushq %1\n\t"
+                 "leaq 1f(%%rip), %%rax\n\t"
+                 "pushq %%rax\n\t"
+                 "lretq\n"
+                 "1:\n\t"
+                 "mov %2, %%ss\n\t"
+                 "mov %3, %%ds\n\t"
+                 "mov %3, %%es\n\t"
+                 "mov %3, %%fs\n\t"
+                 "mov %3, %%gs\n\t"
+                 :: "m"(desc), "i"(HYP_CS64), "r"(HYP_DS), "r"(0) : "rax", "memory");
+}
+
+static void tss_init(void)
+{
+    uint64_t block = (uint64_t)cpu0_stack;
+
+    /* Entries from the guest push their frame into cpu_info.guest_regs. */
+    tss.rsp[0] = (uint64_t)&get_cpu_info()->guest_regs.es;
+    for (int i = IST_NMI; i <= IST_DB; i++)
+        tss.ist[i - 1] = block + (uint64_t)i * IST_STACK_SIZE;
+    tss.iomap_base = sizeof(tss);   /* no I/O bitmap: ring 3 port access faults */
+    asm volatile("ltr %w0" :: "r"(HYP_TSS));
+}
+
+static void idt_set(unsigned vector, uint64_t handler, uint8_t type_attr, uint8_t ist)
+{
+    struct idt_gate *g = &idt[vector];
+
+    g->offset_lo = handler & 0xffff;
+    g->selector = HYP_CS64;
+    g->ist = ist;
+    g->type_attr = type_attr;
+    g->offset_mid = (handler >> 16) & 0xffff;
+    g->offset_hi = handler >> 32;
+    g->reserved = 0;
+}
+
+static void idt_init(void)
+{
+    for (unsigned v = 0; v < 256; v++)
+        idt_set(v, vector_table[v], GATE_INTR_DPL0, 0);
+    /* int3 and into stay usable from ring 3, as on Xen. */
+    idt_set(X86_EXC_BP, vector_table[X86_EXC_BP], GATE_INTR_DPL3, 0);
+    idt_set(X86_EXC_OF, vector_table[X86_EXC_OF], GATE_INTR_DPL3, 0);
+    idt[X86_EXC_NMI].ist = IST_NMI;
+    idt[X86_EXC_DF].ist = IST_DF;
+    idt[X86_EXC_MC].ist = IST_MC;
+    idt[X86_EXC_DB].ist = IST_DB;
+
+    struct table_desc desc = { sizeof(idt) - 1, (uint64_t)idt };
+    asm volatile("lidt %0" :: "m"(desc));
+}
+
+/* Remap the legacy PIC away from the exception vectors and mask it. */
+static void pic_disable(void)
+{
+    outb(0x20, 0x11); outb(0xa0, 0x11);   /* ICW1: init, expect ICW4 */
+    outb(0x21, 0x20); outb(0xa1, 0x28);   /* ICW2: vectors 0x20 / 0x28 */
+    outb(0x21, 0x04); outb(0xa1, 0x02);   /* ICW3: cascade */
+    outb(0x21, 0x01); outb(0xa1, 0x01);   /* ICW4: 8086 mode */
+    outb(0x21, 0xff); outb(0xa1, 0xff);   /* mask everything */
+}
+
+void cpu_tables_init(void)
+{
+    gdt_init();
+    tss_init();
+    idt_init();
+    pic_disable();
+    get_cpu_info()->cpu_id = 0;
+    get_cpu_info()->current = NULL;
+}
+
+void cpu_features_init(void)
+{
+    uint32_t a, b, c, d;
+
+    cpuid_count(7, 0, &a, &b, &c, &d);
+    uint64_t cr4 = read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+    if (b & (1u << 7))
+        cr4 |= X86_CR4_SMEP;
+    else
+        log_warn("CPU lacks SMEP\n");
+    if (b & (1u << 20)) {
+        cr4 |= X86_CR4_SMAP;
+        cpu_has_smap = 1;
+    } else {
+        log_warn("CPU lacks SMAP\n");
+    }
+    write_cr4(cr4);
+    write_cr0(read_cr0() | X86_CR0_WP);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE | EFER_SCE);
+
+    /* syscall: CS/SS = HYP_CS64/HYP_DS; sysret: CS = base+16, SS = base+8. */
+    wrmsr(MSR_STAR, ((uint64_t)SYSRET_CS_BASE << 48) | ((uint64_t)HYP_CS64 << 32));
+    wrmsr(MSR_LSTAR, (uint64_t)lstar_entry);
+    wrmsr(MSR_CSTAR, (uint64_t)cstar_entry);
+    wrmsr(MSR_SFMASK, X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_AC |
+                      X86_EFLAGS_NT);
+    log_info("cpu: SMEP %s, SMAP %s, NX on, WP on\n",
+             (cr4 & X86_CR4_SMEP) ? "on" : "off", cpu_has_smap ? "on" : "off");
+}

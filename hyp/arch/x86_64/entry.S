@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Entry and exit stubs.  Every entry from the guest -- exception, interrupt
+ * or syscall -- leaves the guest's registers in this CPU's
+ * cpu_info.guest_regs (a struct cpu_user_regs), and every return to a guest
+ * restores from there with iretq.  The hypervisor runs with interrupts off.
+ *
+ * SMAP: each entry executes CLAC (when the CPU has SMAP) so that a guest
+ * cannot enter with EFLAGS.AC set and have us touch its memory by accident;
+ * only the guest-access helpers (uaccess.S) open the window with STAC.
+ */
+#include <asm/layout.h>
+
+#define REGS_ERROR     120
+#define REGS_VECTOR    124
+#define REGS_RIP       128
+#define REGS_CS        136
+#define REGS_RSP       152
+#define REGS_SS        160
+#define TRAP_SYSCALL   256
+
+/* cpu0's guest frame: the syscall path needs it without a free register. */
+#define CPU0_REGS      (cpu0_stack + STACK_SIZE - CPU_INFO_SIZE)
+
+.macro CLAC_IF_SMAP
+    testb   $1, cpu_has_smap(%rip)
+    jz      1f
+    clac
+1:
+.endm
+
+.macro SAVE_ALL
+    push    %rdi
+    push    %rsi
+    push    %rdx
+    push    %rcx
+    push    %rax
+    push    %r8
+    push    %r9
+    push    %r10
+    push    %r11
+    push    %rbx
+    push    %rbp
+    push    %r12
+    push    %r13
+    push    %r14
+    push    %r15
+.endm
+
+.macro RESTORE_ALL
+    pop     %r15
+    pop     %r14
+    pop     %r13
+    pop     %r12
+    pop     %rbp
+    pop     %rbx
+    pop     %r11
+    pop     %r10
+    pop     %r9
+    pop     %r8
+    pop     %rax
+    pop     %rcx
+    pop     %rdx
+    pop     %rsi
+    pop     %rdi
+.endm
+
+    .text
+
+/* Exception and interrupt vectors: normalise to "error code pushed". */
+.macro VECTOR vec, has_err
+    .balign 16
+vector_\vec:
+    .if \has_err == 0
+    push    $0
+    .endif
+    movl    $\vec, 4(%rsp)
+    jmp     exception_common
+.endm
+
+.macro ERR_VECTOR vec
+    VECTOR \vec, 1
+.endm
+.macro NOERR_VECTOR vec
+    VECTOR \vec, 0
+.endm
+
+NOERR_VECTOR 0
+NOERR_VECTOR 1
+NOERR_VECTOR 2
+NOERR_VECTOR 3
+NOERR_VECTOR 4
+NOERR_VECTOR 5
+NOERR_VECTOR 6
+NOERR_VECTOR 7
+ERR_VECTOR 8
+NOERR_VECTOR 9
+ERR_VECTOR 10
+ERR_VECTOR 11
+ERR_VECTOR 12
+ERR_VECTOR 13
+ERR_VECTOR 14
+NOERR_VECTOR 15
+NOERR_VECTOR 16
+ERR_VECTOR 17
+NOERR_VECTOR 18
+NOERR_VECTOR 19
+NOERR_VECTOR 20
+ERR_VECTOR 21
+.irp v, 22,23,24,25,26,27,28
+NOERR_VECTOR \v
+.endr
+ERR_VECTOR 29
+ERR_VECTOR 30
+NOERR_VECTOR 31
+.altmacro
+.set v, 32
+.rept 224
+    NOERR_VECTOR %v
+    .set v, v + 1
+.endr
+.noaltmacro
+
+exception_common:
+    cld
+    CLAC_IF_SMAP
+    SAVE_ALL
+    mov     %rsp, %rdi
+    call    do_exception
+    testb   $3, REGS_CS(%rsp)
+    jnz     return_to_guest
+    RESTORE_ALL
+    add     $8, %rsp
+    iretq
+
+/*
+ * syscall from the guest (its kernel: a hypercall; later its user mode: a
+ * system call to bounce).  SFMASK has cleared IF, TF, DF, AC and NT.  No
+ * register is free, so the guest %rsp goes straight into cpu0's frame.
+ */
+    .balign 16
+    .globl lstar_entry
+lstar_entry:
+    mov     %rsp, CPU0_REGS + REGS_RSP(%rip)
+    lea     CPU0_REGS + REGS_RSP(%rip), %rsp
+    push    %r11                        /* rflags */
+    push    $GUEST_CS64                 /* cs */
+    push    %rcx                        /* rip */
+    push    $0
+    movl    $TRAP_SYSCALL, 4(%rsp)
+    SAVE_ALL
+    movq    $GUEST_DS, REGS_SS(%rsp)
+    mov     %rsp, %rdi
+    call    do_syscall_entry
+    jmp     return_to_guest
+
+/* 32-bit compatibility-mode syscall: not part of the 64-bit PV ABI we offer. */
+    .balign 16
+    .globl cstar_entry
+cstar_entry:
+    mov     %rsp, CPU0_REGS + REGS_RSP(%rip)
+    lea     CPU0_REGS + REGS_RSP(%rip), %rsp
+    push    %r11
+    push    $GUEST_CS32
+    push    %rcx
+    push    $0
+    movl    $TRAP_SYSCALL, 4(%rsp)
+    SAVE_ALL
+    movq    $GUEST_DS, REGS_SS(%rsp)
+    mov     %rsp, %rdi
+    call    do_compat_syscall_entry
+    jmp     return_to_guest
+
+/*
+ * Resume the guest context in this CPU's cpu_info.guest_regs.  Callable
+ * from anywhere on this CPU's stack block (main or IST stack); never returns.
+ */
+    .globl return_to_guest
+return_to_guest:
+    mov     %rsp, %rax
+    or      $(STACK_SIZE - 1), %rax
+    lea     1 - CPU_INFO_SIZE(%rax), %rsp
+    mov     %rsp, %rdi
+    call    prepare_return_to_guest
+    RESTORE_ALL
+    add     $8, %rsp
+    iretq
+
+    .section .rodata
+    .balign 8
+    .globl vector_table
+vector_table:
+.macro VECTOR_REF n
+    .quad vector_\n
+.endm
+.altmacro
+.set v, 0
+.rept 256
+    VECTOR_REF %v
+    .set v, v + 1
+.endr
+.noaltmacro

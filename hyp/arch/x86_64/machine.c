@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Machine stop and panic. */
+#include <asm/x86.h>
+#include <hyp/console.h>
+#include <hyp/format.h>
+#include <hyp/machine.h>
+
+#define DEBUG_EXIT_PORT 0x501
+
+void machine_stop(enum koan_exit_status status)
+{
+    console_printf("koan: stopping the machine (status %d)\n", (int)status);
+    outw(DEBUG_EXIT_PORT, (uint16_t)status);
+    /* No exit device (real hardware, or Xen-style QEMU runs): just halt. */
+    halt_forever();
+}
+
+static void console_putc_raw(void *ctx, char c)
+{
+    (void)ctx;
+    console_write(&c, 1);
+}
+
+void panic(const char *fmt, ...)
+{
+    va_list ap;
+
+    asm volatile("cli");
+    console_printf("koan: PANIC: ");
+    va_start(ap, fmt);
+    fmt_format(console_putc_raw, NULL, fmt, ap);
+    va_end(ap);
+    machine_stop(KOAN_EXIT_PANIC);
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exception dispatch.  Exceptions from the guest go to the PV layer
+ * (pv_guest_exception).  In the hypervisor, a fault on a guest-access
+ * instruction resumes at its fix-up; anything else is a hypervisor bug: print
+ * the registers and a stack trace, then stop the machine with KOAN_EXIT_PANIC.
+ */
+#include <asm/percpu.h>
+#include <asm/traps.h>
+#include <asm/x86.h>
+#include <hyp/console.h>
+#include <hyp/machine.h>
+#include <hyp/pv.h>
+#include <hyp/string.h>
+
+struct ex_table_entry {
+    uint64_t insn, fixup;
+};
+extern const struct ex_table_entry __ex_table_start[], __ex_table_end[];
+extern const char __text_start[], __text_end[];
+
+static const char *const exception_names[32] = {
+    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+    "#BR bound range", "#UD invalid opcode", "#NM device not available",
+    "#DF double fault", "coprocessor overrun", "#TS invalid TSS",
+    "#NP segment not present", "#SS stack fault", "#GP general protection",
+    "#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check",
+    "#MC machine check", "#XM SIMD error", "#VE virtualisation", "#CP control protection",
+};
+
+const char *exception_name(unsigned vector)
+{
+    if (vector < 32 && exception_names[vector])
+        return exception_names[vector];
+    return vector == TRAP_SYSCALL ? "syscall" : "interrupt";
+}
+
+int exception_fixup(struct cpu_user_regs *regs)
+{
+    for (const struct ex_table_entry *e = __ex_table_start; e < __ex_table_end; e++) {
+        if (e->insn == regs->rip) {
+            regs->rip = e->fixup;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void dump_registers(const struct cpu_user_regs *r)
+{
+    console_printf("  rip %016lx  cs %04x  rflags %016lx\n", r->rip, r->cs, r->rflags);
+    console_printf("  rsp %016lx  ss %04x  error %08x\n", r->rsp, r->ss, r->error_code);
+    console_printf("  rax %016lx  rbx %016lx  rcx %016lx\n", r->rax, r->rbx, r->rcx);
+    console_printf("  rdx %016lx  rsi %016lx  rdi %016lx\n", r->rdx, r->rsi, r->rdi);
+    console_printf("  rbp %016lx  r8  %016lx  r9  %016lx\n", r->rbp, r->r8, r->r9);
+    console_printf("  r10 %016lx  r11 %016lx  r12 %016lx\n", r->r10, r->r11, r->r12);
+    console_printf("  r13 %016lx  r14 %016lx  r15 %016lx\n", r->r13, r->r14, r->r15);
+    console_printf("  cr0 %016lx  cr2 %016lx  cr3 %016lx  cr4 %016lx\n",
+                   read_cr0(), read_cr2(), read_cr3(), read_cr4());
+}
+
+/* Walk the frame-pointer chain, trusting only frames inside our stack block. */
+static void dump_stack_trace(uint64_t rip, uint64_t rbp)
+{
+    uint64_t lo = (uint64_t)get_cpu_info() & ~(STACK_SIZE - 1);
+    uint64_t hi = lo + STACK_SIZE;
+
+    console_printf("  stack trace:\n    [<%016lx>]\n", rip);
+    for (int depth = 0; depth < 32; depth++) {
+        if (rbp < lo || rbp + 16 > hi || (rbp & 7))
+            break;
+        uint64_t ret = ((const uint64_t *)rbp)[1];
+        if (ret < (uint64_t)__text_start || ret >= (uint64_t)__text_end)
+            break;
+        console_printf("    [<%016lx>]\n", ret);
+        rbp = ((const uint64_t *)rbp)[0];
+    }
+}
+
+void fatal_exception(const struct cpu_user_regs *regs)
+{
+    console_printf("koan: FATAL: %s (vector %u) in the hypervisor\n",
+                   exception_name(regs->entry_vector), regs->entry_vector);
+    dump_registers(regs);
+    dump_stack_trace(regs->rip, regs->rbp);
+    machine_stop(KOAN_EXIT_PANIC);
+}
+
+static void do_interrupt(struct cpu_user_regs *regs)
+{
+    static uint8_t reported[256];
+    unsigned vector = regs->entry_vector & 0xff;
+
+    if (vector == SPURIOUS_VECTOR)
+        return;
+    if (!reported[vector]) {
+        reported[vector] = 1;
+        log_warn("unexpected interrupt, vector %u, ignored\n", vector);
+    }
+}
+
+void do_exception(struct cpu_user_regs *regs)
+{
+    unsigned vector = regs->entry_vector;
+
+    if (vector >= 32) {
+        do_interrupt(regs);
+        return;
+    }
+    if (guest_mode(regs)) {
+        struct cpu_user_regs *frame = guest_cpu_regs();
+        /* IST entries (NMI, #DB, ...) land elsewhere: move them home. */
+        if (regs != frame)
+            memcpy(frame, regs, sizeof(*frame));
+        pv_guest_exception(frame);
+        return;
+    }
+    if ((vector == X86_EXC_PF || vector == X86_EXC_GP) && exception_fixup(regs))
+        return;
+    fatal_exception(regs);
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Boot-time domains from the multiboot modules (see include/hyp/modspec.h):
+ * the first kernel is the privileged dom0 unless it says role=domU, later
+ * ones are unprivileged domUs.  A module that cannot become a domain is
+ * refused with its reason; the others still start.
+ */
+#include <asm/page.h>
+#include <hyp/boot_info.h>
+#include <hyp/console.h>
+#include <hyp/dom_build.h>
+#include <hyp/modspec.h>
+#include <hyp/options.h>
+#include <hyp/sched.h>
+#include <hyp/string.h>
+
+static bool have_dom0;
+
+static void refuse(const char *name, const char *why)
+{
+    log_info("domain %s: refusing image: %s\n", name, why);
+}
+
+static void build_one(const struct boot_info *bi, unsigned idx, unsigned kernel_nr)
+{
+    const struct boot_module *m = &bi->modules[idx];
+    const struct boot_module *rd = NULL;
+    struct modspec spec, rd_spec;
+    const char *why;
+    char fallback[16] = "dom?";
+
+    if (modspec_parse(m->cmdline, &spec, &why)) {
+        refuse(fallback, why);
+        return;
+    }
+    if (idx + 1 < bi->nr_modules && !modspec_parse(bi->modules[idx + 1].cmdline, &rd_spec, &why) &&
+        rd_spec.is_ramdisk)
+        rd = &bi->modules[idx + 1];
+
+    bool dom0 = spec.role == ROLE_DOM0 || (spec.role == ROLE_DEFAULT && kernel_nr == 0);
+    if (dom0 && have_dom0) {
+        refuse(spec.name[0] ? spec.name : "dom0", "there is already a dom0");
+        return;
+    }
+    struct domain *d = domain_alloc(spec.name, dom0);
+    if (!d) {
+        refuse(spec.name, "too many domains");
+        return;
+    }
+    uint64_t mem = spec.mem_bytes ? spec.mem_bytes : koan_options.dom_mem;
+    struct dom_build_args args = {
+        .kernel = phys_to_virt(m->start), .kernel_size = m->end - m->start,
+        .module = rd ? phys_to_virt(rd->start) : NULL,
+        .module_size = rd ? rd->end - rd->start : 0,
+        .nr_pages = mem >> PAGE_SHIFT, .cmdline = spec.guest_cmdline,
+    };
+    char name[DOMAIN_NAME_MAX];
+    strlcpy(name, d->name, sizeof(name));
+    if (dom_build(d, &args, &why)) {
+        refuse(name, why);
+        return;
+    }
+    have_dom0 |= dom0;
+    sched_add(&d->vcpu0);
+}
+
+void boot_domains_create(const struct boot_info *bi)
+{
+    unsigned kernels = 0;
+
+    for (unsigned i = 0; i < bi->nr_modules; i++) {
+        struct modspec spec;
+        const char *why;
+        if (!modspec_parse(bi->modules[i].cmdline, &spec, &why) && spec.is_ramdisk)
+            continue;
+        build_one(bi, i, kernels++);
+    }
+}

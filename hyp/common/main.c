@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * start_koan: the boot sequence, in order.  Each step relies on the ones
+ * above it: the console first so that everything can report; CPU tables
+ * before anything can fault; the loader's data copied out while the boot
+ * page tables still map it; then our own tables, frames, M2P and APIC;
+ * then the domains, and the scheduler never returns.
+ */
+#include <asm/apic.h>
+#include <asm/paging.h>
+#include <asm/traps.h>
+#include <hyp/boot_info.h>
+#include <hyp/console.h>
+#include <hyp/frame.h>
+#include <hyp/m2p.h>
+#include <hyp/options.h>
+#include <hyp/sched.h>
+
+void boot_domains_create(const struct boot_info *bi);
+
+static struct boot_info boot_info;
+
+__attribute__((noreturn)) void start_koan(uint32_t magic, uint32_t info_pa);
+
+void start_koan(uint32_t magic, uint32_t info_pa)
+{
+    console_init();
+    console_printf("\nKoan hypervisor (Xen 4.17 PV ABI, x86-64)\n");
+    cpu_tables_init();
+    boot_info_parse(&boot_info, magic, info_pa);
+    options_parse(boot_info.cmdline);
+    log_info("command line: %s\n", boot_info.cmdline);
+    cpu_features_init();
+
+    paddr_t ram_end = boot_info_report_memory(&boot_info);
+    paging_init(ram_end);
+    machine_frames_init(&boot_info);
+    paging_use_frame_allocator();
+    m2p_init(machine_max_mfn());
+    apic_init();
+
+    log_info("%u boot module(s)\n", boot_info.nr_modules);
+    boot_domains_create(&boot_info);
+    sched_start();
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hypervisor command line:
+ *   loglvl=debug|info|warn|error   console verbosity (default info)
+ *   dom_mem=SIZE                   default memory per boot-time domain (32M)
+ * Xen's console options (console=, com1=) are accepted and ignored, so one
+ * QEMU command line can boot either hypervisor.
+ */
+#include <hyp/console.h>
+#include <hyp/modspec.h>
+#include <hyp/options.h>
+#include <hyp/string.h>
+
+struct koan_options koan_options = {
+    .dom_mem = 32UL << 20,
+};
+
+static void apply_option(const char *tok)
+{
+    if (strncmp(tok, "loglvl=", 7) == 0) {
+        if (console_set_level_name(tok + 7))
+            log_warn("bad loglvl '%s' (debug|info|warn|error)\n", tok + 7);
+    } else if (strncmp(tok, "dom_mem=", 8) == 0) {
+        uint64_t v;
+        if (parse_size(tok + 8, &v) || v < PAGE_SIZE)
+            log_warn("bad dom_mem '%s'\n", tok + 8);
+        else
+            koan_options.dom_mem = v;
+    } else if (strncmp(tok, "console=", 8) && strncmp(tok, "com1=", 5)) {
+        log_warn("unknown option '%s' ignored\n", tok);
+    }
+}
+
+void options_parse(const char *cmdline)
+{
+    char tok[128];
+    const char *p = cmdline;
+
+    /* Loaders put the image's path first (QEMU, GRUB); it is no option. */
+    for (bool first = true; cmdline_next_token(&p, tok, sizeof(tok)); first = false)
+        if (!first || strchr(tok, '='))
+            apply_option(tok);
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The boot-time domain builder.  It does what Xen's toolstack and dom0
+ * builder do for a PV kernel (see docs/boot.md): check the image and its Xen
+ * notes, give the domain its frames, copy the kernel and module in, write the
+ * p2m list, start_info and the initial page tables (read-only to the guest,
+ * hypervisor slots installed), fill the hypercall page if asked for, and
+ * point vCPU 0 at the entry with rsi = start_info.  Images are hostile: the
+ * parser and the layout refuse them before any memory is touched.
+ */
+#include <asm/layout.h>
+#include <asm/paging.h>
+#include <hyp/console.h>
+#include <hyp/dom_build.h>
+#include <hyp/dom_layout.h>
+#include <hyp/elf.h>
+#include <hyp/errno.h>
+#include <hyp/frame.h>
+#include <hyp/m2p.h>
+#include <hyp/string.h>
+
+#define GUEST_TABLE_FLAGS (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
+
+static void *guest_page(struct domain *d, pfn_t pfn)
+{
+    return mfn_to_virt(d->p2m[pfn]);
+}
+
+/* Copy len bytes to the guest at pseudo-physical byte offset off. */
+static void copy_to_pseudo_phys(struct domain *d, uint64_t off, const uint8_t *src, size_t len)
+{
+    while (len) {
+        size_t in_page = PAGE_SIZE - (off & (PAGE_SIZE - 1));
+        size_t n = MIN(len, in_page);
+        memcpy((uint8_t *)guest_page(d, off >> PAGE_SHIFT) + (off & (PAGE_SIZE - 1)), src, n);
+        off += n;
+        src += n;
+        len -= n;
+    }
+}
+
+static int allocate_memory(struct domain *d, uint64_t nr_pages)
+{
+    d->p2m_alloc_pages = ALIGN_UP(nr_pages * sizeof(mfn_t), PAGE_SIZE) >> PAGE_SHIFT;
+    d->p2m = hyp_alloc_pages(d->p2m_alloc_pages);
+    if (!d->p2m)
+        return -ENOMEM;
+    for (pfn_t pfn = 0; pfn < nr_pages; pfn++) {
+        if (machine_frame_alloc(&d->p2m[pfn]) < 0)
+            return -ENOMEM;
+        d->tot_pages = pfn + 1;
+        memset(guest_page(d, pfn), 0, PAGE_SIZE);   /* never leak old contents */
+        m2p_set(d->p2m[pfn], pfn);
+    }
+    d->max_pages = nr_pages;
+    if (machine_frame_alloc(&d->shared_info_mfn) < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+static void load_segments(struct domain *d, const struct pv_image *img, const uint8_t *file)
+{
+    for (unsigned i = 0; i < img->nr_segments; i++) {
+        const struct pv_segment *s = &img->seg[i];
+        copy_to_pseudo_phys(d, s->load_va - img->virt_base, file + s->file_offset, s->file_size);
+        /* The rest of mem_size is bss: the frames were zeroed. */
+    }
+}
+
+/* Map [virt_base, mapped_end) 1:1 onto pfn 0.., page tables read-only. */
+static int build_page_tables(struct domain *d, const struct pv_image *img,
+                             const struct dom_layout *lay)
+{
+    pfn_t next_table = lay->pt_pfn + 1, tables_end = lay->pt_pfn + lay->pt_pages;
+    pte_t *l4 = guest_page(d, lay->pt_pfn);
+
+    paging_copy_hypervisor_slots(l4);
+    for (vaddr_t va = img->virt_base; va < lay->mapped_end_va; va += PAGE_SIZE) {
+        pfn_t pfn = (va - img->virt_base) >> PAGE_SHIFT;
+        pte_t *table = l4;
+        for (unsigned level = 4; level > 1; level--) {
+            pte_t *e = &table[pt_index(va, level)];
+            if (!pte_present(*e)) {
+                if (next_table == tables_end)
+                    return -ENOMEM;   /* the layout promised enough tables */
+                *e = pte_make(d->p2m[next_table++] << PAGE_SHIFT, GUEST_TABLE_FLAGS);
+            }
+            table = mfn_to_virt(pte_mfn(*e));
+        }
+        bool is_table = pfn >= lay->pt_pfn && pfn < tables_end;
+        table[pt_index(va, 1)] = pte_make(d->p2m[pfn] << PAGE_SHIFT,
+                                          GUEST_TABLE_FLAGS & ~(is_table ? _PAGE_RW : 0));
+    }
+    return 0;
+}
+
+/* 128 stubs of 32 bytes: push rcx; push r11; mov $nr, %eax; syscall; pop r11; pop rcx; ret. */
+static void fill_hypercall_page(uint8_t *page)
+{
+    memset(page, 0xcc, PAGE_SIZE);   /* int3 between stubs */
+    for (uint32_t nr = 0; nr < PAGE_SIZE / 32; nr++) {
+        uint8_t *p = page + nr * 32;
+        if (nr == __HYPERVISOR_iret) {
+            /* iret does not return: push rcx; push r11; push rax; mov $23, %eax; syscall */
+            static const uint8_t iret_stub[] = { 0x51, 0x41, 0x53, 0x50, 0xb8, 23, 0, 0, 0, 0x0f, 0x05 };
+            memcpy(p, iret_stub, sizeof(iret_stub));
+            continue;
+        }
+        const uint8_t stub[] = { 0x51, 0x41, 0x53, 0xb8, (uint8_t)nr, 0, 0, 0,
+                                 0x0f, 0x05, 0x41, 0x5b, 0x59, 0xc3 };
+        memcpy(p, stub, sizeof(stub));
+    }
+}
+
+static void fill_shared_info(struct domain *d)
+{
+    shared_info_t *si = mfn_to_virt(d->shared_info_mfn);
+
+    memset(si, 0, PAGE_SIZE);
+    for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
+        si->vcpu_info[i].evtchn_upcall_mask = 1;
+}
+
+static void fill_start_info(struct domain *d, const struct pv_image *img,
+                            const struct dom_layout *lay, const struct dom_build_args *args)
+{
+    start_info_t *si = guest_page(d, lay->start_info_pfn);
+    vaddr_t base = img->virt_base;
+
+    strlcpy(si->magic, "xen-3.0-x86_64", sizeof(si->magic));
+    si->nr_pages = args->nr_pages;
+    si->shared_info = d->shared_info_mfn << PAGE_SHIFT;
+    si->flags = d->is_dom0 ? (SIF_INITDOMAIN | SIF_PRIVILEGED) : 0;
+    if (!d->is_dom0) {
+        si->store_mfn = d->p2m[lay->xenstore_pfn];
+        si->console.domU.mfn = d->p2m[lay->console_pfn];
+    }
+    si->pt_base = base + (lay->pt_pfn << PAGE_SHIFT);
+    si->nr_pt_frames = lay->pt_pages;
+    si->mfn_list = base + (lay->p2m_pfn << PAGE_SHIFT);
+    if (args->module_size) {
+        si->mod_start = base + (lay->module_pfn << PAGE_SHIFT);
+        si->mod_len = args->module_size;
+    }
+    strlcpy((char *)si->cmd_line, args->cmdline, sizeof(si->cmd_line));
+}
+
+static void init_vcpu(struct domain *d, const struct pv_image *img, const struct dom_layout *lay)
+{
+    struct cpu_user_regs *r = &d->vcpu0.regs;
+
+    memset(r, 0, sizeof(*r));
+    r->rip = img->entry;
+    r->rsp = img->virt_base + ((lay->stack_pfn + 1) << PAGE_SHIFT);
+    r->rsi = img->virt_base + (lay->start_info_pfn << PAGE_SHIFT);
+    r->rflags = 0x202;   /* IF, and the always-one bit */
+    r->cs = FLAT_KERNEL_CS;
+    r->ss = FLAT_KERNEL_SS;
+    d->vcpu0.cr3 = d->p2m[lay->pt_pfn] << PAGE_SHIFT;
+}
+
+static int check_image(const struct pv_image *img, const char **why)
+{
+    if (img->has_hypercall_page &&
+        (img->hypercall_page & (PAGE_SIZE - 1) || img->hypercall_page < img->virt_kstart ||
+         img->hypercall_page >= img->virt_kend))
+        return *why = "hypercall page outside the image", -EINVAL;
+    return 0;
+}
+
+static int build(struct domain *d, const struct dom_build_args *args, const char **why)
+{
+    struct pv_image img;
+    struct dom_layout lay;
+    int rc;
+
+    if ((rc = pv_image_parse(args->kernel, args->kernel_size, &img, why)) ||
+        (rc = check_image(&img, why)))
+        return rc;
+    struct dom_layout_req req = { .img = &img, .nr_pages = args->nr_pages,
+                                  .module_size = args->module_size, .is_dom0 = d->is_dom0 };
+    if ((rc = dom_layout_compute(&req, &lay, why)))
+        return rc;
+    if ((rc = allocate_memory(d, args->nr_pages)))
+        return *why = "not enough free memory for the domain", rc;
+
+    load_segments(d, &img, args->kernel);
+    if (args->module_size)
+        copy_to_pseudo_phys(d, lay.module_pfn << PAGE_SHIFT, args->module, args->module_size);
+    copy_to_pseudo_phys(d, lay.p2m_pfn << PAGE_SHIFT, (const uint8_t *)d->p2m,
+                        args->nr_pages * sizeof(mfn_t));
+    if ((rc = build_page_tables(d, &img, &lay)))
+        return *why = "internal error: page-table layout too small", rc;
+    fill_shared_info(d);
+    fill_start_info(d, &img, &lay, args);
+    if (img.has_hypercall_page)
+        fill_hypercall_page(guest_page(d, (img.hypercall_page - img.virt_base) >> PAGE_SHIFT));
+    init_vcpu(d, &img, &lay);
+    log_info("domain %s: %lu MiB, entry %#lx, %s kernel \"%s\"\n", d->name,
+             args->nr_pages >> 8, img.entry, d->is_dom0 ? "privileged" : "unprivileged",
+             img.guest_os);
+    return 0;
+}
+
+int dom_build(struct domain *d, const struct dom_build_args *args, const char **why)
+{
+    int rc = build(d, args, why);
+
+    if (rc)
+        domain_free(d);
+    return rc;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-CPU data lives in a block at the top of each CPU's hypervisor stack and
+ * is found from %rsp, never through GS: the guest owns both GS bases.
+ *
+ * Stack block (STACK_SIZE, aligned to its size):
+ *   page 0..3  IST stacks for NMI, #DF, #MC, #DB (so they find cpu_info too)
+ *   page 4..7  the main stack; struct cpu_info sits at its very top, and
+ *              TSS.RSP0 points just past cpu_info.guest_regs.ss, so an entry
+ *              from the guest pushes its frame straight into guest_regs.
+ */
+#ifndef KOAN_ASM_PERCPU_H
+#define KOAN_ASM_PERCPU_H
+
+#include <asm/layout.h>
+#include <hyp/types.h>
+#include <hyp/xen_public.h>
+
+struct vcpu;
+
+struct cpu_info {
+    struct cpu_user_regs guest_regs;  /* the interrupted guest context */
+    struct vcpu *current;             /* vCPU whose state is in guest_regs */
+    uint32_t cpu_id;
+    uint8_t pad[CPU_INFO_SIZE - sizeof(struct cpu_user_regs) - 8 - 4];
+};
+
+_Static_assert(sizeof(struct cpu_info) == CPU_INFO_SIZE, "cpu_info size");
+_Static_assert(offsetof(struct cpu_user_regs, rsp) == 152, "cpu_user_regs.rsp");
+_Static_assert(offsetof(struct cpu_user_regs, ss) == 160, "cpu_user_regs.ss");
+_Static_assert(offsetof(struct cpu_user_regs, es) == 168, "hardware frame ends at es");
+
+enum ist_index { IST_NMI = 1, IST_DF = 2, IST_MC = 3, IST_DB = 4 };
+
+static inline struct cpu_info *get_cpu_info(void)
+{
+    uint64_t sp;
+
+    asm volatile("mov %%rsp, %0" : "=r"(sp));
+    return (struct cpu_info *)((sp | (STACK_SIZE - 1)) + 1 - CPU_INFO_SIZE);
+}
+
+static inline struct vcpu *current_vcpu(void) { return get_cpu_info()->current; }
+static inline struct cpu_user_regs *guest_cpu_regs(void) { return &get_cpu_info()->guest_regs; }
+
+extern uint8_t cpu0_stack[STACK_SIZE];
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* Exception entry points called from entry.S, and the CPU tables they use. */
+#ifndef KOAN_ASM_TRAPS_H
+#define KOAN_ASM_TRAPS_H
+
+#include <hyp/xen_public.h>
+
+#define X86_EXC_DE   0
+#define X86_EXC_DB   1
+#define X86_EXC_NMI  2
+#define X86_EXC_BP   3
+#define X86_EXC_OF   4
+#define X86_EXC_BR   5
+#define X86_EXC_UD   6
+#define X86_EXC_NM   7
+#define X86_EXC_DF   8
+#define X86_EXC_TS   10
+#define X86_EXC_NP   11
+#define X86_EXC_SS   12
+#define X86_EXC_GP   13
+#define X86_EXC_PF   14
+#define X86_EXC_MF   16
+#define X86_EXC_AC   17
+#define X86_EXC_MC   18
+#define X86_EXC_XM   19
+#define SPURIOUS_VECTOR 0xff
+#define TRAP_SYSCALL 256
+
+void do_exception(struct cpu_user_regs *regs);
+void do_syscall_entry(struct cpu_user_regs *regs);
+void do_compat_syscall_entry(struct cpu_user_regs *regs);
+void prepare_return_to_guest(struct cpu_user_regs *regs);
+__attribute__((noreturn)) void return_to_guest(void);
+
+/* True if regs were interrupted in the guest (ring 3). */
+static inline int guest_mode(const struct cpu_user_regs *regs) { return (regs->cs & 3) == 3; }
+
+const char *exception_name(unsigned vector);
+/* Resume at the fix-up for a faulting guest-access instruction; false if none. */
+int exception_fixup(struct cpu_user_regs *regs);
+__attribute__((noreturn)) void fatal_exception(const struct cpu_user_regs *regs);
+
+void cpu_tables_init(void);
+void cpu_features_init(void);
+extern uint8_t cpu_has_smap;
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Domains and their vCPUs.  A domain owns its memory (the frames listed in
+ * its p2m array, tot_pages of them, at most max_pages), its shared_info
+ * frame and one vCPU for now.  Domains live until they shut down or crash;
+ * then their memory goes back to the frame allocator.
+ */
+#ifndef KOAN_HYP_DOMAIN_H
+#define KOAN_HYP_DOMAIN_H
+
+#include <hyp/types.h>
+#include <hyp/xen_public.h>
+
+#define MAX_DOMAINS      16
+#define DOMAIN_NAME_MAX  32
+#define CONSOLE_LINE_MAX 256
+
+enum domain_state { DOMAIN_FREE, DOMAIN_RUNNING, DOMAIN_DEAD };
+
+struct domain;
+
+struct vcpu {
+    struct domain *domain;
+    unsigned id;
+    struct cpu_user_regs regs;   /* saved context while not on a CPU */
+    paddr_t cr3;                 /* the guest kernel's L4 */
+};
+
+struct domain {
+    domid_t id;
+    char name[DOMAIN_NAME_MAX];
+    enum domain_state state;
+    bool privileged;             /* SIF_PRIVILEGED: control and I/O rights */
+    bool is_dom0;                /* SIF_INITDOMAIN */
+    uint64_t tot_pages, max_pages;
+    mfn_t *p2m;                  /* hypervisor's own record: pfn -> mfn */
+    uint64_t p2m_alloc_pages;
+    mfn_t shared_info_mfn;
+    struct vcpu vcpu0;
+    char console_line[CONSOLE_LINE_MAX];
+    size_t console_len;
+};
+
+/* A free domain slot (id 0 for dom0, else the next domU id), or NULL. */
+struct domain *domain_alloc(const char *name, bool is_dom0);
+/* Release a domain that never ran (builder failure). */
+void domain_free(struct domain *d);
+/* Record a clean shutdown (SHUTDOWN_* reason), print it, release the domain. */
+void domain_shutdown(struct domain *d, unsigned reason);
+/* Crash the domain with a reason; the others go on. */
+void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Number of domains still alive. */
+unsigned domain_count_alive(void);
+struct domain *domain_by_index(unsigned i);
+bool domain_any_crashed(void);
+
+static inline struct domain *current_domain(void);
+
+#include <asm/percpu.h>
+static inline struct domain *current_domain(void) { return current_vcpu()->domain; }
+
+#endif

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* Hypervisor command-line options. */
+#ifndef KOAN_HYP_OPTIONS_H
+#define KOAN_HYP_OPTIONS_H
+
+#include <hyp/types.h>
+
+struct koan_options {
+    uint64_t dom_mem;    /* default memory of a boot-time domain, bytes */
+};
+
+extern struct koan_options koan_options;
+
+/* Apply "key=value" options; unknown or bad ones are reported and ignored. */
+void options_parse(const char *cmdline);
+
+#endif

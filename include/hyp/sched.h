@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scheduler: round-robin over runnable vCPUs, switching on yield or when
+ * a vCPU goes away.  Hypercalls never switch directly; they ask with
+ * sched_request(), and the switch happens on the way back to the guest.
+ */
+#ifndef KOAN_HYP_SCHED_H
+#define KOAN_HYP_SCHED_H
+
+#include <hyp/domain.h>
+
+void sched_add(struct vcpu *v);
+void sched_remove(struct vcpu *v);
+void sched_request(void);
+/* On the way back to a guest: switch if asked to or if current is gone. */
+void sched_maybe_switch(void);
+/* Run the first vCPU; stops the machine if there is none. */
+__attribute__((noreturn)) void sched_start(void);
+
+#endif
