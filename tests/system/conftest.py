@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: MIT
+"""Shared fixtures of the QEMU system tests (see docs/testing.md).
+
+The boots that several tests look at (the test guest as dom0 on Koan and on
+Xen) run once per session."""
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import qemu_harness as h  # noqa: E402
+
+# The guest arguments of the refereed dom0 run, identical on Koan and Xen.
+DOM0_GUEST_ARGS = ["expect-module", "expect-role=dom0"]
+
+
+@pytest.fixture(scope="session")
+def koan_dom0_run():
+    """The test guest alone as Koan's dom0, with its ramdisk."""
+    return h.run_koan("koan_dom0", h.koan_guest("dom0", *DOM0_GUEST_ARGS,
+                                                 ramdisk=True))
+
+
+@pytest.fixture(scope="session")
+def xen_dom0_run():
+    """The same guest and ramdisk as dom0 of Debian's Xen 4.17."""
+    if not (h.ROOT / h.XEN).is_file():
+        pytest.skip("%s is missing: run scripts/install-deps.sh to unpack "
+                    "Debian's Xen 4.17 (the referee)" % h.XEN)
+    return h.run_xen_dom0("xen_dom0", DOM0_GUEST_ARGS)

@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: MIT
+"""Run scripts/qemu-run.sh under pexpect and parse what the test guests print.
+
+A guest prints one line per case, `ok N name` or `not ok N name: reason`,
+then `summary: P passed, F failed`.  On Koan every line of a domain is
+prefixed with `(NAME) `; on Xen, dom0's lines have no prefix (domain None).
+"""
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pexpect
+
+ROOT = Path(__file__).resolve().parents[2]
+LAUNCHER = ROOT / "scripts" / "qemu-run.sh"
+LOG_DIR = ROOT / "build" / "tests" / "system"
+KOAN = "build/koan.elf"
+XEN = "build/xen-ref/xen.elf"
+GUEST = "build/guest/koan-guest.elf"
+RAMDISK = "build/guest/koan-ramdisk.bin"
+XEN_APPEND = ("console=com1 com1=115200 dom0_mem=64M loglvl=all "
+              "guest_loglvl=all noreboot")
+# Xen does not leave QEMU when dom0 stops; this line is its verdict.
+XEN_DOM0_END = r"Hardware Dom0 (halted|crashed)"
+DEFAULT_TIMEOUT = 60
+
+PREFIX = r"^(?:\((?P<dom>[^()\s]+)\) )?"
+CASE_RE = re.compile(PREFIX + r"(?P<res>ok|not ok) (?P<num>\d+) (?P<name>[\w.-]+)"
+                     r"(?:: (?P<reason>.*))?$")
+SUMMARY_RE = re.compile(PREFIX + r"summary: (?P<p>\d+) passed, (?P<f>\d+) failed$")
+
+
+def expected_case_names() -> List[str]:
+    """The case names in table order, read from guest/tests.c."""
+    text = (ROOT / "guest" / "tests.c").read_text()
+    block = text.split("#define CASES(X)", 1)[1].split("\n\n", 1)[0]
+    return re.findall(r"X\((\w+)\)", block)
+
+
+@dataclass
+class Case:
+    number: int
+    ok: bool
+    reason: Optional[str]
+
+
+@dataclass
+class GuestResult:
+    cases: Dict[str, Case] = field(default_factory=dict)
+    passed: Optional[int] = None
+    failed: Optional[int] = None
+
+    def failures(self) -> Dict[str, str]:
+        return {n: c.reason for n, c in self.cases.items() if not c.ok}
+
+    def assert_all_passed(self, log_hint=""):
+        names = expected_case_names()
+        assert self.passed is not None, "no summary line " + log_hint
+        assert self.failures() == {}, "failed cases %s" % self.failures()
+        assert list(self.cases) == names, "cases printed %s, expected %s" % (
+            list(self.cases), names)
+        assert (self.passed, self.failed) == (len(names), 0)
+
+
+@dataclass
+class Run:
+    log: str
+    exit_code: Optional[int]
+    log_path: Path
+
+    def lines(self) -> List[str]:
+        return [l.rstrip("\r") for l in self.log.split("\n")]
+
+    def guests(self) -> Dict[Optional[str], GuestResult]:
+        out: Dict[Optional[str], GuestResult] = {}
+        for line in self.lines():
+            m = CASE_RE.match(line)
+            if m:
+                g = out.setdefault(m["dom"], GuestResult())
+                g.cases[m["name"]] = Case(int(m["num"]), m["res"] == "ok",
+                                          m["reason"])
+                continue
+            m = SUMMARY_RE.match(line)
+            if m:
+                g = out.setdefault(m["dom"], GuestResult())
+                g.passed, g.failed = int(m["p"]), int(m["f"])
+        return out
+
+    def guest(self, name: Optional[str]) -> GuestResult:
+        return self.guests().get(name, GuestResult())
+
+    def has_line(self, text: str) -> bool:
+        return text in self.lines()
+
+    def __str__(self):
+        return "exit %s, log %s" % (self.exit_code, self.log_path)
+
+
+def run_qemu(test_name: str, args: List[str], timeout: int = DEFAULT_TIMEOUT,
+             until: Optional[str] = None) -> Run:
+    """Boot through the launcher; wait for QEMU to exit, or for `until`
+    (a regex) and then stop QEMU.  The serial log is saved under
+    build/tests/system/<test_name>.log."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = LOG_DIR / (re.sub(r"[^\w.-]", "_", test_name) + ".log")
+    argv = [str(LAUNCHER), "--timeout", str(timeout)] + args
+    child = pexpect.spawn("/bin/bash", argv, cwd=str(ROOT), encoding="utf-8",
+                          codec_errors="replace", timeout=timeout + 10,
+                          dimensions=(50, 250))
+    patterns = [pexpect.EOF] + ([until] if until else [])
+    started = time.monotonic()
+    try:
+        idx = child.expect(patterns)
+    except pexpect.TIMEOUT:
+        idx = -1
+    log = child.before + (child.after if isinstance(child.after, str) else "")
+    if idx != 0:
+        child.close(force=True)  # SIGHUP: the launcher stops QEMU
+        exit_code = None
+    else:
+        child.close()
+        exit_code = child.exitstatus
+    log_path.write_text(log + "\n[harness] exit %s after %.1f s\n" % (
+        exit_code, time.monotonic() - started))
+    print("serial log: %s" % log_path)
+    return Run(log, exit_code, log_path)
+
+
+def module(path: str, *words: str) -> List[str]:
+    return ["--module", " ".join((path,) + words)]
+
+
+def koan_guest(name: str, *guest_args: str, options=(), ramdisk=False) -> List[str]:
+    """Launcher arguments for one test guest on Koan (plus its ramdisk)."""
+    args = module(GUEST, "name=" + name, *options, "--", "koan-test", *guest_args)
+    if ramdisk:
+        args += module(RAMDISK, "ramdisk")
+    return args
+
+
+def run_koan(test_name: str, args: List[str], append: str = "loglvl=info",
+             timeout: int = DEFAULT_TIMEOUT) -> Run:
+    return run_qemu(test_name, ["--kernel", KOAN, "--append", append] + args,
+                    timeout=timeout)
+
+
+def run_xen_dom0(test_name: str, guest_args: List[str], ramdisk: bool = True,
+                 timeout: int = DEFAULT_TIMEOUT) -> Run:
+    args = ["--kernel", XEN, "--append", XEN_APPEND, "--no-exit-device"]
+    args += module(GUEST, "koan-test", *guest_args)
+    if ramdisk:
+        args += module(RAMDISK)
+    return run_qemu(test_name, args, timeout=timeout, until=XEN_DOM0_END)
