@@ -41,6 +41,9 @@
 #define STACK_SIZE          (_UL(4096) << STACK_ORDER)
 #define IST_STACK_SIZE      _UL(4096)
 #define CPU_INFO_SIZE       256                  /* struct cpu_info at each stack top */
+/* cpu_info.guest_regs offset: makes &guest_regs.es (= TSS.RSP0) 16-byte aligned,
+ * as the CPU aligns the stack before pushing an exception frame. */
+#define CPU_INFO_GUEST_REGS 8
 
 /* Reserved GDT entries, identical to Xen's: FIRST_RESERVED_GDT_ENTRY = 7168. */
 #define GDT_ENTRIES          8192

@@ -19,16 +19,19 @@
 struct vcpu;
 
 struct cpu_info {
+    uint64_t align_pad;               /* see CPU_INFO_GUEST_REGS */
     struct cpu_user_regs guest_regs;  /* the interrupted guest context */
     struct vcpu *current;             /* vCPU whose state is in guest_regs */
     uint32_t cpu_id;
-    uint8_t pad[CPU_INFO_SIZE - sizeof(struct cpu_user_regs) - 8 - 4];
+    uint8_t pad[CPU_INFO_SIZE - CPU_INFO_GUEST_REGS - sizeof(struct cpu_user_regs) - 8 - 4];
 };
 
 _Static_assert(sizeof(struct cpu_info) == CPU_INFO_SIZE, "cpu_info size");
 _Static_assert(offsetof(struct cpu_user_regs, rsp) == 152, "cpu_user_regs.rsp");
 _Static_assert(offsetof(struct cpu_user_regs, ss) == 160, "cpu_user_regs.ss");
 _Static_assert(offsetof(struct cpu_user_regs, es) == 168, "hardware frame ends at es");
+_Static_assert(offsetof(struct cpu_info, guest_regs) == CPU_INFO_GUEST_REGS, "guest_regs offset");
+_Static_assert((CPU_INFO_SIZE - CPU_INFO_GUEST_REGS - 168) % 16 == 0, "TSS.RSP0 16-byte aligned");
 
 enum ist_index { IST_NMI = 1, IST_DF = 2, IST_MC = 3, IST_DB = 4 };
 

@@ -20,7 +20,7 @@
 #define TRAP_SYSCALL   256
 
 /* cpu0's guest frame: the syscall path needs it without a free register. */
-#define CPU0_REGS      (cpu0_stack + STACK_SIZE - CPU_INFO_SIZE)
+#define CPU0_REGS      (cpu0_stack + STACK_SIZE - CPU_INFO_SIZE + CPU_INFO_GUEST_REGS)
 
 .macro CLAC_IF_SMAP
     testb   $1, cpu_has_smap(%rip)
@@ -179,7 +179,7 @@ cstar_entry:
 return_to_guest:
     mov     %rsp, %rax
     or      $(STACK_SIZE - 1), %rax
-    lea     1 - CPU_INFO_SIZE(%rax), %rsp
+    lea     1 - CPU_INFO_SIZE + CPU_INFO_GUEST_REGS(%rax), %rsp
     mov     %rsp, %rdi
     call    prepare_return_to_guest
     RESTORE_ALL
