@@ -17,6 +17,8 @@
 #   --icount             deterministic instruction counting (-icount shift=0)
 #   --accel tcg|kvm      accelerator (default: $KOAN_ACCEL, else tcg)
 #   --no-exit-device     leave out isa-debug-exit (Xen does not use it)
+# Relative paths (kernel, modules, serial file) are taken from the
+# repository root, whatever the current directory.
 #
 # Exit status: the hypervisor writes code c to I/O port 0x501 and QEMU exits
 # with (c << 1) | 1; this script exits with c.  Koan's codes: 0 every domain
@@ -72,7 +74,7 @@ while [ "$#" -gt 0 ]; do
     --accel) need_arg "$@"; ACCEL="$2"; shift 2 ;;
     --no-exit-device) EXIT_DEVICE=0; shift ;;
     --) shift; EXTRA=("$@"); break ;;
-    -h|--help) sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
     esac
 done
