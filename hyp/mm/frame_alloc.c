@@ -26,6 +26,15 @@ static uint64_t bit_mask(unsigned lo, unsigned hi)
     return upto & ~((1ULL << lo) - 1);
 }
 
+/* Bits set in x.  Not __builtin_popcountll: without -mpopcnt that needs libgcc. */
+static unsigned popcount64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    return (unsigned)((x * 0x0101010101010101ULL) >> 56);
+}
+
 /* Set (free) or clear (reserve) [start, start+count), keeping nr_free exact. */
 static void update_range(struct frame_allocator *a, uint64_t start, uint64_t count, bool free)
 {
@@ -37,8 +46,8 @@ static void update_range(struct frame_allocator *a, uint64_t start, uint64_t cou
         uint64_t mask = bit_mask(lo, hi), old = a->bitmap[w];
 
         a->bitmap[w] = free ? old | mask : old & ~mask;
-        a->nr_free += __builtin_popcountll(a->bitmap[w] & mask);
-        a->nr_free -= __builtin_popcountll(old & mask);
+        a->nr_free += popcount64(a->bitmap[w] & mask);
+        a->nr_free -= popcount64(old & mask);
         start = w * 64 + hi;
     }
 }
