@@ -20,6 +20,21 @@ void boot_domains_create(const struct boot_info *bi);
 
 static struct boot_info boot_info;
 
+/* selftest=fault: a hypervisor bug on purpose, through two frames. */
+__attribute__((noinline)) static void selftest_fault_inner(volatile uint64_t *p)
+{
+    *p = 0x6b6f616e;
+}
+
+__attribute__((noinline)) static void selftest_fault(void)
+{
+    log_info("selftest: faulting in the hypervisor on purpose\n");
+    uint64_t addr = 0x10;
+
+    asm volatile("" : "+r"(addr));   /* hide the constant from the optimiser */
+    selftest_fault_inner((volatile uint64_t *)addr);
+}
+
 __attribute__((noreturn)) void start_koan(uint32_t magic, uint32_t info_pa);
 
 void start_koan(uint32_t magic, uint32_t info_pa)
@@ -39,6 +54,8 @@ void start_koan(uint32_t magic, uint32_t info_pa)
     m2p_init(machine_max_mfn());
     apic_init();
 
+    if (koan_options.selftest_fault)
+        selftest_fault();
     log_info("%u boot module(s)\n", boot_info.nr_modules);
     boot_domains_create(&boot_info);
     sched_start();

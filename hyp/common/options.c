@@ -3,6 +3,8 @@
  * Hypervisor command line:
  *   loglvl=debug|info|warn|error   console verbosity (default info)
  *   dom_mem=SIZE                   default memory per boot-time domain (32M)
+ *   selftest=fault                 take a page fault in the hypervisor once
+ *                                  booted, to show (and test) the fatal path
  * Xen's console options (console=, com1=) are accepted and ignored, so one
  * QEMU command line can boot either hypervisor.
  */
@@ -26,6 +28,8 @@ static void apply_option(const char *tok)
             log_warn("bad dom_mem '%s'\n", tok + 8);
         else
             koan_options.dom_mem = v;
+    } else if (strcmp(tok, "selftest=fault") == 0) {
+        koan_options.selftest_fault = true;
     } else if (strncmp(tok, "console=", 8) && strncmp(tok, "com1=", 5)) {
         log_warn("unknown option '%s' ignored\n", tok);
     }

@@ -7,6 +7,7 @@
 
 struct koan_options {
     uint64_t dom_mem;    /* default memory of a boot-time domain, bytes */
+    bool selftest_fault; /* selftest=fault: fault on purpose after boot (tests the dump) */
 };
 
 extern struct koan_options koan_options;
