@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A small x86-64 instruction decoder and emulator for the memory-writing
+ * instructions a PV guest kernel aims at its read-only page-table pages
+ * ("ptwr", docs/xen-pv-abi.md §2.3), plus decode-only support for the
+ * privileged instructions a ring-3 PV kernel executes (§4.2).
+ *
+ * Emulated (memory destination only, every operand size, with or without
+ * lock, 66/REX/ModRM/SIB/disp/RIP-relative, FS/GS overrides):
+ *   mov 88/89, C6/C7 /0      xchg 86/87 (always locked)   cmpxchg 0F B0/B1
+ *   add/or/adc/sbb/and/sub/xor 00-31 (r/m,reg forms)      80/81/83 /0-/7
+ *   bt/bts/btr/btc 0F A3/AB/B3/BB and 0F BA /4-/7          inc/dec FE/FF /0-/1
+ *   not/neg F6/F7 /2-/3
+ * Decoded only (x86_decode): wrmsr rdmsr rdtsc rdtscp cpuid, mov to/from
+ * CRn/DRn, in/out/ins/outs, cli sti hlt clts wbinvd xsetbv, and Xen's
+ * forced-emulation prefix (ud2; .ascii "xen") before any of these.
+ *
+ * Everything touches guest memory only through the caller's ops; decoding
+ * has no side effects, and an instruction either completes (memory written,
+ * registers, rflags and rip updated) or changes nothing.
+ */
+#ifndef KOAN_HYP_X86_EMULATE_H
+#define KOAN_HYP_X86_EMULATE_H
+
+#include <hyp/types.h>
+#include <hyp/xen_public.h>
+
+/* Return codes of x86_decode(), x86_emulate() and of every op. */
+enum {
+    X86EMUL_OKAY,           /* done */
+    X86EMUL_UNHANDLEABLE,   /* not an instruction we decode/emulate: nothing changed */
+    X86EMUL_EXCEPTION,      /* an op failed (e.g. fault): caller injects/handles it */
+    X86EMUL_RETRY,          /* cmpxchg op: value changed; x86_emulate: gave up racing */
+};
+
+#define X86_MAX_INSN_LEN 15     /* longer instructions are UNHANDLEABLE */
+
+/* rflags bits the emulator computes. */
+#define X86_EFLAGS_CF 0x0001UL
+#define X86_EFLAGS_PF 0x0004UL
+#define X86_EFLAGS_AF 0x0010UL
+#define X86_EFLAGS_ZF 0x0040UL
+#define X86_EFLAGS_SF 0x0080UL
+#define X86_EFLAGS_OF 0x0800UL
+#define X86_EFLAGS_ARITH (X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
+                          X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_OF)
+
+/* What an instruction is.  ADD..CMP follow the group-1 /digit order. */
+enum x86_op {
+    X86_OP_NONE,
+    /* memory-writing instructions, emulated by x86_emulate() */
+    X86_OP_MOV, X86_OP_XCHG, X86_OP_CMPXCHG,
+    X86_OP_ADD, X86_OP_OR, X86_OP_ADC, X86_OP_SBB,
+    X86_OP_AND, X86_OP_SUB, X86_OP_XOR, X86_OP_CMP,   /* cmp only reads */
+    X86_OP_BT, X86_OP_BTS, X86_OP_BTR, X86_OP_BTC,    /* bt only reads */
+    X86_OP_INC, X86_OP_DEC, X86_OP_NOT, X86_OP_NEG,
+    /* privileged instructions: decode only */
+    X86_OP_WRMSR, X86_OP_RDMSR, X86_OP_RDTSC, X86_OP_RDTSCP, X86_OP_CPUID,
+    X86_OP_MOV_FROM_CR, X86_OP_MOV_TO_CR, X86_OP_MOV_FROM_DR, X86_OP_MOV_TO_DR,
+    X86_OP_IN, X86_OP_OUT, X86_OP_INS, X86_OP_OUTS,
+    X86_OP_CLI, X86_OP_STI, X86_OP_HLT, X86_OP_CLTS, X86_OP_WBINVD, X86_OP_XSETBV,
+};
+
+enum x86_seg { X86_SEG_NONE, X86_SEG_FS, X86_SEG_GS };   /* CS/DS/ES/SS are flat: NONE */
+
+/*
+ * One decoded instruction.  Register numbers include the REX extension bit
+ * (0 = rax ... 15 = r15; for mov CR/DR, reg is the CR/DR number and rm the
+ * GPR).  For a byte operand without REX, registers 4-7 mean ah/ch/dh/bh.
+ */
+struct x86_insn {
+    enum x86_op op;
+    uint8_t len;            /* bytes, including prefixes and a forced-emulation prefix */
+    uint8_t opcode[2];      /* {0x0f, byte} for two-byte opcodes, else {byte, 0} */
+    uint8_t op_bytes;       /* operand size: 1, 2, 4 or 8 */
+    uint8_t addr_bytes;     /* 8, or 4 with the 67 prefix */
+    uint8_t rex;            /* the REX byte (0x40-0x4f), 0 if none */
+    bool lock, rep, repne;  /* F0, F3, F2 prefixes */
+    bool forced;            /* preceded by ud2 "xen" (0f 0b 78 65 6e) */
+    enum x86_seg seg;
+    bool has_modrm;
+    uint8_t modrm, mod, reg, rm;
+    bool mem;               /* has a memory operand (mod != 3) */
+    uint64_t ea;            /* its linear address: segment base included, and for
+                               bt* with a register bit offset, the addressed unit */
+    uint64_t imm;           /* immediate, sign-extended to 64 bits */
+    uint8_t imm_bytes;      /* 0, 1, 2 or 4 */
+};
+
+struct x86_emulate_ctxt {
+    struct cpu_user_regs *regs; /* in/out: rip advanced on success, rflags updated */
+    uint64_t fs_base, gs_base;  /* segment bases for 64/65 overrides */
+    void *data;                 /* the caller's */
+    /* out (also set by x86_decode): what was decoded, for the caller's checks */
+    uint64_t mem_addr;          /* linear address of the memory operand */
+    unsigned mem_bytes;         /* its size, 0 if no memory operand */
+    unsigned insn_len;
+    uint8_t opcode[2];
+    bool lock;                  /* lock prefix, or implicitly locked (xchg) */
+};
+
+/*
+ * Guest memory access, all at linear addresses.  Each returns X86EMUL_OKAY
+ * or an error code (typically X86EMUL_EXCEPTION) that is passed through.
+ * cmpxchg: atomically, if the bytes at addr equal *old, store *new and return
+ * OKAY; else copy the current value into *old and return X86EMUL_RETRY.
+ * Values are little-endian byte images of 1, 2, 4 or 8 bytes.
+ */
+struct x86_emulate_ops {
+    int (*insn_fetch)(uint64_t addr, void *buf, unsigned bytes, struct x86_emulate_ctxt *c);
+    int (*read)(uint64_t addr, void *buf, unsigned bytes, struct x86_emulate_ctxt *c);
+    int (*write)(uint64_t addr, const void *buf, unsigned bytes, struct x86_emulate_ctxt *c);
+    int (*cmpxchg)(uint64_t addr, void *old, const void *new, unsigned bytes,
+                   struct x86_emulate_ctxt *c);
+};
+
+/*
+ * Decode the instruction at c->regs->rip into *out and fill c's out fields.
+ * Reads registers (for addresses) and memory only through ops->insn_fetch.
+ * Returns OKAY; UNHANDLEABLE for an unknown opcode, an invalid lock prefix or
+ * more than 15 bytes; or insn_fetch's error code.
+ */
+int x86_decode(struct x86_insn *out, struct x86_emulate_ctxt *c,
+               const struct x86_emulate_ops *ops);
+
+/*
+ * Decode and execute one memory-writing instruction (list above).  Locked
+ * read-modify-writes (and xchg) use ops->cmpxchg, retrying a few times when
+ * the value changed underneath; unlocked ones use read then write; mov only
+ * writes.  Returns OKAY; UNHANDLEABLE (register destination, privileged or
+ * unknown instruction, rep prefix, 67 prefix, non-canonical or wrapping
+ * operand); RETRY if the memory kept changing; or an op's error code.  On any
+ * result but OKAY, registers and memory are unchanged.
+ */
+int x86_emulate(struct x86_emulate_ctxt *c, const struct x86_emulate_ops *ops);
+
+#endif
