@@ -6,6 +6,7 @@
 #include <hyp/domain.h>
 #include <hyp/format.h>
 #include <hyp/frame.h>
+#include <hyp/frame_table.h>
 #include <hyp/m2p.h>
 #include <hyp/sched.h>
 #include <hyp/string.h>
@@ -28,40 +29,56 @@ struct domain *domain_alloc(const char *name, bool is_dom0)
         else
             fmt_snprintf(d->name, sizeof(d->name), "dom%u", d->id);
         d->vcpu0.domain = d;
+        d->page_list_head = d->page_list_tail = FT_NIL;
         d->state = DOMAIN_RUNNING;
         return d;
     }
     return NULL;
 }
 
-/* Give every frame back; the M2P forgets them. */
-static void domain_release_memory(struct domain *d)
+static void vcpu_drop_base_pointers(struct vcpu *v)
 {
     /* Never free the tables the CPU is walking. */
-    if (read_cr3() == d->vcpu0.cr3)
+    if (v->kernel_l4 && read_cr3() >> PAGE_SHIFT == v->kernel_l4)
         write_cr3(paging_idle_cr3());
-    for (uint64_t pfn = 0; d->p2m && pfn < d->tot_pages; pfn++) {
-        m2p_set(d->p2m[pfn], M2P_INVALID);
-        machine_frame_free(d->p2m[pfn]);
-    }
-    if (d->shared_info_mfn)
-        machine_frame_free(d->shared_info_mfn);
-    hyp_free_pages(d->p2m, d->p2m_alloc_pages);
-    d->p2m = NULL;
-    d->tot_pages = 0;
-    d->shared_info_mfn = 0;
+    if (v->kernel_l4)
+        put_page_and_type(mfn_to_page(v->kernel_l4));
+    if (v->user_l4)
+        put_page_and_type(mfn_to_page(v->user_l4));
+    v->kernel_l4 = v->user_l4 = 0;
+}
+
+/* Give every frame back; those others still reference go when they let go. */
+static void domain_release_memory(struct domain *d)
+{
+    vcpu_drop_base_pointers(&d->vcpu0);
+    d->state = DOMAIN_DYING;
+    domain_relinquish_memory(d);
+    domain_check_gone(d);
+}
+
+void domain_check_gone(struct domain *d)
+{
+    if (d->state == DOMAIN_DYING && d->tot_pages == 0 && d->xen_pages == 0)
+        d->state = DOMAIN_FREE;
+}
+
+struct domain *domain_from_id(domid_t id)
+{
+    for (unsigned i = 0; i < MAX_DOMAINS; i++)
+        if (domains[i].state != DOMAIN_FREE && domains[i].id == id)
+            return &domains[i];
+    return NULL;
 }
 
 void domain_free(struct domain *d)
 {
     domain_release_memory(d);
-    d->state = DOMAIN_FREE;
 }
 
 static void domain_kill(struct domain *d)
 {
     domain_release_memory(d);
-    d->state = DOMAIN_DEAD;
     sched_remove(&d->vcpu0);
 }
 

@@ -52,6 +52,7 @@ void start_koan(uint32_t magic, uint32_t info_pa)
     machine_frames_init(&boot_info);
     paging_use_frame_allocator();
     m2p_init(machine_max_mfn());
+    frame_table_init(&boot_info);
     apic_init();
 
     if (koan_options.selftest_fault)

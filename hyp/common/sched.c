@@ -68,7 +68,7 @@ static void context_switch(struct vcpu *prev, struct vcpu *next)
         memcpy(&prev->regs, &ci->guest_regs, sizeof(prev->regs));
     memcpy(&ci->guest_regs, &next->regs, sizeof(next->regs));
     ci->current = next;
-    write_cr3(next->cr3);
+    write_cr3(next->kernel_l4 << PAGE_SHIFT);
 }
 
 void sched_maybe_switch(void)

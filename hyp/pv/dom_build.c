@@ -16,14 +16,27 @@
 #include <hyp/elf.h>
 #include <hyp/errno.h>
 #include <hyp/frame.h>
+#include <hyp/frame_table.h>
 #include <hyp/m2p.h>
 #include <hyp/string.h>
 
+/* As Xen's builder: upper levels user-accessible, L1 entries without the
+ * user bit (validation adds it, marking them as guest-kernel mappings). */
 #define GUEST_TABLE_FLAGS (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
+#define GUEST_L1_FLAGS    (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED)
+
+/* The builder's own pfn -> mfn record while it fills the domain. */
+struct build_state {
+    mfn_t *p2m;
+    uint64_t p2m_alloc_pages;
+};
+
+static struct build_state bs;
 
 static void *guest_page(struct domain *d, pfn_t pfn)
 {
-    return mfn_to_virt(d->p2m[pfn]);
+    (void)d;
+    return mfn_to_virt(bs.p2m[pfn]);
 }
 
 /* Copy len bytes to the guest at pseudo-physical byte offset off. */
@@ -39,23 +52,38 @@ static void copy_to_pseudo_phys(struct domain *d, uint64_t off, const uint8_t *s
     }
 }
 
+/* A zeroed frame from the allocator, owned by d. */
+static int give_frame(struct domain *d, bool counted, mfn_t *out)
+{
+    mfn_t mfn;
+
+    if (machine_frame_alloc(&mfn) < 0)
+        return -ENOMEM;
+    memset(mfn_to_virt(mfn), 0, PAGE_SIZE);   /* never leak old contents */
+    if (domain_assign_page(d, mfn, counted) < 0) {
+        machine_frame_free(mfn);
+        return -ENOMEM;
+    }
+    *out = mfn;
+    return 0;
+}
+
 static int allocate_memory(struct domain *d, uint64_t nr_pages)
 {
-    d->p2m_alloc_pages = ALIGN_UP(nr_pages * sizeof(mfn_t), PAGE_SIZE) >> PAGE_SHIFT;
-    d->p2m = hyp_alloc_pages(d->p2m_alloc_pages);
-    if (!d->p2m)
+    bs.p2m_alloc_pages = ALIGN_UP(nr_pages * sizeof(mfn_t), PAGE_SIZE) >> PAGE_SHIFT;
+    bs.p2m = hyp_alloc_pages(bs.p2m_alloc_pages);
+    if (!bs.p2m)
         return -ENOMEM;
-    for (pfn_t pfn = 0; pfn < nr_pages; pfn++) {
-        if (machine_frame_alloc(&d->p2m[pfn]) < 0)
-            return -ENOMEM;
-        d->tot_pages = pfn + 1;
-        memset(guest_page(d, pfn), 0, PAGE_SIZE);   /* never leak old contents */
-        m2p_set(d->p2m[pfn], pfn);
-    }
     d->max_pages = nr_pages;
-    if (machine_frame_alloc(&d->shared_info_mfn) < 0)
+    for (pfn_t pfn = 0; pfn < nr_pages; pfn++) {
+        if (give_frame(d, true, &bs.p2m[pfn]))
+            return -ENOMEM;
+        m2p_set(bs.p2m[pfn], pfn);
+    }
+    /* shared_info: the hypervisor's page, shared writable for good. */
+    if (give_frame(d, false, &d->shared_info_mfn))
         return -ENOMEM;
-    return 0;
+    return get_page_type(mfn_to_page(d->shared_info_mfn), PGT_writable, d);
 }
 
 static void load_segments(struct domain *d, const struct pv_image *img, const uint8_t *file)
@@ -83,13 +111,13 @@ static int build_page_tables(struct domain *d, const struct pv_image *img,
             if (!pte_present(*e)) {
                 if (next_table == tables_end)
                     return -ENOMEM;   /* the layout promised enough tables */
-                *e = pte_make(d->p2m[next_table++] << PAGE_SHIFT, GUEST_TABLE_FLAGS);
+                *e = pte_make(bs.p2m[next_table++] << PAGE_SHIFT, GUEST_TABLE_FLAGS);
             }
             table = mfn_to_virt(pte_mfn(*e));
         }
         bool is_table = pfn >= lay->pt_pfn && pfn < tables_end;
-        table[pt_index(va, 1)] = pte_make(d->p2m[pfn] << PAGE_SHIFT,
-                                          GUEST_TABLE_FLAGS & ~(is_table ? _PAGE_RW : 0));
+        table[pt_index(va, 1)] = pte_make(bs.p2m[pfn] << PAGE_SHIFT,
+                                          GUEST_L1_FLAGS & ~(is_table ? _PAGE_RW : 0));
     }
     return 0;
 }
@@ -132,8 +160,8 @@ static void fill_start_info(struct domain *d, const struct pv_image *img,
     si->shared_info = d->shared_info_mfn << PAGE_SHIFT;
     si->flags = d->is_dom0 ? (SIF_INITDOMAIN | SIF_PRIVILEGED) : 0;
     if (!d->is_dom0) {
-        si->store_mfn = d->p2m[lay->xenstore_pfn];
-        si->console.domU.mfn = d->p2m[lay->console_pfn];
+        si->store_mfn = bs.p2m[lay->xenstore_pfn];
+        si->console.domU.mfn = bs.p2m[lay->console_pfn];
     }
     si->pt_base = base + (lay->pt_pfn << PAGE_SHIFT);
     si->nr_pt_frames = lay->pt_pages;
@@ -156,7 +184,26 @@ static void init_vcpu(struct domain *d, const struct pv_image *img, const struct
     r->rflags = 0x202;   /* IF, and the always-one bit */
     r->cs = FLAT_KERNEL_CS;
     r->ss = FLAT_KERNEL_SS;
-    d->vcpu0.cr3 = d->p2m[lay->pt_pfn] << PAGE_SHIFT;
+}
+
+/*
+ * Type and validate the initial tables the way the guest would: pin the L4
+ * (which validates everything below it) and make it the base pointer.
+ * Each holds a reference and an L4 type reference.
+ */
+static int pin_initial_tables(struct domain *d, mfn_t l4)
+{
+    struct page_info *pg = mfn_to_page(l4);
+    int rc = get_page_and_type(pg, d, PGT_l4);
+
+    if (rc)
+        return rc;
+    pg->flags |= PGF_pinned;
+    rc = get_page_and_type(pg, d, PGT_l4);
+    if (rc)
+        return rc;
+    d->vcpu0.kernel_l4 = l4;
+    return 0;
 }
 
 static int check_image(const struct pv_image *img, const char **why)
@@ -187,7 +234,7 @@ static int build(struct domain *d, const struct dom_build_args *args, const char
     load_segments(d, &img, args->kernel);
     if (args->module_size)
         copy_to_pseudo_phys(d, lay.module_pfn << PAGE_SHIFT, args->module, args->module_size);
-    copy_to_pseudo_phys(d, lay.p2m_pfn << PAGE_SHIFT, (const uint8_t *)d->p2m,
+    copy_to_pseudo_phys(d, lay.p2m_pfn << PAGE_SHIFT, (const uint8_t *)bs.p2m,
                         args->nr_pages * sizeof(mfn_t));
     if ((rc = build_page_tables(d, &img, &lay)))
         return *why = "internal error: page-table layout too small", rc;
@@ -196,6 +243,8 @@ static int build(struct domain *d, const struct dom_build_args *args, const char
     if (img.has_hypercall_page)
         fill_hypercall_page(guest_page(d, (img.hypercall_page - img.virt_base) >> PAGE_SHIFT));
     init_vcpu(d, &img, &lay);
+    if ((rc = pin_initial_tables(d, bs.p2m[lay.pt_pfn])))
+        return *why = "internal error: initial page tables do not validate", rc;
     log_info("domain %s: %lu MiB, entry %#lx, %s kernel \"%s\"\n", d->name,
              args->nr_pages >> 8, img.entry, d->is_dom0 ? "privileged" : "unprivileged",
              img.guest_os);
@@ -204,8 +253,10 @@ static int build(struct domain *d, const struct dom_build_args *args, const char
 
 int dom_build(struct domain *d, const struct dom_build_args *args, const char **why)
 {
+    memset(&bs, 0, sizeof(bs));
     int rc = build(d, args, why);
 
+    hyp_free_pages(bs.p2m, bs.p2m_alloc_pages);
     if (rc)
         domain_free(d);
     return rc;

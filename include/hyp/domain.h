@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Domains and their vCPUs.  A domain owns its memory (the frames listed in
- * its p2m array, tot_pages of them, at most max_pages), its shared_info
- * frame and one vCPU for now.  Domains live until they shut down or crash;
- * then their memory goes back to the frame allocator.
+ * Domains and their vCPUs.  A domain owns its memory (the frames on its page
+ * list in the frame table: tot_pages of them, at most max_pages, plus
+ * xen_pages shared by the hypervisor such as shared_info) and one vCPU for
+ * now.  A domain that shut down or crashed is DYING until the last reference
+ * to its frames has gone; then its slot is free again.
  */
 #ifndef KOAN_HYP_DOMAIN_H
 #define KOAN_HYP_DOMAIN_H
@@ -15,7 +16,7 @@
 #define DOMAIN_NAME_MAX  32
 #define CONSOLE_LINE_MAX 256
 
-enum domain_state { DOMAIN_FREE, DOMAIN_RUNNING, DOMAIN_DEAD };
+enum domain_state { DOMAIN_FREE, DOMAIN_RUNNING, DOMAIN_DYING };
 
 struct domain;
 
@@ -23,7 +24,8 @@ struct vcpu {
     struct domain *domain;
     unsigned id;
     struct cpu_user_regs regs;   /* saved context while not on a CPU */
-    paddr_t cr3;                 /* the guest kernel's L4 */
+    mfn_t kernel_l4;             /* base pointer (holds a ref + L4 type ref), 0 = none */
+    mfn_t user_l4;               /* user-mode base pointer, 0 = none */
 };
 
 struct domain {
@@ -33,9 +35,10 @@ struct domain {
     bool privileged;             /* SIF_PRIVILEGED: control and I/O rights */
     bool is_dom0;                /* SIF_INITDOMAIN */
     uint64_t tot_pages, max_pages;
-    mfn_t *p2m;                  /* hypervisor's own record: pfn -> mfn */
-    uint64_t p2m_alloc_pages;
+    uint64_t xen_pages;          /* hypervisor pages shared with the domain */
+    uint32_t page_list_head, page_list_tail;   /* frame numbers, FT_NIL = none */
     mfn_t shared_info_mfn;
+    unsigned long vm_assist;     /* VMASST_TYPE_* bits enabled */
     struct vcpu vcpu0;
     char console_line[CONSOLE_LINE_MAX];
     size_t console_len;
@@ -45,6 +48,10 @@ struct domain {
 struct domain *domain_alloc(const char *name, bool is_dom0);
 /* Release a domain that never ran (builder failure). */
 void domain_free(struct domain *d);
+/* A live or dying domain by id, or NULL. */
+struct domain *domain_from_id(domid_t id);
+/* Called when a dying domain may have lost its last frame. */
+void domain_check_gone(struct domain *d);
 /* Record a clean shutdown (SHUTDOWN_* reason), print it, release the domain. */
 void domain_shutdown(struct domain *d, unsigned reason);
 /* Crash the domain with a reason; the others go on. */

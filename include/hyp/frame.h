@@ -23,6 +23,9 @@ uint64_t machine_frames_free_count(void);
 /* Highest machine frame number + 1 that the allocator manages. */
 mfn_t machine_max_mfn(void);
 
+/* Build the frame table (hyp/mm/mm_glue.c) once the allocator works. */
+void frame_table_init(const struct boot_info *bi);
+
 /* Hypervisor heap, page granular: zeroed, direct-mapped, NULL when out of memory. */
 void *hyp_alloc_pages(uint64_t count);
 void hyp_free_pages(void *p, uint64_t count);

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Page-table validation: what a present entry at each level may contain and
+ * which references it holds (rules in include/hyp/pt.h).  Every entry of a
+ * validated table holds exactly the references pt_get_entry_refs took for
+ * it; pt_put_entry_refs gives back the same ones.
+ */
+#include <hyp/domain.h>
+#include <hyp/errno.h>
+#include <hyp/pt.h>
+
+#define PTE_P      (1UL << 0)
+#define PTE_RW     (1UL << 1)
+#define PTE_US     (1UL << 2)
+#define PTE_PWT    (1UL << 3)
+#define PTE_PCD    (1UL << 4)
+#define PTE_A      (1UL << 5)
+#define PTE_D      (1UL << 6)
+#define PTE_PAT    (1UL << 7)    /* PSE in L2/L3 */
+#define PTE_G      (1UL << 8)
+#define PTE_AVAIL  (7UL << 9)
+#define PTE_ADDR   0x000ffffffffff000UL
+#define PTE_AVAIL_HIGH (0x7ffUL << 52)
+#define PTE_NX     (1UL << 63)
+#define PTE_GNTTAB (1UL << 62)   /* Xen's software bit for grant mappings */
+#define PTE_GUEST_KERNEL (1UL << 52)   /* Xen's marker of guest-kernel L1 entries */
+#define PTE_CACHE_ATTRS (PTE_PWT | PTE_PCD | PTE_PAT)
+
+/* Flags a guest may use at every level (Xen's base set). */
+#define BASE_ALLOWED (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D | PTE_AVAIL | PTE_AVAIL_HIGH | PTE_NX)
+#define INVALID_IO_MFN (PTE_ADDR >> 12)
+
+static uint64_t pte_flags(uint64_t e) { return e & ~PTE_ADDR; }
+static mfn_t pte_target(uint64_t e) { return (e & PTE_ADDR) >> 12; }
+
+static uint64_t l1_allowed_flags(const struct domain *d)
+{
+    uint64_t allowed = (BASE_ALLOWED | PTE_G) & ~PTE_GNTTAB;
+
+    /* Cache attributes only for domains that may drive devices. */
+    return d->privileged ? allowed | PTE_CACHE_ATTRS : allowed;
+}
+
+/*
+ * The adjustments Xen makes to stored entries, so guests read back what they
+ * would on Xen: the ring-3 guest kernel needs the user bit everywhere; L1
+ * entries written without it are marked as guest-kernel entries, those with
+ * it as global (CR4.PGE stays off, so the CPU ignores that bit here).
+ */
+static uint64_t adjust_entry(unsigned level, uint64_t e)
+{
+    if (!(e & PTE_P))
+        return e;
+    if (level == 1) {
+        if (!(e & PTE_US))
+            e |= PTE_US | PTE_GUEST_KERNEL;
+        if (!(e & PTE_GUEST_KERNEL))
+            e |= PTE_G | PTE_US;
+        return e;
+    }
+    return e | PTE_US | (level == 4 ? PTE_A : 0);
+}
+
+static int get_l1_refs(uint64_t e, struct domain *d, struct domain *pg_owner)
+{
+    mfn_t mfn = pte_target(e);
+
+    if (pte_flags(e) & ~l1_allowed_flags(d))
+        return -EINVAL;
+    if (!mfn_valid(mfn) || mfn_to_page(mfn)->owner == DOMID_IO) {
+        if (pt_io_access_permitted(pg_owner, mfn) && pt_io_access_permitted(d, mfn))
+            return 0;   /* I/O memory: no reference counting */
+        return mfn == INVALID_IO_MFN ? -EINVAL : -EPERM;
+    }
+    struct page_info *pg = mfn_to_page(mfn);
+    if (!get_page(pg, pg_owner))
+        return -EBUSY;
+    if ((e & PTE_RW) && get_page_type(pg, PGT_writable, pg_owner)) {
+        put_page(pg);
+        return -EBUSY;
+    }
+    return 0;
+}
+
+static void put_l1_refs(uint64_t e)
+{
+    mfn_t mfn = pte_target(e);
+
+    if (!mfn_valid(mfn) || mfn_to_page(mfn)->owner == DOMID_IO)
+        return;
+    struct page_info *pg = mfn_to_page(mfn);
+    if (e & PTE_RW)
+        put_page_type(pg);
+    put_page(pg);
+}
+
+/*
+ * A read-only entry of a table at `level` that maps another table of the
+ * same level ("linear page table"), as Xen allows: the mapped table must be
+ * validated and hold no linear entries itself, and the mapping table must
+ * not itself be mapped linearly.  A table mapping itself takes no reference.
+ */
+static int get_linear_refs(unsigned level, uint64_t e, mfn_t table_mfn, struct domain *d)
+{
+    mfn_t mfn = pte_target(e);
+
+    if (e & PTE_RW)
+        return -EINVAL;
+    if (mfn == table_mfn)
+        return 0;
+    if (!mfn_valid(mfn))
+        return -EINVAL;
+    struct page_info *table = mfn_to_page(table_mfn), *pg = mfn_to_page(mfn);
+    if (table->owner != d->id || table->linear < 0 || pg->linear > 0)
+        return -EINVAL;
+    if (!get_page(pg, d))
+        return -EINVAL;
+    if (pg->type != level || !(pg->flags & PGF_validated) || pg->type_count >= PAGE_COUNT_MAX) {
+        put_page(pg);
+        return -EINVAL;
+    }
+    pg->type_count++;
+    table->linear++;
+    pg->linear--;
+    return 0;
+}
+
+static int get_upper_refs(unsigned level, uint64_t e, mfn_t table_mfn, struct domain *d)
+{
+    if (pte_flags(e) & ~BASE_ALLOWED)
+        return -EINVAL;
+    mfn_t mfn = pte_target(e);
+    if (!mfn_valid(mfn))
+        return -EINVAL;
+    int rc = get_page_and_type(mfn_to_page(mfn), d, level - 1);
+    if (rc == -EINVAL && get_linear_refs(level, e, table_mfn, d) == 0)
+        rc = 0;
+    return rc;
+}
+
+static void put_upper_refs(unsigned level, uint64_t e, mfn_t table_mfn)
+{
+    mfn_t mfn = pte_target(e);
+    struct page_info *pg = mfn_to_page(mfn);
+
+    if (mfn == table_mfn)
+        return;   /* linear self-map: nothing was taken */
+    if (pg->type == level) {   /* a linear entry */
+        mfn_to_page(table_mfn)->linear--;
+        pg->linear++;
+    }
+    put_page_and_type(pg);
+}
+
+static int get_entry_refs(unsigned level, uint64_t e, mfn_t table_mfn, struct domain *d,
+                          struct domain *pg_owner)
+{
+    return level == 1 ? get_l1_refs(e, d, pg_owner) : get_upper_refs(level, e, table_mfn, d);
+}
+
+static void put_entry_refs(unsigned level, uint64_t e, mfn_t table_mfn)
+{
+    if (level == 1)
+        put_l1_refs(e);
+    else
+        put_upper_refs(level, e, table_mfn);
+}
+
+static bool slot_is_guest(unsigned level, unsigned i)
+{
+    return level != 4 || pt_is_guest_l4_slot(i);
+}
+
+static void put_entries_below(struct page_info *pg, unsigned level, unsigned end)
+{
+    mfn_t mfn = page_to_mfn(pg);
+    uint64_t *t = pt_map_frame(mfn);
+
+    for (unsigned i = 0; i < end; i++)
+        if (slot_is_guest(level, i) && (t[i] & PTE_P))
+            put_entry_refs(level, t[i], mfn);
+}
+
+int pt_validate(struct page_info *pg, unsigned level, struct domain *d)
+{
+    mfn_t mfn = page_to_mfn(pg);
+    uint64_t *t = pt_map_frame(mfn);
+
+    for (unsigned i = 0; i < 512; i++) {
+        if (!slot_is_guest(level, i) || !(t[i] & PTE_P))
+            continue;
+        int rc = get_entry_refs(level, t[i], mfn, d, d);
+        if (rc) {
+            put_entries_below(pg, level, i);
+            return rc;
+        }
+        t[i] = adjust_entry(level, t[i]);
+    }
+    if (level == 4)
+        for (unsigned i = 256; i <= 271; i++)
+            t[i] = pt_hypervisor_l4_entry(i);
+    return 0;
+}
+
+void pt_devalidate(struct page_info *pg, unsigned level)
+{
+    put_entries_below(pg, level, 512);
+}
+
+int pt_update_entry(struct page_info *pg, unsigned index, uint64_t val, bool preserve_ad,
+                    struct domain *d, struct domain *pg_owner)
+{
+    unsigned level = pg->type;
+    mfn_t mfn = page_to_mfn(pg);
+    uint64_t *t = pt_map_frame(mfn);
+
+    if (!page_type_is_table(level) || !(pg->flags & PGF_validated) || index >= 512)
+        return -EINVAL;
+    if (!slot_is_guest(level, index))
+        return -EINVAL;
+    if (level > 1 && pg_owner != d)
+        return -EINVAL;
+    uint64_t old = t[index];
+    if (val & PTE_P) {
+        int rc = get_entry_refs(level, val, mfn, d, pg_owner);
+        if (rc)
+            return rc;
+        val = adjust_entry(level, val);
+    }
+    if (preserve_ad)
+        val |= old & (PTE_A | PTE_D);
+    t[index] = val;
+    if (old & PTE_P)
+        put_entry_refs(level, old, mfn);
+    return 0;
+}

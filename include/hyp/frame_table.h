@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The frame table: one struct page_info per machine frame, recording who owns
+ * the frame, what it is used as (its type) and how many references exist.
+ *
+ * Rules (the paper's, as Xen implements them):
+ *  - a general reference (count) keeps a frame from being freed; a domain's
+ *    ownership holds one (PGF_allocated);
+ *  - a type reference (type_count) keeps the frame's type: a frame can take a
+ *    new type only when its type count is zero.  Types: none, L1-L4 page
+ *    table, segment descriptors, writable.  A writable mapping holds a
+ *    writable type reference, so a page table is never mapped writable;
+ *  - page-table types are validated when first taken: every entry's target
+ *    is checked and referenced (hyp/mm/pt.c); when the last type reference
+ *    goes, the table is devalidated and those references are dropped.
+ *
+ * The hypervisor runs on one CPU with interrupts off, so no locking is done.
+ * Callers pass the domains involved; nothing here looks at the current vCPU.
+ */
+#ifndef KOAN_HYP_FRAME_TABLE_H
+#define KOAN_HYP_FRAME_TABLE_H
+
+#include <hyp/types.h>
+#include <hyp/xen_public.h>
+
+enum page_type {
+    PGT_none = 0,
+    PGT_l1 = 1, PGT_l2 = 2, PGT_l3 = 3, PGT_l4 = 4,   /* = page-table level */
+    PGT_seg_desc = 5,
+    PGT_writable = 6,
+};
+
+#define PGF_allocated  (1u << 0)   /* owned by a domain, which holds a reference */
+#define PGF_pinned     (1u << 1)   /* pinned by the guest: holds a ref + type ref */
+#define PGF_validated  (1u << 2)   /* page-table contents validated and referenced */
+#define PGF_xen_shared (1u << 3)   /* a hypervisor page shared with the domain */
+
+#define PAGE_COUNT_MAX 0xffffff00u /* refuse references beyond this */
+#define FT_NIL         0xffffffffu /* end of a domain page list */
+
+struct page_info {
+    uint32_t count;       /* general references */
+    uint32_t type_count;  /* references to the current type */
+    uint8_t type;         /* enum page_type */
+    uint8_t flags;        /* PGF_* */
+    domid_t owner;        /* a domain id, DOMID_IO, or DOMID_INVALID */
+    int16_t linear;       /* >0: linear entries in this table; <0: uses as a linear target */
+    uint16_t pad;
+    uint32_t next, prev;  /* the owner's page list, by frame number */
+};
+
+extern struct page_info *frame_table;
+extern mfn_t frame_table_frames;
+
+static inline bool mfn_valid(mfn_t mfn) { return mfn < frame_table_frames; }
+static inline struct page_info *mfn_to_page(mfn_t mfn) { return &frame_table[mfn]; }
+static inline mfn_t page_to_mfn(const struct page_info *pg) { return (mfn_t)(pg - frame_table); }
+static inline bool page_type_is_table(unsigned type) { return type >= PGT_l1 && type <= PGT_l4; }
+
+/* Set up the table for frames [0, nr): every frame starts as DOMID_INVALID. */
+void frame_table_setup(struct page_info *table, mfn_t nr);
+/* Mark frames as I/O memory (mappable by domains with I/O rights, never refcounted). */
+void frame_table_set_io(mfn_t first, mfn_t count);
+
+struct domain;
+/* A general reference if the frame is valid and owned by d; false otherwise. */
+bool get_page(struct page_info *pg, const struct domain *d);
+void put_page(struct page_info *pg);
+/*
+ * Take a type reference of `type`, changing the type (and flushing the TLB)
+ * if the type count is zero, and validating a page table on first use.
+ * 0, -EINVAL (other type in use, or the table does not validate) or
+ * -EBUSY (count overflow).  d is the owner, for validation.
+ */
+int get_page_type(struct page_info *pg, unsigned type, struct domain *d);
+void put_page_type(struct page_info *pg);
+int get_page_and_type(struct page_info *pg, struct domain *d, unsigned type);
+void put_page_and_type(struct page_info *pg);
+
+/* Give a free frame to d: owner, allocated reference, page list, tot_pages. */
+int domain_assign_page(struct domain *d, mfn_t mfn, bool count_in_tot_pages);
+/* d gives up its ownership reference; the frame is freed with its last reference. */
+int domain_release_page(struct domain *d, mfn_t mfn);
+/* Drop every page-table reference d's own tables hold, then every page. */
+void domain_relinquish_memory(struct domain *d);
+
+/* Hooks implemented by the hypervisor (or by unit-test fakes). */
+void frame_table_on_free(mfn_t mfn);        /* back to the allocator, M2P invalid */
+void frame_table_flush_tlb(void);           /* all CPUs, every non-global entry */
+struct domain *domain_from_id(domid_t id);  /* NULL if no such live domain */
+
+#endif
