@@ -18,6 +18,7 @@ UNIT_SRCS_elf         := hyp/lib/elf.c hyp/lib/string.c hyp/mm/guest_range.c
 UNIT_SRCS_dom_layout  := hyp/pv/dom_layout.c hyp/lib/elf.c hyp/lib/string.c hyp/mm/guest_range.c
 UNIT_SRCS_frame_alloc := hyp/mm/frame_alloc.c hyp/lib/string.c
 UNIT_SRCS_guest_range := hyp/mm/guest_range.c
+UNIT_SRCS_x86_emulate := hyp/pv/x86_emulate.c hyp/lib/string.c
 UNIT_SRCS_modspec     := hyp/lib/modspec.c hyp/lib/string.c
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
