@@ -83,7 +83,8 @@ struct x86_insn {
     bool mem;               /* has a memory operand (mod != 3) */
     uint64_t ea;            /* its linear address: segment base included, and for
                                bt* with a register bit offset, the addressed unit */
-    uint64_t imm;           /* immediate, sign-extended to 64 bits */
+    uint64_t imm;           /* immediate, sign-extended to 64 bits (in/out port
+                               and bt bit offset: use the low byte) */
     uint8_t imm_bytes;      /* 0, 1, 2 or 4 */
 };
 
