@@ -4,6 +4,7 @@
 #include <asm/x86.h>
 #include <hyp/console.h>
 #include <hyp/domain.h>
+#include <hyp/errno.h>
 #include <hyp/format.h>
 #include <hyp/frame.h>
 #include <hyp/frame_table.h>
@@ -12,6 +13,8 @@
 #include <hyp/string.h>
 
 static struct domain domains[MAX_DOMAINS];
+struct domain dom_io = { .id = DOMID_IO, .name = "io", .state = DOMAIN_RUNNING };
+struct domain dom_xen = { .id = DOMID_XEN, .name = "xen", .state = DOMAIN_RUNNING };
 static domid_t next_domu_id = 1;
 static bool any_crashed;
 
@@ -69,6 +72,28 @@ struct domain *domain_from_id(domid_t id)
         if (domains[i].state != DOMAIN_FREE && domains[i].id == id)
             return &domains[i];
     return NULL;
+}
+
+int domain_get_pg_owner(struct domain *d, domid_t domid, struct domain **out)
+{
+    if (domid == DOMID_SELF) {
+        *out = d;
+        return 0;
+    }
+    if (domid == d->id)
+        return -ESRCH;
+    if (domid == DOMID_IO)
+        *out = &dom_io;
+    else if (domid == DOMID_XEN)
+        *out = &dom_xen;
+    else if (!(*out = domain_from_id(domid)))
+        return -ESRCH;
+    return 0;
+}
+
+bool domain_may_use(const struct domain *d, const struct domain *other)
+{
+    return d == other || d->privileged;
 }
 
 void domain_free(struct domain *d)

@@ -7,6 +7,8 @@
  */
 #include <asm/paging.h>
 #include <hyp/console.h>
+#include <hyp/errno.h>
+#include <hyp/guest_access.h>
 #include <hyp/frame.h>
 #include <hyp/m2p.h>
 #include <hyp/machine.h>
@@ -16,6 +18,7 @@ _Static_assert(M2P_RO_VIRT_START == MACH2PHYS_VIRT_START, "M2P at the ABI addres
 
 static uint64_t *m2p_rw;
 static mfn_t m2p_entries;
+static mfn_t m2p_first_mfn;
 
 void m2p_init(mfn_t max_mfn)
 {
@@ -38,6 +41,7 @@ void m2p_init(mfn_t max_mfn)
             l3v[i] |= _PAGE_USER;
 
     m2p_rw = (uint64_t *)M2P_RW_VIRT_START;
+    m2p_first_mfn = first;
     m2p_entries = bytes / sizeof(uint64_t);
     for (mfn_t m = 0; m < m2p_entries; m++)
         m2p_rw[m] = M2P_INVALID;
@@ -53,4 +57,22 @@ void m2p_set(mfn_t mfn, pfn_t pfn)
 pfn_t m2p_get(mfn_t mfn)
 {
     return mfn < m2p_entries ? m2p_rw[mfn] : M2P_INVALID;
+}
+
+long m2p_mfn_list(uint64_t arg)
+{
+    struct xen_machphys_mfn_list l;
+    uint64_t chunks = m2p_entries * sizeof(uint64_t) / L2_PAGE_SIZE;
+    uint64_t handle;
+
+    if (copy_from_guest(&l, arg, sizeof(l)))
+        return -EFAULT;
+    handle = (uint64_t)(uintptr_t)l.extent_start.p;
+    l.nr_extents = MIN(l.max_extents, chunks);
+    for (unsigned i = 0; i < l.nr_extents; i++) {
+        xen_pfn_t mfn = m2p_first_mfn + (uint64_t)i * (L2_PAGE_SIZE >> PAGE_SHIFT);
+        if (copy_to_guest(handle + i * sizeof(mfn), &mfn, sizeof(mfn)))
+            return -EFAULT;
+    }
+    return copy_to_guest(arg, &l, sizeof(l)) ? -EFAULT : 0;
 }

@@ -5,11 +5,13 @@
  * table maps numbers to handlers; holes answer -ENOSYS, logged once per
  * number so a guest probing the interface cannot flood the console.
  */
+#include <stdarg.h>
 #include <asm/percpu.h>
 #include <asm/traps.h>
 #include <hyp/console.h>
 #include <hyp/domain.h>
 #include <hyp/errno.h>
+#include <hyp/hypercall.h>
 #include <hyp/pv.h>
 #include <hyp/sched.h>
 
@@ -30,10 +32,69 @@ struct hypercall_desc {
 #define HYPERCALL(nr, handler) [nr] = { (hypercall_fn_t)(void (*)(void))(handler), #handler }
 
 static const struct hypercall_desc hypercall_table[NR_HYPERCALLS] = {
-    HYPERCALL(__HYPERVISOR_console_io, do_console_io),
+    HYPERCALL(__HYPERVISOR_mmu_update, do_mmu_update),
+    HYPERCALL(__HYPERVISOR_memory_op, do_memory_op),
+    HYPERCALL(__HYPERVISOR_multicall, do_multicall),
+    HYPERCALL(__HYPERVISOR_update_va_mapping, do_update_va_mapping),
     HYPERCALL(__HYPERVISOR_xen_version, do_xen_version),
+    HYPERCALL(__HYPERVISOR_console_io, do_console_io),
+    HYPERCALL(__HYPERVISOR_vm_assist, do_vm_assist),
+    HYPERCALL(__HYPERVISOR_update_va_mapping_otherdomain, do_update_va_mapping_otherdomain),
+    HYPERCALL(__HYPERVISOR_mmuext_op, do_mmuext_op),
     HYPERCALL(__HYPERVISOR_sched_op, do_sched_op),
+    HYPERCALL(KOAN_HYPERCALL_debug, do_koan_debug_op),
 };
+
+static void report_unimplemented(uint64_t nr);
+
+struct multicall_state multicall_state;
+static unsigned preempt_work;
+
+bool hypercall_preempt_check(void)
+{
+    if (++preempt_work < HYPERCALL_PREEMPT_BUDGET)
+        return false;
+    preempt_work = 0;
+    return true;
+}
+
+long hypercall_create_continuation(unsigned nr, unsigned nargs, ...)
+{
+    uint64_t args[6] = { 0 };
+    va_list ap;
+
+    va_start(ap, nargs);
+    for (unsigned i = 0; i < nargs && i < 6; i++)
+        args[i] = va_arg(ap, uint64_t);
+    va_end(ap);
+    if (multicall_state.active) {
+        multicall_state.preempted = true;
+        for (unsigned i = 0; i < 6; i++)
+            multicall_state.args[i] = args[i];
+        return nr;
+    }
+    struct cpu_user_regs *regs = guest_cpu_regs();
+    regs->rip -= 2;   /* back onto the guest's 2-byte `syscall` */
+    regs->rdi = args[0];
+    regs->rsi = args[1];
+    regs->rdx = args[2];
+    regs->r10 = args[3];
+    regs->r8 = args[4];
+    regs->r9 = args[5];
+    /* Let another vCPU run before the batch goes on. */
+    sched_request();
+    return nr;   /* becomes rax: the call is issued again */
+}
+
+long hypercall_call(uint64_t nr, const uint64_t a[6])
+{
+    if (nr >= NR_HYPERCALLS || !hypercall_table[nr].fn) {
+        report_unimplemented(nr);
+        return -ENOSYS;
+    }
+    nr &= NR_HYPERCALLS - 1;
+    return hypercall_table[nr].fn(a[0], a[1], a[2], a[3], a[4], a[5]);
+}
 
 static void report_unimplemented(uint64_t nr)
 {
@@ -50,16 +111,10 @@ static void report_unimplemented(uint64_t nr)
 
 static long hypercall_dispatch(struct cpu_user_regs *regs)
 {
-    uint64_t nr = regs->rax;
+    const uint64_t args[6] = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8, regs->r9 };
 
-    if (nr >= NR_HYPERCALLS || !hypercall_table[nr].fn) {
-        report_unimplemented(nr);
-        return -ENOSYS;
-    }
-    /* Clamp the index under speculation as well. */
-    nr &= NR_HYPERCALLS - 1;
-    return hypercall_table[nr].fn(regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8,
-                                  regs->r9);
+    preempt_work = 0;
+    return hypercall_call(regs->rax, args);
 }
 
 void do_syscall_entry(struct cpu_user_regs *regs)

@@ -26,6 +26,7 @@ struct vcpu {
     struct cpu_user_regs regs;   /* saved context while not on a CPU */
     mfn_t kernel_l4;             /* base pointer (holds a ref + L4 type ref), 0 = none */
     mfn_t user_l4;               /* user-mode base pointer, 0 = none */
+    uint64_t ldt_base, ldt_ents; /* MMUEXT_SET_LDT (used by the CPU work) */
 };
 
 struct domain {
@@ -50,6 +51,16 @@ struct domain *domain_alloc(const char *name, bool is_dom0);
 void domain_free(struct domain *d);
 /* A live or dying domain by id, or NULL. */
 struct domain *domain_from_id(domid_t id);
+/*
+ * The domain named by a `foreigndom`-style argument, as Xen resolves it:
+ * DOMID_SELF is d; d's own id is refused (-ESRCH, as on Xen); DOMID_IO and
+ * DOMID_XEN are pseudo-domains owning device memory and hypervisor frames.
+ * 0 or -ESRCH.  Rights are checked by the caller (domain_may_use).
+ */
+int domain_get_pg_owner(struct domain *d, domid_t domid, struct domain **out);
+/* May d act on `other`'s memory? (itself always; others only if privileged) */
+bool domain_may_use(const struct domain *d, const struct domain *other);
+extern struct domain dom_io, dom_xen;
 /* Called when a dying domain may have lost its last frame. */
 void domain_check_gone(struct domain *d);
 /* Record a clean shutdown (SHUTDOWN_* reason), print it, release the domain. */

@@ -14,6 +14,8 @@
 enum koan_errno {
 #include <xen/errno.h>
 };
+/* Internal only (Xen keeps it under __XEN__): a hypercall must be continued. */
+#define ERESTART 85
 #endif
 
 #endif

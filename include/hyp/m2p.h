@@ -15,5 +15,7 @@
 void m2p_init(mfn_t max_mfn);
 void m2p_set(mfn_t mfn, pfn_t pfn);
 pfn_t m2p_get(mfn_t mfn);
+/* XENMEM_machphys_mfn_list: the frames backing the M2P, one per 2 MiB. */
+long m2p_mfn_list(uint64_t arg);
 
 #endif

@@ -13,6 +13,18 @@ void pv_guest_exception(struct cpu_user_regs *regs);
 long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer);
 long do_xen_version(uint64_t cmd, uint64_t arg);
 long do_sched_op(uint64_t cmd, uint64_t arg);
+long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t foreigndom);
+long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreigndom);
+long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
+long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags, uint64_t domid);
+long do_multicall(uint64_t call_list, uint64_t nr_calls);
+long do_memory_op(uint64_t cmd, uint64_t arg);
+long do_vm_assist(uint64_t cmd, uint64_t type);
+
+/* Koan's debug hypercall (Xen's arch-specific slot 7): see hyp/pv/koan_debug.c. */
+#define KOAN_HYPERCALL_debug  __HYPERVISOR_arch_7
+#define KOAN_DEBUG_check_frames 0
+long do_koan_debug_op(uint64_t cmd, uint64_t arg);
 
 /* Write guest console output, line-buffered, prefixed with the domain's name. */
 struct domain;

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmu_update: a batch of page-table writes and M2P updates, each validated
+ * (hyp/mm/pt.c), stopping at the first failure.  Requests are 16 bytes:
+ * `ptr` = machine address of the entry with the command in its low 3 bits,
+ * `val` = the new entry (or the pfn for MMU_MACHPHYS_UPDATE).  `done`
+ * counts requests completed, across continuations.
+ */
+#include <asm/page.h>
+#include <hyp/domain.h>
+#include <hyp/errno.h>
+#include <hyp/frame_table.h>
+#include <hyp/guest_access.h>
+#include <hyp/guest_range.h>
+#include <hyp/hypercall.h>
+#include <hyp/m2p.h>
+#include <hyp/pt.h>
+#include <hyp/pv.h>
+
+struct mmu_ctx {
+    struct domain *d;         /* the caller */
+    struct domain *pt_owner;  /* whose tables are written */
+    struct domain *pg_owner;  /* whose frames new L1 entries may map */
+    bool flush;               /* an upper-level entry changed */
+};
+
+/* A write to a frame that is not a validated table: plain, if it may be writable. */
+static long write_plain_entry(struct page_info *pg, uint64_t ptr, uint64_t val,
+                              struct domain *owner)
+{
+    if (get_page_type(pg, PGT_writable, owner))
+        return -EINVAL;
+    *(volatile uint64_t *)((uint8_t *)mfn_to_virt(page_to_mfn(pg)) + (ptr & (PAGE_SIZE - 1))) = val;
+    put_page_type(pg);
+    return 0;
+}
+
+static long normal_update(struct mmu_ctx *c, uint64_t ptr, uint64_t val, bool preserve_ad)
+{
+    mfn_t mfn = ptr >> PAGE_SHIFT;
+    long rc;
+
+    if (!mfn_valid(mfn))
+        return -EINVAL;
+    struct page_info *pg = mfn_to_page(mfn);
+    if (!get_page(pg, c->pt_owner))
+        return -EINVAL;
+    if (page_type_is_table(pg->type) && (pg->flags & PGF_validated) && pg->type_count) {
+        rc = pt_update_entry(pg, (ptr & (PAGE_SIZE - 1)) / 8, val, preserve_ad,
+                             c->pt_owner, c->pg_owner);
+        if (!rc && pg->type != PGT_l1)
+            c->flush = true;
+    } else {
+        rc = write_plain_entry(pg, ptr, val, c->pt_owner);
+    }
+    put_page(pg);
+    return rc;
+}
+
+static long machphys_update(struct mmu_ctx *c, uint64_t ptr, uint64_t pfn)
+{
+    mfn_t mfn = ptr >> PAGE_SHIFT;
+
+    if (c->d != c->pt_owner)
+        return -EPERM;
+    if (!mfn_valid(mfn) || !get_page(mfn_to_page(mfn), c->pg_owner))
+        return -EINVAL;
+    m2p_set(mfn, pfn);
+    put_page(mfn_to_page(mfn));
+    return 0;
+}
+
+static long one_update(struct mmu_ctx *c, const struct mmu_update *req)
+{
+    unsigned cmd = req->ptr & 7;
+
+    if ((c->pg_owner != c->d || c->pt_owner != c->d) && !c->d->privileged)
+        return -EPERM;
+    switch (cmd) {
+    case MMU_NORMAL_PT_UPDATE:
+    case MMU_PT_UPDATE_NO_TRANSLATE:
+        return normal_update(c, req->ptr - cmd, req->val, false);
+    case MMU_PT_UPDATE_PRESERVE_AD:
+        return normal_update(c, req->ptr - cmd, req->val, true);
+    case MMU_MACHPHYS_UPDATE:
+        return machphys_update(c, req->ptr - cmd, req->val);
+    default:
+        return -ENOSYS;
+    }
+}
+
+/* Resolve the foreigndom argument: low 16 bits page owner, high 16 bits table owner + 1. */
+static long mmu_ctx_init(struct mmu_ctx *c, uint64_t foreigndom)
+{
+    unsigned pt_dom = (uint32_t)foreigndom >> 16;
+
+    c->d = current_domain();
+    c->pt_owner = c->d;
+    c->flush = false;
+    if (pt_dom && !(c->pt_owner = domain_from_id(pt_dom - 1)))
+        return -ESRCH;
+    return domain_get_pg_owner(c->d, (domid_t)foreigndom, &c->pg_owner);
+}
+
+long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t foreigndom)
+{
+    struct mmu_ctx c;
+    uint32_t n = (uint32_t)count, done = 0, i;
+    long rc;
+
+    if (n & MMU_UPDATE_PREEMPTED) {
+        n &= ~MMU_UPDATE_PREEMPTED;
+        if (pdone)
+            (void)copy_from_guest(&done, pdone, sizeof(done));
+    }
+    if (!guest_range_ok(ureqs, (uint64_t)n * sizeof(struct mmu_update)))
+        return -EFAULT;
+    if ((rc = mmu_ctx_init(&c, foreigndom)))
+        return rc;
+    for (i = 0; i < n; i++) {
+        struct mmu_update req;
+        if (i && hypercall_preempt_check()) {
+            rc = -ERESTART;
+            break;
+        }
+        if (copy_from_guest(&req, ureqs + (uint64_t)i * sizeof(req), sizeof(req))) {
+            rc = -EFAULT;
+            break;
+        }
+        if ((rc = one_update(&c, &req)))
+            break;
+    }
+    if (c.flush)
+        frame_table_flush_tlb();
+    if (rc == -ERESTART)
+        rc = hypercall_create_continuation(__HYPERVISOR_mmu_update, 4,
+                                           ureqs + (uint64_t)i * sizeof(struct mmu_update),
+                                           (uint64_t)((n - i) | MMU_UPDATE_PREEMPTED),
+                                           pdone, foreigndom);
+    if (pdone) {
+        done += i;
+        (void)copy_to_guest(pdone, &done, sizeof(done));
+    }
+    return rc;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * update_va_mapping: write the L1 entry that maps a virtual address in the
+ * caller's current (kernel) page tables, validated like an mmu_update, then
+ * flush as the flags ask.  The flags' low bits pick the flush (none, whole
+ * TLB, one page); the rest is UVMF_LOCAL, UVMF_ALL, or a guest pointer to a
+ * vCPU bitmap.
+ */
+#include <asm/page.h>
+#include <asm/percpu.h>
+#include <asm/x86.h>
+#include <hyp/domain.h>
+#include <hyp/errno.h>
+#include <hyp/frame_table.h>
+#include <hyp/guest_access.h>
+#include <hyp/guest_range.h>
+#include <hyp/pt.h>
+#include <hyp/pv.h>
+#include <hyp/tlb.h>
+
+/* The validated L1 table that maps va in the tables rooted at l4, or NULL. */
+static struct page_info *find_l1_table(mfn_t l4, uint64_t va)
+{
+    mfn_t mfn = l4;
+
+    for (unsigned level = 4; level > 1; level--) {
+        pte_t e = ((const pte_t *)mfn_to_virt(mfn))[pt_index(va, level)];
+        if (!pte_present(e) || (e & _PAGE_PSE) || !mfn_valid(pte_mfn(e)))
+            return NULL;
+        mfn = pte_mfn(e);
+    }
+    struct page_info *pg = mfn_to_page(mfn);
+    if (pg->type != PGT_l1 || !(pg->flags & PGF_validated))
+        return NULL;
+    return pg;
+}
+
+static long flush_after_update(uint64_t va, uint64_t flags)
+{
+    uint64_t target = flags & ~(uint64_t)UVMF_FLUSHTYPE_MASK;
+
+    switch (flags & UVMF_FLUSHTYPE_MASK) {
+    case UVMF_TLB_FLUSH:
+        return tlb_flush_vcpus(target, TLB_FLUSH_ALL_ENTRIES, 0);
+    case UVMF_INVLPG:
+        return tlb_flush_vcpus(target, TLB_FLUSH_ONE_PAGE, va);
+    default:
+        return 0;
+    }
+}
+
+static long update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, struct domain *pg_owner)
+{
+    struct domain *d = current_domain();
+    struct page_info *l1;
+    long rc;
+
+    if (!guest_range_ok(va, 1))
+        return -EINVAL;
+    if (!(l1 = find_l1_table(current_vcpu()->kernel_l4, va)))
+        return -EINVAL;
+    if (!get_page(l1, d))
+        return -EINVAL;
+    rc = pt_update_entry(l1, pt_index(va, 1), val, false, d, pg_owner);
+    put_page(l1);
+    if (rc)
+        return rc;
+    return flush_after_update(va, flags);
+}
+
+long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
+{
+    return update_va_mapping(va, val, flags, current_domain());
+}
+
+long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags, uint64_t domid)
+{
+    struct domain *d = current_domain(), *pg_owner;
+    long rc = domain_get_pg_owner(d, (domid_t)domid, &pg_owner);
+
+    if (rc)
+        return rc;
+    if (!domain_may_use(d, pg_owner))
+        return -EPERM;
+    return update_va_mapping(va, val, flags, pg_owner);
+}

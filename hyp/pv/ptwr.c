@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Writable page tables ("ptwr", VMASST_TYPE_writable_pagetables): a guest
+ * kernel that writes to one of its own read-only L1 page-table pages takes
+ * a page fault; with the assist on, Koan decodes the faulting instruction
+ * (hyp/pv/x86_emulate.c), turns the write into an update of the 8-byte
+ * entry it touches, validates that entry exactly like mmu_update, and
+ * resumes the guest after the instruction.  Linux depends on it (fork,
+ * munmap, accessed-bit clearing).
+ */
+#include <asm/page.h>
+#include <asm/percpu.h>
+#include <hyp/domain.h>
+#include <hyp/frame_table.h>
+#include <hyp/guest_access.h>
+#include <hyp/pt.h>
+#include <hyp/ptwr.h>
+#include <hyp/string.h>
+#include <hyp/x86_emulate.h>
+
+#define PFEC_PRESENT  (1u << 0)
+#define PFEC_WRITE    (1u << 1)
+#define PFEC_RESERVED (1u << 3)
+#define PFEC_INSN     (1u << 4)
+
+struct ptwr_ctx {
+    struct domain *d;
+    struct page_info *l1;     /* the table being written */
+    uint64_t cr2;
+};
+
+static int ptwr_fetch(uint64_t addr, void *buf, unsigned bytes, struct x86_emulate_ctxt *c)
+{
+    return copy_from_guest(buf, addr, bytes) ? X86EMUL_EXCEPTION : X86EMUL_OKAY;
+}
+
+static int ptwr_read(uint64_t addr, void *buf, unsigned bytes, struct x86_emulate_ctxt *c)
+{
+    return copy_from_guest(buf, addr, bytes) ? X86EMUL_EXCEPTION : X86EMUL_OKAY;
+}
+
+/* The whole entry a naturally aligned access of `bytes` at addr falls in, or NULL. */
+static uint64_t *ptwr_entry(struct ptwr_ctx *p, uint64_t addr, unsigned bytes)
+{
+    if (!bytes || bytes > 8 || (addr & (bytes - 1)) || ((addr ^ p->cr2) & PAGE_MASK))
+        return NULL;
+    return (uint64_t *)mfn_to_virt(page_to_mfn(p->l1)) + ((addr & (PAGE_SIZE - 1)) >> 3);
+}
+
+/* The full entry after writing `bytes` of val at addr into current. */
+static uint64_t merge(uint64_t current, uint64_t addr, const void *val, unsigned bytes)
+{
+    uint8_t b[8];
+
+    memcpy(b, &current, 8);
+    memcpy(b + (addr & 7), val, bytes);
+    memcpy(&current, b, 8);
+    return current;
+}
+
+static int ptwr_commit(struct ptwr_ctx *p, uint64_t *entry, uint64_t val)
+{
+    unsigned index = entry - (uint64_t *)mfn_to_virt(page_to_mfn(p->l1));
+
+    return pt_update_entry(p->l1, index, val, false, p->d, p->d) ? X86EMUL_UNHANDLEABLE
+                                                                  : X86EMUL_OKAY;
+}
+
+static int ptwr_write(uint64_t addr, const void *buf, unsigned bytes, struct x86_emulate_ctxt *c)
+{
+    struct ptwr_ctx *p = c->data;
+    uint64_t *entry = ptwr_entry(p, addr, bytes);
+
+    if (!entry)
+        return X86EMUL_UNHANDLEABLE;
+    return ptwr_commit(p, entry, merge(*entry, addr, buf, bytes));
+}
+
+static int ptwr_cmpxchg(uint64_t addr, void *old, const void *new, unsigned bytes,
+                        struct x86_emulate_ctxt *c)
+{
+    struct ptwr_ctx *p = c->data;
+    uint64_t *entry = ptwr_entry(p, addr, bytes);
+
+    if (!entry)
+        return X86EMUL_UNHANDLEABLE;
+    /* One CPU, interrupts off: nothing changes the entry between check and commit. */
+    const uint8_t *cur = (const uint8_t *)entry + (addr & 7);
+    if (memcmp(cur, old, bytes)) {
+        memcpy(old, cur, bytes);
+        return X86EMUL_RETRY;
+    }
+    return ptwr_commit(p, entry, merge(*entry, addr, new, bytes));
+}
+
+static const struct x86_emulate_ops ptwr_ops = {
+    .insn_fetch = ptwr_fetch,
+    .read = ptwr_read,
+    .write = ptwr_write,
+    .cmpxchg = ptwr_cmpxchg,
+};
+
+/* The L1 entry that maps va in the tables rooted at l4 (0 if none). */
+static pte_t lookup_l1_entry(mfn_t l4, uint64_t va)
+{
+    mfn_t mfn = l4;
+    pte_t e = 0;
+
+    for (unsigned level = 4; level >= 1; level--) {
+        e = ((const pte_t *)mfn_to_virt(mfn))[pt_index(va, level)];
+        if (!pte_present(e) || (level > 1 && (e & _PAGE_PSE)) || !mfn_valid(pte_mfn(e)))
+            return 0;
+        mfn = pte_mfn(e);
+    }
+    return e;
+}
+
+bool ptwr_do_page_fault(struct cpu_user_regs *regs, uint64_t cr2)
+{
+    struct vcpu *v = current_vcpu();
+    struct domain *d = v->domain;
+    unsigned ec = regs->error_code;
+
+    if (!(d->vm_assist & (1UL << VMASST_TYPE_writable_pagetables)) ||
+        (ec & (PFEC_PRESENT | PFEC_WRITE | PFEC_RESERVED | PFEC_INSN)) != (PFEC_PRESENT | PFEC_WRITE))
+        return false;
+    pte_t e = lookup_l1_entry(v->kernel_l4, cr2);
+    if (!pte_present(e) || (e & _PAGE_RW))
+        return false;
+    struct page_info *pg = mfn_to_page(pte_mfn(e));
+    if (pg->owner != d->id || pg->type != PGT_l1 || !(pg->flags & PGF_validated))
+        return false;
+
+    struct ptwr_ctx p = { .d = d, .l1 = pg, .cr2 = cr2 };
+    struct x86_emulate_ctxt c = { .regs = regs, .data = &p };
+    if (!get_page(pg, d))
+        return false;
+    int rc = x86_emulate(&c, &ptwr_ops);
+    put_page(pg);
+    return rc == X86EMUL_OKAY;
+}

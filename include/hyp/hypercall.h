@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hypercall plumbing shared by the handlers: continuations and preemption.
+ *
+ * A long batch stops at a preemption point and asks to be called again with
+ * updated arguments: hypercall_create_continuation rewinds the guest's rip
+ * onto its `syscall` and loads the number and new arguments into the guest
+ * registers (or, inside a multicall, into that entry), and returns the
+ * hypercall number, which the dispatcher puts in rax as the re-executed call
+ * expects.  The guest simply issues the call again.
+ */
+#ifndef KOAN_HYP_HYPERCALL_H
+#define KOAN_HYP_HYPERCALL_H
+
+#include <hyp/types.h>
+
+/* Xen's mark of a continued mmu_update/mmuext_op count (internal to Xen). */
+#define MMU_UPDATE_PREEMPTED (~(~0U >> 1))
+
+#define HYPERCALL_PREEMPT_BUDGET 256   /* work units between preemption points */
+
+/* True every HYPERCALL_PREEMPT_BUDGET calls: time to stop and continue later. */
+bool hypercall_preempt_check(void);
+long hypercall_create_continuation(unsigned nr, unsigned nargs, ...);
+
+/* Multicall state: a preempted entry leaves its new arguments here. */
+struct multicall_state {
+    bool active;
+    bool preempted;
+    uint64_t args[6];
+};
+extern struct multicall_state multicall_state;
+
+/* Run one hypercall by number with these arguments (multicall entries). */
+long hypercall_call(uint64_t nr, const uint64_t args[6]);
+
+#endif
