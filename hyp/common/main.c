@@ -58,6 +58,7 @@ void start_koan(uint32_t magic, uint32_t info_pa)
     if (koan_options.selftest_fault)
         selftest_fault();
     log_info("%u boot module(s)\n", boot_info.nr_modules);
+    sched_set_memory_baseline(machine_frames_free_count());
     boot_domains_create(&boot_info);
     sched_start();
 }

@@ -9,6 +9,7 @@
 #include <asm/traps.h>
 #include <asm/x86.h>
 #include <hyp/console.h>
+#include <hyp/frame.h>
 #include <hyp/machine.h>
 #include <hyp/sched.h>
 #include <hyp/string.h>
@@ -16,6 +17,24 @@
 static struct vcpu *run_queue[MAX_DOMAINS];
 static unsigned nr_queued;
 static bool switch_requested;
+static uint64_t free_frames_baseline;
+
+void sched_set_memory_baseline(uint64_t free_frames)
+{
+    free_frames_baseline = free_frames;
+}
+
+/* Every domain is gone: all of their frames must be back in the allocator. */
+static void check_memory_returned(void)
+{
+    uint64_t now = machine_frames_free_count();
+
+    if (now == free_frames_baseline)
+        log_info("memory: every domain frame returned\n");
+    else
+        log_error("memory: %ld frames not returned after all domains ended\n",
+                  (long)(free_frames_baseline - now));
+}
 
 void sched_add(struct vcpu *v)
 {
@@ -45,6 +64,7 @@ void sched_request(void)
 __attribute__((noreturn)) static void stop_when_idle(void)
 {
     log_info("all domains gone\n");
+    check_memory_returned();
     machine_stop(domain_any_crashed() ? KOAN_EXIT_DOMAIN_CRASHED : KOAN_EXIT_OK);
 }
 

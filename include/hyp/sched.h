@@ -12,6 +12,8 @@
 void sched_add(struct vcpu *v);
 void sched_remove(struct vcpu *v);
 void sched_request(void);
+/* Free frames before any domain exists: checked again when all are gone. */
+void sched_set_memory_baseline(uint64_t free_frames);
 /* On the way back to a guest: switch if asked to or if current is gone. */
 void sched_maybe_switch(void);
 /* Run the first vCPU; stops the machine if there is none. */
