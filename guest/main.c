@@ -110,6 +110,34 @@ static void run_special_words(void)
 	}
 }
 
+/*
+ * The suites named by `suite=a,b,...` (default: basic only).  An unknown
+ * name is a harness bug: say so and crash rather than run less.
+ */
+static unsigned int chosen_suites(void)
+{
+	char value[64];
+	const char *p, *end;
+	unsigned int suites = 0;
+
+	if (!guest_cmdline_value("suite", value, sizeof(value)))
+		return SUITE_BASIC;
+	for (p = value; *p; p = *end ? end + 1 : end) {
+		unsigned int bit;
+
+		for (end = p; *end && *end != ','; end++)
+			;
+		bit = test_suite_bit(p, (unsigned long)(end - p));
+		if (!bit) {
+			guest_printf("koan-guest: unknown suite in \"%s\"\n",
+				     value);
+			guest_shutdown(SHUTDOWN_crash);
+		}
+		suites |= bit;
+	}
+	return suites;
+}
+
 void guest_main(start_info_t *si)
 {
 	unsigned int failed;
@@ -119,6 +147,6 @@ void guest_main(start_info_t *si)
 		     guest_privileged() ? "privileged" : "unprivileged",
 		     (unsigned long)si->nr_pages, (const char *)si->cmd_line);
 	run_special_words();
-	failed = test_run_all();
+	failed = test_run_all(chosen_suites(), guest_cmdline_has("koan-only"));
 	guest_shutdown(failed ? SHUTDOWN_crash : SHUTDOWN_poweroff);
 }

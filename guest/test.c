@@ -26,30 +26,43 @@ void test_fail(const char *fmt, ...)
 	fail_recorded = true;
 }
 
+bool test_check(long actual, long expected, const char *what)
+{
+	if (actual == expected)
+		return true;
+	guest_printf("# %s: got %ld (0x%lx), expected %ld (0x%lx)\n", what,
+		     actual, actual, expected, expected);
+	test_fail("%s: got %ld (0x%lx), expected %ld (0x%lx)", what, actual,
+		  actual, expected, expected);
+	return false;
+}
+
 bool test_failed(void)
 {
 	return fail_recorded;
 }
 
-unsigned int test_run_all(void)
+unsigned int test_run_all(unsigned int suites, bool koan_only)
 {
-	unsigned int i, failed = 0;
+	unsigned int i, run = 0, failed = 0;
 
 	for (i = 0; i < guest_nr_tests; i++) {
 		const struct guest_test *t = &guest_tests[i];
 
+		if (!(t->suite & suites) || (t->koan_only && !koan_only))
+			continue;
+		run++;
 		fail_recorded = false;
 		t->run();
 		if (fail_recorded) {
 			failed++;
-			guest_printf("not ok %u %s: %s\n", i + 1, t->name,
+			guest_printf("not ok %u %s: %s\n", run, t->name,
 				     fail_reason);
 		} else {
-			guest_printf("ok %u %s\n", i + 1, t->name);
+			guest_printf("ok %u %s\n", run, t->name);
 		}
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 	}
-	guest_printf("summary: %u passed, %u failed\n", guest_nr_tests - failed,
-		     failed);
+	guest_printf("summary: %u passed, %u failed\n", run - failed, failed);
 	return failed;
 }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * The table of test cases, in the order they run (and are numbered).  Add a
- * case by writing `void case_<name>(void)` in a cases_*.c file and listing
- * it here; docs/test-guest.md has the rules.
+ * The table of test cases, in the order they run, by suite.  Add a case by
+ * writing `void case_<name>(void)` in a cases_*.c file and listing it here;
+ * docs/test-guest.md has the rules.  X(name) is a case refereed on Xen;
+ * K(name) is Koan-only (it needs a second domain) and runs only with the
+ * command-line word `koan-only`.  The system tests read these lists.
  */
 #include <guest/test.h>
 
-#define CASES(X)                                                             \
+#define CASES_BASIC(X, K)                                                    \
 	X(hello)                                                             \
 	X(start_info_magic)                                                  \
 	X(start_info_flags)                                                  \
@@ -28,10 +30,71 @@
 	X(hypercall_page)                                                    \
 	X(sched_yield)
 
-#define DECLARE_CASE(name) void case_##name(void);
-CASES(DECLARE_CASE)
+#define CASES_MM(X, K)                                                       \
+	X(mm_vm_assist)                                                      \
+	X(mm_memory_queries)                                                 \
+	X(mm_memory_map)                                                     \
+	X(mm_machphys_mfn_list)                                              \
+	X(mm_new_hierarchy)                                                  \
+	X(mm_new_user_baseptr)                                               \
+	X(mm_map_thousands)                                                  \
+	X(mm_preserve_ad)                                                    \
+	X(mm_machphys_update)                                                \
+	X(mm_uvm_flush_flags)                                                \
+	X(mm_mmuext_flushes)                                                 \
+	X(mm_clear_copy_page)                                                \
+	X(mm_multicall_mix)                                                  \
+	X(mm_ptwr_mov)                                                       \
+	X(mm_ptwr_xchg)                                                      \
+	X(mm_ptwr_cmpxchg)                                                   \
+	X(mm_ptwr_lock_cmpxchg)                                              \
+	X(mm_ptwr_lock_and_or_byte)                                          \
+	X(mm_ptwr_lock_btr_bts)                                              \
+	X(mm_ptwr_half_stores)                                               \
+	X(mm_balloon)                                                        \
+	X(mm_increase_reservation)                                           \
+	X(mm_tlb_stale_write)                                                \
+	X(mm_m2p_matches_p2m)
 
-#define TABLE_ENTRY(name) { #name, case_##name },
-const struct guest_test guest_tests[] = { CASES(TABLE_ENTRY) };
+#define CASES_FUZZ(X, K)
+
+#define DECLARE_CASE(name) void case_##name(void);
+CASES_BASIC(DECLARE_CASE, DECLARE_CASE)
+CASES_MM(DECLARE_CASE, DECLARE_CASE)
+CASES_FUZZ(DECLARE_CASE, DECLARE_CASE)
+
+#define ENTRY(suite, koan_only, name) { #name, case_##name, suite, koan_only },
+#define BASIC(name) ENTRY(SUITE_BASIC, false, name)
+#define BASIC_K(name) ENTRY(SUITE_BASIC, true, name)
+#define MM(name) ENTRY(SUITE_MM, false, name)
+#define MM_K(name) ENTRY(SUITE_MM, true, name)
+#define FUZZ(name) ENTRY(SUITE_FUZZ, false, name)
+#define FUZZ_K(name) ENTRY(SUITE_FUZZ, true, name)
+
+const struct guest_test guest_tests[] = {
+	CASES_BASIC(BASIC, BASIC_K)
+	CASES_MM(MM, MM_K)
+	CASES_FUZZ(FUZZ, FUZZ_K)
+};
 const unsigned int guest_nr_tests =
 	sizeof(guest_tests) / sizeof(guest_tests[0]);
+
+static const struct {
+	const char *name;
+	unsigned int bit;
+} suites[] = {
+	{ "basic", SUITE_BASIC },
+	{ "mm", SUITE_MM },
+	{ "fuzz", SUITE_FUZZ },
+};
+
+unsigned int test_suite_bit(const char *name, unsigned long len)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		if (strlen(suites[i].name) == len &&
+		    !strncmp(suites[i].name, name, len))
+			return suites[i].bit;
+	return 0;
+}

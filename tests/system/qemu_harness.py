@@ -9,7 +9,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import pexpect
 
@@ -32,11 +32,29 @@ CASE_RE = re.compile(PREFIX + r"(?P<res>ok|not ok) (?P<num>\d+) (?P<name>[\w.-]+
 SUMMARY_RE = re.compile(PREFIX + r"summary: (?P<p>\d+) passed, (?P<f>\d+) failed$")
 
 
-def expected_case_names() -> List[str]:
-    """The case names in table order, read from guest/tests.c."""
+SUITES = ("basic", "mm", "fuzz")
+
+
+def suite_cases(suite: str) -> List[Tuple[str, bool]]:
+    """(name, koan_only) of a suite's cases in table order, read from the
+    CASES_<SUITE>(X, K) list of guest/tests.c: X(name) is refereed on Xen,
+    K(name) runs on Koan only (with the guest word `koan-only`)."""
     text = (ROOT / "guest" / "tests.c").read_text()
-    block = text.split("#define CASES(X)", 1)[1].split("\n\n", 1)[0]
-    return re.findall(r"X\((\w+)\)", block)
+    head = "#define CASES_%s(X, K)" % suite.upper()
+    block = text.split(head, 1)[1].split("\n\n", 1)[0]
+    return [(name, kind == "K")
+            for kind, name in re.findall(r"\b([XK])\((\w+)\)", block)]
+
+
+def expected_case_names(suites=("basic",), koan_only=False) -> List[str]:
+    """The case names a guest run with `suite=<suites>` prints, in order
+    (suites run in table order: basic, mm, fuzz)."""
+    return [name for suite in SUITES if suite in suites
+            for name, k in suite_cases(suite) if koan_only or not k]
+
+
+def koan_only_cases() -> List[str]:
+    return [name for suite in SUITES for name, k in suite_cases(suite) if k]
 
 
 @dataclass
@@ -55,8 +73,9 @@ class GuestResult:
     def failures(self) -> Dict[str, str]:
         return {n: c.reason for n, c in self.cases.items() if not c.ok}
 
-    def assert_all_passed(self, log_hint=""):
-        names = expected_case_names()
+    def assert_all_passed(self, log_hint="", suites=("basic",),
+                          koan_only=False):
+        names = expected_case_names(suites, koan_only)
         assert self.passed is not None, "no summary line " + log_hint
         assert self.failures() == {}, "failed cases %s" % self.failures()
         assert list(self.cases) == names, "cases printed %s, expected %s" % (

@@ -15,12 +15,31 @@
 #include <xen/xen.h>
 #include <xen/sched.h>
 #include <xen/version.h>
+#include <xen/memory.h>
 
 static inline long guest_hypercall3(unsigned long nr, unsigned long a1,
 				    unsigned long a2, unsigned long a3)
 {
 	register unsigned long r10 __asm__("r10") = 0;
 	register unsigned long r8 __asm__("r8") = 0;
+	register unsigned long r9 __asm__("r9") = 0;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3),
+			   "+r"(r10), "+r"(r8), "+r"(r9)
+			 : "0"(nr)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* Up to five arguments (rdi, rsi, rdx, r10, r8); the others are zero. */
+static inline long guest_hypercall5(unsigned long nr, unsigned long a1,
+				    unsigned long a2, unsigned long a3,
+				    unsigned long a4, unsigned long a5)
+{
+	register unsigned long r10 __asm__("r10") = a4;
+	register unsigned long r8 __asm__("r8") = a5;
 	register unsigned long r9 __asm__("r9") = 0;
 	long ret;
 
@@ -49,6 +68,70 @@ static inline long HYPERVISOR_sched_op(int cmd, void *arg)
 {
 	return guest_hypercall3(__HYPERVISOR_sched_op, (unsigned long)cmd,
 				(unsigned long)arg, 0);
+}
+
+/*
+ * Memory-management hypercalls (docs/test-guest.md, "mm suite").  The
+ * pointer arguments are unsigned long so hostile cases can pass any value;
+ * `count` is unsigned long too, so the upper half can be tested.
+ */
+static inline long HYPERVISOR_mmu_update(const void *req, unsigned long count,
+					 void *done, unsigned long foreigndom)
+{
+	return guest_hypercall5(__HYPERVISOR_mmu_update, (unsigned long)req,
+				count, (unsigned long)done, foreigndom, 0);
+}
+
+static inline long HYPERVISOR_mmuext_op(const void *op, unsigned long count,
+					void *done, unsigned long foreigndom)
+{
+	return guest_hypercall5(__HYPERVISOR_mmuext_op, (unsigned long)op,
+				count, (unsigned long)done, foreigndom, 0);
+}
+
+static inline long HYPERVISOR_update_va_mapping(unsigned long va,
+						uint64_t pte,
+						unsigned long flags)
+{
+	return guest_hypercall3(__HYPERVISOR_update_va_mapping, va, pte, flags);
+}
+
+static inline long HYPERVISOR_update_va_mapping_otherdomain(
+	unsigned long va, uint64_t pte, unsigned long flags,
+	unsigned long domid)
+{
+	return guest_hypercall5(__HYPERVISOR_update_va_mapping_otherdomain, va,
+				pte, flags, domid, 0);
+}
+
+static inline long HYPERVISOR_multicall(const void *calls, unsigned long nr)
+{
+	return guest_hypercall3(__HYPERVISOR_multicall, (unsigned long)calls,
+				nr, 0);
+}
+
+static inline long HYPERVISOR_memory_op(unsigned long cmd, const void *arg)
+{
+	return guest_hypercall3(__HYPERVISOR_memory_op, cmd,
+				(unsigned long)arg, 0);
+}
+
+static inline long HYPERVISOR_vm_assist(unsigned long cmd, unsigned long type)
+{
+	return guest_hypercall3(__HYPERVISOR_vm_assist, cmd, type, 0);
+}
+
+/*
+ * Koan's debug hypercall, number 55 (__HYPERVISOR_arch_7, unused by Xen,
+ * which answers -ENOSYS).  Sub-op 0 checks the frame table's invariants:
+ * 0 = consistent, > 0 = number of problems found, < 0 = -errno.
+ */
+#define KOAN_HYPERCALL_DEBUG 55
+#define KOAN_DEBUG_CHECK_FRAMES 0
+
+static inline long HYPERVISOR_koan_debug(unsigned long subop)
+{
+	return guest_hypercall3(KOAN_HYPERCALL_DEBUG, subop, 0, 0);
 }
 
 /* A number with no hypercall behind it (tests expect -ENOSYS). */

@@ -13,20 +13,46 @@
 
 #include <guest/lib.h>
 
+/* Suites, chosen with `suite=a,b` on the command line (default: basic). */
+#define SUITE_BASIC 0x1u	/* start of day, console, version: the first 20 */
+#define SUITE_MM 0x2u		/* memory virtualisation (cases_mm_*.c) */
+#define SUITE_FUZZ 0x4u		/* the seeded MM hypercall fuzzer (fuzz.c) */
+
 struct guest_test {
 	const char *name;
 	void (*run)(void);
+	unsigned int suite;
+	/* Needs what only a Koan run provides (a second domain): run only
+	 * with the command-line word `koan-only`. */
+	bool koan_only;
 };
 
 extern const struct guest_test guest_tests[];
 extern const unsigned int guest_nr_tests;
 
+/* Suite bit of a suite name, 0 if unknown. */
+unsigned int test_suite_bit(const char *name, unsigned long len);
+
 /* Record why the current case failed (first reason wins). */
 void test_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool test_failed(void);
 
-/* Run every case in table order; returns the number of failures. */
-unsigned int test_run_all(void);
+/*
+ * Run the cases of the chosen suites in table order (Koan-only cases only
+ * when koan_only is set), numbered from 1 in run order; returns the number
+ * of failures.
+ */
+unsigned int test_run_all(unsigned int suites, bool koan_only);
+
+/*
+ * A check that does not end the case: on a mismatch it prints a `# ` note
+ * and records the failure (first reason wins), so one run shows every
+ * mismatch of a table-driven case.  Returns whether it matched.
+ */
+bool test_check(long actual, long expected, const char *what);
+
+/* Print a diagnostic line (`# ...`) that the harness ignores. */
+#define TEST_NOTE(...) guest_printf("# " __VA_ARGS__)
 
 #define EXPECT(cond, ...)                                                    \
 	do {                                                                 \
