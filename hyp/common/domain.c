@@ -6,6 +6,7 @@
 #include <hyp/domain.h>
 #include <hyp/errno.h>
 #include <hyp/format.h>
+#include <hyp/fpu.h>
 #include <hyp/frame.h>
 #include <hyp/frame_table.h>
 #include <hyp/m2p.h>
@@ -32,6 +33,7 @@ struct domain *domain_alloc(const char *name, bool is_dom0)
         else
             fmt_snprintf(d->name, sizeof(d->name), "dom%u", d->id);
         d->vcpu0.domain = d;
+        d->vcpu0.pv.kernel_mode = true;
         d->page_list_head = d->page_list_tail = FT_NIL;
         d->state = DOMAIN_RUNNING;
         return d;
@@ -55,6 +57,7 @@ static void vcpu_drop_base_pointers(struct vcpu *v)
 static void domain_release_memory(struct domain *d)
 {
     vcpu_drop_base_pointers(&d->vcpu0);
+    fpu_free(&d->vcpu0);
     d->state = DOMAIN_DYING;
     domain_relinquish_memory(d);
     domain_check_gone(d);

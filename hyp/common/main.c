@@ -11,6 +11,7 @@
 #include <asm/traps.h>
 #include <hyp/boot_info.h>
 #include <hyp/console.h>
+#include <hyp/fpu.h>
 #include <hyp/frame.h>
 #include <hyp/m2p.h>
 #include <hyp/options.h>
@@ -46,6 +47,7 @@ void start_koan(uint32_t magic, uint32_t info_pa)
     options_parse(boot_info.cmdline);
     log_info("command line: %s\n", boot_info.cmdline);
     cpu_features_init();
+    fpu_init();
 
     paddr_t ram_end = boot_info_report_memory(&boot_info);
     paging_init(ram_end);

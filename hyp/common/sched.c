@@ -9,6 +9,8 @@
 #include <asm/traps.h>
 #include <asm/x86.h>
 #include <hyp/console.h>
+#include <hyp/fpu.h>
+#include <hyp/segments.h>
 #include <hyp/frame.h>
 #include <hyp/machine.h>
 #include <hyp/sched.h>
@@ -84,11 +86,15 @@ static void context_switch(struct vcpu *prev, struct vcpu *next)
 
     if (prev == next)
         return;
-    if (prev)
+    if (prev) {
         memcpy(&prev->regs, &ci->guest_regs, sizeof(prev->regs));
+        segments_save(prev);
+    }
+    fpu_switch(prev, next);
     memcpy(&ci->guest_regs, &next->regs, sizeof(next->regs));
     ci->current = next;
-    write_cr3(next->kernel_l4 << PAGE_SHIFT);
+    write_cr3((next->pv.kernel_mode ? next->kernel_l4 : next->user_l4) << PAGE_SHIFT);
+    segments_load(next);
 }
 
 void sched_maybe_switch(void)

@@ -15,6 +15,7 @@
 #include <hyp/dom_layout.h>
 #include <hyp/elf.h>
 #include <hyp/errno.h>
+#include <hyp/fpu.h>
 #include <hyp/frame.h>
 #include <hyp/frame_table.h>
 #include <hyp/m2p.h>
@@ -184,6 +185,8 @@ static void init_vcpu(struct domain *d, const struct pv_image *img, const struct
     r->rflags = 0x202;   /* IF, and the always-one bit */
     r->cs = FLAT_KERNEL_CS;
     r->ss = FLAT_KERNEL_SS;
+    d->vcpu0.pv.kernel_ss = FLAT_KERNEL_SS;   /* stack_switch defaults: the boot stack */
+    d->vcpu0.pv.kernel_sp = r->rsp;
 }
 
 /*
@@ -228,6 +231,8 @@ static int build(struct domain *d, const struct dom_build_args *args, const char
                                   .module_size = args->module_size, .is_dom0 = d->is_dom0 };
     if ((rc = dom_layout_compute(&req, &lay, why)))
         return rc;
+    if ((rc = fpu_alloc(&d->vcpu0)))
+        return *why = "not enough free memory for the domain", rc;
     if ((rc = allocate_memory(d, args->nr_pages)))
         return *why = "not enough free memory for the domain", rc;
 

@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <asm/percpu.h>
 #include <asm/traps.h>
+#include <asm/x86.h>
+#include <hyp/bounce.h>
 #include <hyp/console.h>
 #include <hyp/domain.h>
 #include <hyp/errno.h>
@@ -32,7 +34,11 @@ struct hypercall_desc {
 #define HYPERCALL(nr, handler) [nr] = { (hypercall_fn_t)(void (*)(void))(handler), #handler }
 
 static const struct hypercall_desc hypercall_table[NR_HYPERCALLS] = {
+    HYPERCALL(__HYPERVISOR_set_trap_table, do_set_trap_table),
     HYPERCALL(__HYPERVISOR_mmu_update, do_mmu_update),
+    HYPERCALL(__HYPERVISOR_stack_switch, do_stack_switch),
+    HYPERCALL(__HYPERVISOR_set_callbacks, do_set_callbacks),
+    HYPERCALL(__HYPERVISOR_fpu_taskswitch, do_fpu_taskswitch),
     HYPERCALL(__HYPERVISOR_memory_op, do_memory_op),
     HYPERCALL(__HYPERVISOR_multicall, do_multicall),
     HYPERCALL(__HYPERVISOR_update_va_mapping, do_update_va_mapping),
@@ -40,8 +46,11 @@ static const struct hypercall_desc hypercall_table[NR_HYPERCALLS] = {
     HYPERCALL(__HYPERVISOR_console_io, do_console_io),
     HYPERCALL(__HYPERVISOR_vm_assist, do_vm_assist),
     HYPERCALL(__HYPERVISOR_update_va_mapping_otherdomain, do_update_va_mapping_otherdomain),
+    HYPERCALL(__HYPERVISOR_iret, do_iret),
+    HYPERCALL(__HYPERVISOR_set_segment_base, do_set_segment_base),
     HYPERCALL(__HYPERVISOR_mmuext_op, do_mmuext_op),
     HYPERCALL(__HYPERVISOR_sched_op, do_sched_op),
+    HYPERCALL(__HYPERVISOR_callback_op, do_callback_op),
     HYPERCALL(KOAN_HYPERCALL_debug, do_koan_debug_op),
 };
 
@@ -117,9 +126,29 @@ static long hypercall_dispatch(struct cpu_user_regs *regs)
     return hypercall_call(regs->rax, args);
 }
 
+/* `syscall` from guest user mode: a system call for the guest kernel. */
+static void bounce_syscall(struct vcpu *v, struct cpu_user_regs *regs)
+{
+    const struct pv_callback *cb = &v->pv.syscall;
+
+    if (!cb->address) {
+        regs->rip -= 2;   /* as if `syscall` were an invalid opcode here */
+        pv_inject_exception(v, regs, X86_EXC_UD, false, 0);
+        return;
+    }
+    regs->rflags &= ~X86_EFLAGS_DF;
+    struct bounce b = { .handler = cb->address, .mask_events = cb->mask_events };
+    pv_bounce(v, regs, &b);
+}
+
 void do_syscall_entry(struct cpu_user_regs *regs)
 {
-    /* Guest user mode does not exist yet: every syscall is a hypercall. */
+    struct vcpu *v = current_vcpu();
+
+    if (!v->pv.kernel_mode) {
+        bounce_syscall(v, regs);
+        return;
+    }
     regs->rax = (uint64_t)hypercall_dispatch(regs);
 }
 

@@ -9,6 +9,7 @@
 #ifndef KOAN_HYP_DOMAIN_H
 #define KOAN_HYP_DOMAIN_H
 
+#include <hyp/pv_vcpu.h>
 #include <hyp/types.h>
 #include <hyp/xen_public.h>
 
@@ -27,6 +28,7 @@ struct vcpu {
     mfn_t kernel_l4;             /* base pointer (holds a ref + L4 type ref), 0 = none */
     mfn_t user_l4;               /* user-mode base pointer, 0 = none */
     uint64_t ldt_base, ldt_ents; /* MMUEXT_SET_LDT (used by the CPU work) */
+    struct pv_vcpu pv;
 };
 
 struct domain {

@@ -20,6 +20,13 @@ long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags,
 long do_multicall(uint64_t call_list, uint64_t nr_calls);
 long do_memory_op(uint64_t cmd, uint64_t arg);
 long do_vm_assist(uint64_t cmd, uint64_t type);
+long do_set_trap_table(uint64_t traps);
+long do_stack_switch(uint64_t ss, uint64_t sp);
+long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall);
+long do_callback_op(uint64_t cmd, uint64_t arg);
+long do_fpu_taskswitch(uint64_t set);
+long do_iret(void);
+long do_set_segment_base(uint64_t which, uint64_t base);
 
 /* Koan's debug hypercall (Xen's arch-specific slot 7): see hyp/pv/koan_debug.c. */
 #define KOAN_HYPERCALL_debug  __HYPERVISOR_arch_7

@@ -115,7 +115,9 @@ void do_exception(struct cpu_user_regs *regs)
         pv_guest_exception(frame);
         return;
     }
-    if ((vector == X86_EXC_PF || vector == X86_EXC_GP) && exception_fixup(regs))
+    /* Faults on guest accesses and on loading guest selectors have fix-ups. */
+    if ((vector == X86_EXC_PF || vector == X86_EXC_GP || vector == X86_EXC_NP ||
+         vector == X86_EXC_SS) && exception_fixup(regs))
         return;
     fatal_exception(regs);
 }

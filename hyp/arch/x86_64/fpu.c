@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Eager FPU switching with XSAVE/XRSTOR (include/hyp/fpu.h), the virtual
+ * CR0.TS of fpu_taskswitch, and guest XSETBV.  The hypervisor itself is
+ * built without floating point (-mgeneral-regs-only), so a guest's FPU
+ * registers stay untouched in the CPU while Koan runs.
+ */
+#include <asm/page.h>
+#include <asm/percpu.h>
+#include <asm/x86.h>
+#include <hyp/console.h>
+#include <hyp/emul.h>
+#include <hyp/errno.h>
+#include <hyp/fpu.h>
+#include <hyp/frame.h>
+#include <hyp/pv.h>
+
+#define X86_CR4_OSXSAVE (1UL << 18)
+#define XSTATE_X87 (1UL << 0)
+#define XSTATE_SSE (1UL << 1)
+#define XSTATE_YMM (1UL << 2)
+
+static uint64_t xcr0_host;   /* the states Koan enabled (all user states the CPU has) */
+static uint32_t xsave_size;
+static bool have_xsave;
+
+static void xsetbv(uint32_t idx, uint64_t v)
+{
+    asm volatile("xsetbv" :: "c"(idx), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+void fpu_init(void)
+{
+    uint32_t a, b, c, d;
+
+    cpuid_count(1, 0, &a, &b, &c, &d);
+    if (!(c & (1u << 26))) {
+        log_warn("fpu: no XSAVE: FPU state is switched with FXSAVE\n");
+        xsave_size = 512;
+        return;
+    }
+    write_cr4(read_cr4() | X86_CR4_OSXSAVE);
+    cpuid_count(0xd, 0, &a, &b, &c, &d);
+    xcr0_host = ((uint64_t)d << 32 | a) & (XSTATE_X87 | XSTATE_SSE | XSTATE_YMM | (7UL << 5));
+    xsetbv(0, xcr0_host);
+    cpuid_count(0xd, 0, &a, &b, &c, &d);
+    xsave_size = b;
+    have_xsave = true;
+    log_info("fpu: XSAVE, XCR0 %#lx, %u-byte areas\n", xcr0_host, xsave_size);
+}
+
+int fpu_alloc(struct vcpu *v)
+{
+    /* A zeroed XSAVE header: the first XRSTOR puts every state in its initial value. */
+    v->pv.fpu_area = hyp_alloc_pages(ALIGN_UP(xsave_size, PAGE_SIZE) / PAGE_SIZE);
+    return v->pv.fpu_area ? 0 : -ENOMEM;
+}
+
+void fpu_free(struct vcpu *v)
+{
+    hyp_free_pages(v->pv.fpu_area, ALIGN_UP(xsave_size, PAGE_SIZE) / PAGE_SIZE);
+    v->pv.fpu_area = NULL;
+}
+
+static void fpu_save(void *area)
+{
+    if (have_xsave)
+        asm volatile("xsaveq (%0)" :: "r"(area), "a"((uint32_t)~0u), "d"((uint32_t)~0u) : "memory");
+    else
+        asm volatile("fxsaveq (%0)" :: "r"(area) : "memory");
+}
+
+/* A guest-supplied image may be bad: a fault on restore loads the initial state. */
+static void fpu_restore(void *area)
+{
+    if (have_xsave)
+        asm volatile("xrstorq (%0)" :: "r"(area), "a"((uint32_t)~0u), "d"((uint32_t)~0u) : "memory");
+    else
+        asm volatile("fxrstorq (%0)" :: "r"(area) : "memory");
+}
+
+void fpu_switch(struct vcpu *prev, struct vcpu *next)
+{
+    write_cr0(read_cr0() & ~X86_CR0_TS);   /* XSAVE itself would fault with TS set */
+    if (prev && prev->pv.fpu_area)
+        fpu_save(prev->pv.fpu_area);
+    if (next->pv.fpu_area)
+        fpu_restore(next->pv.fpu_area);
+    if (next->pv.fpu_ts)
+        write_cr0(read_cr0() | X86_CR0_TS);
+}
+
+void pv_fpu_set_ts(struct vcpu *v, bool ts)
+{
+    v->pv.fpu_ts = ts;
+    if (v == current_vcpu())
+        write_cr0(ts ? read_cr0() | X86_CR0_TS : read_cr0() & ~X86_CR0_TS);
+}
+
+long do_fpu_taskswitch(uint64_t set)
+{
+    pv_fpu_set_ts(current_vcpu(), set != 0);
+    return 0;
+}
+
+/* XSETBV from the guest: XCR0 only, x87 always, AVX only with SSE, nothing Koan lacks. */
+bool pv_xsetbv(struct vcpu *v, uint32_t idx, uint64_t val)
+{
+    if (!have_xsave || idx != 0 || !(val & XSTATE_X87) || (val & ~xcr0_host) ||
+        ((val & XSTATE_YMM) && !(val & XSTATE_SSE)))
+        return false;
+    (void)v;
+    /* Koan keeps every state enabled so that its save/restore covers them all. */
+    return true;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Bounce frames (include/hyp/bounce.h).  The frame is written through the
+ * guest's own page tables with CR0.WP on (copy_to_guest), never through the
+ * direct map: a kernel stack that is unmapped, read-only, or a page table
+ * itself cannot be written, and the domain is crashed instead.
+ */
+#include <asm/layout.h>
+#include <asm/page.h>
+#include <asm/traps.h>
+#include <asm/x86.h>
+#include <hyp/bounce.h>
+#include <hyp/domain.h>
+#include <hyp/guest_access.h>
+#include <hyp/guest_range.h>
+
+struct vcpu_info *pv_vcpu_info(struct vcpu *v)
+{
+    shared_info_t *si = mfn_to_virt(v->domain->shared_info_mfn);
+
+    return &si->vcpu_info[v->id];
+}
+
+void pv_toggle_guest_mode(struct vcpu *v)
+{
+    v->pv.kernel_mode = !v->pv.kernel_mode;
+    /* The live GS base is the current mode's; the other waits in the shadow MSR. */
+    asm volatile("swapgs");
+    write_cr3((v->pv.kernel_mode ? v->kernel_l4 : v->user_l4) << PAGE_SHIFT);
+}
+
+static bool error_code_vector(unsigned vector)
+{
+    return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
+}
+
+bool pv_bounce(struct vcpu *v, struct cpu_user_regs *regs, const struct bounce *b)
+{
+    struct vcpu_info *vi = pv_vcpu_info(v);
+    uint8_t old_mask = vi->evtchn_upcall_mask;
+    uint64_t cs = regs->cs, rsp;
+    uint64_t frame[8];
+    unsigned n = 0;
+
+    if (!v->pv.kernel_mode) {
+        pv_toggle_guest_mode(v);
+        rsp = v->pv.kernel_sp;
+    } else {
+        rsp = regs->rsp;
+        cs &= ~3UL;   /* tells the guest it interrupted its own kernel */
+    }
+    rsp &= ~15UL;
+    uint64_t rflags = (regs->rflags & ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) |
+                      (old_mask ? 0 : X86_EFLAGS_IF);
+    /* Lowest address first. */
+    frame[n++] = regs->rcx;
+    frame[n++] = regs->r11;
+    if (b->has_error_code)
+        frame[n++] = b->error_code;
+    frame[n++] = regs->rip;
+    frame[n++] = cs | ((uint64_t)old_mask << 32);
+    frame[n++] = rflags;
+    frame[n++] = regs->rsp;
+    frame[n++] = regs->ss;
+    uint64_t new_rsp = rsp - n * sizeof(uint64_t);
+    if (copy_to_guest(new_rsp, frame, n * sizeof(uint64_t))) {
+        domain_crash(v->domain, "cannot write a bounce frame at %#lx (kernel stack bad)",
+                     new_rsp);
+        return false;
+    }
+    if (b->mask_events)
+        vi->evtchn_upcall_mask = 1;
+    regs->rip = b->handler;
+    regs->cs = FLAT_KERNEL_CS;
+    regs->ss = FLAT_KERNEL_SS;
+    regs->rsp = new_rsp;
+    regs->rflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_NT | X86_EFLAGS_RF | X86_EFLAGS_VM |
+                      X86_EFLAGS_AC);
+    regs->rflags |= X86_EFLAGS_IF;
+    return true;
+}
+
+void pv_inject_exception(struct vcpu *v, struct cpu_user_regs *regs, unsigned vector,
+                         bool has_error_code, uint64_t error_code)
+{
+    const trap_info_t *t = &v->pv.traps[vector & 0xff];
+
+    if (!t->address) {
+        domain_crash(v->domain, "unhandled %s at rip %#lx, error %#lx (no handler registered)",
+                     exception_name(vector), regs->rip, error_code);
+        return;
+    }
+    struct bounce b = {
+        .handler = t->address,
+        .has_error_code = has_error_code,
+        .error_code = error_code,
+        .mask_events = t->flags & 4,   /* "interrupt gate" */
+    };
+    pv_bounce(v, regs, &b);
+}
+
+bool pv_exception_has_error_code(unsigned vector);
+bool pv_exception_has_error_code(unsigned vector)
+{
+    return error_code_vector(vector);
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The iret hypercall: the guest kernel returns to an interrupted context
+ * described by the struct iret_context on its stack: to its own kernel
+ * (CS with RPL 0-2) or to guest user mode (RPL 3), which switches page
+ * tables and GS bases.  Events are re-enabled atomically with the return:
+ * the event mask becomes the inverse of the frame's IF.
+ */
+#include <asm/percpu.h>
+#include <asm/x86.h>
+#include <hyp/bounce.h>
+#include <hyp/domain.h>
+#include <hyp/guest_access.h>
+#include <hyp/pv.h>
+
+static bool is_canonical(uint64_t a)
+{
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+/*
+ * Selectors the CPU's iretq will accept for ring 3: Xen's flat ones.  (Guest
+ * GDTs, when they come, add their validated descriptors.)  Anything else
+ * would fault inside the hypervisor's own iretq.
+ */
+static bool code_selector_ok(uint64_t cs)
+{
+    return (cs | 3) == FLAT_RING3_CS64 || (cs | 3) == FLAT_RING3_CS32;
+}
+
+static bool stack_selector_ok(uint64_t ss)
+{
+    return (ss | 3) == FLAT_RING3_SS64;
+}
+
+long do_iret(void)
+{
+    struct vcpu *v = current_vcpu();
+    struct cpu_user_regs *regs = guest_cpu_regs();
+    struct iret_context f;
+
+    if (copy_from_guest(&f, regs->rsp, sizeof(f))) {
+        domain_crash(v->domain, "iret: cannot read the frame at %#lx", regs->rsp);
+        return 0;
+    }
+    if (!is_canonical(f.rip) || !code_selector_ok(f.cs) || !stack_selector_ok(f.ss)) {
+        domain_crash(v->domain, "iret: bad frame (rip %#lx, cs %#lx, ss %#lx)", f.rip, f.cs, f.ss);
+        return 0;
+    }
+    if ((f.cs & 3) == 3) {
+        if (!v->user_l4) {
+            domain_crash(v->domain, "iret to user mode without a user page table");
+            return 0;
+        }
+        if (v->pv.kernel_mode)
+            pv_toggle_guest_mode(v);
+    }
+    regs->rip = f.rip;
+    regs->cs = f.cs | 3;
+    regs->rsp = f.rsp;
+    regs->ss = f.ss | 3;
+    regs->rflags = (f.rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF | 2;
+    if (!(f.flags & VGCF_in_syscall)) {
+        regs->r11 = f.r11;
+        regs->rcx = f.rcx;
+    }
+    pv_vcpu_info(v)->evtchn_upcall_mask = !(f.rflags & X86_EFLAGS_IF);
+    return (long)f.rax;   /* the hypercall "returns" the interrupted rax */
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Delivering to the guest kernel ("bouncing"): exceptions, software
+ * interrupts, system calls from guest user mode, and the failsafe callback
+ * all become a frame on the guest kernel's stack and a jump to the handler
+ * it registered.  The frame, from low to high addresses:
+ *
+ *     rcx, r11, [error code], rip, cs (bits 32-39: old event mask), rflags, rsp, ss
+ *
+ * Entering from guest user mode switches to guest kernel mode first: the
+ * kernel's L4, the kernel's GS base, and the stack from stack_switch.
+ */
+#ifndef KOAN_HYP_BOUNCE_H
+#define KOAN_HYP_BOUNCE_H
+
+#include <hyp/domain.h>
+
+struct bounce {
+    uint64_t handler;
+    bool has_error_code;
+    uint64_t error_code;
+    bool mask_events;
+};
+
+/* Build the frame from regs and resume at the handler; false if the domain was crashed. */
+bool pv_bounce(struct vcpu *v, struct cpu_user_regs *regs, const struct bounce *b);
+/* Deliver exception `vector` through the trap table; crashes the domain without a handler. */
+void pv_inject_exception(struct vcpu *v, struct cpu_user_regs *regs, unsigned vector,
+                         bool has_error_code, uint64_t error_code);
+/* Switch between guest kernel and user mode (CR3 and GS bases). */
+void pv_toggle_guest_mode(struct vcpu *v);
+/* The vCPU's vcpu_info in its domain's shared_info page. */
+struct vcpu_info *pv_vcpu_info(struct vcpu *v);
+
+#endif

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Instructions a ring-3 PV kernel executes that need the hypervisor:
+ * privileged ones (MSRs, control and debug registers, port I/O) arrive as
+ * #GP, the forced-emulation CPUID as #UD.  Each helper returns true when it
+ * handled the instruction (the guest resumes after it, or received the
+ * exception the instruction deserves), false to let the fault go to the guest.
+ */
+#ifndef KOAN_HYP_EMUL_H
+#define KOAN_HYP_EMUL_H
+
+#include <hyp/domain.h>
+
+bool pv_emulate_privileged(struct vcpu *v, struct cpu_user_regs *regs);
+bool pv_emulate_forced_cpuid(struct vcpu *v, struct cpu_user_regs *regs);
+/* A #PF the current page tables no longer justify (stale TLB): just retry. */
+bool pv_spurious_page_fault(struct vcpu *v, struct cpu_user_regs *regs, uint64_t cr2);
+/* Merge the hardware DR6 into the virtual one before #DB reaches the guest. */
+void pv_debug_trap(struct vcpu *v, struct cpu_user_regs *regs);
+/* The guest's virtual CR0.TS, mirrored into the real CR0.TS while it runs. */
+void pv_fpu_set_ts(struct vcpu *v, bool ts);
+/* XSETBV by the guest: true if the value is acceptable. */
+bool pv_xsetbv(struct vcpu *v, uint32_t idx, uint64_t val);
+/* The CPUID the guest sees (docs/cpu.md). */
+void pv_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+
+#endif

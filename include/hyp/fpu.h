@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * FPU/SSE/AVX state of vCPUs, switched eagerly: every switch between vCPUs
+ * saves the old one's registers with XSAVE and restores the new one's with
+ * XRSTOR, so no state (and no timing) leaks between domains.  The area is
+ * the standard (non-compacted) XSAVE layout sized from CPUID leaf 0xD.
+ */
+#ifndef KOAN_HYP_FPU_H
+#define KOAN_HYP_FPU_H
+
+#include <hyp/domain.h>
+
+/* Enable XSAVE in the CPU with every user state the CPU has (x87, SSE, AVX, ...). */
+void fpu_init(void);
+/* A zeroed area for a new vCPU (its first XRSTOR loads the initial state); 0 or -ENOMEM. */
+int fpu_alloc(struct vcpu *v);
+void fpu_free(struct vcpu *v);
+void fpu_switch(struct vcpu *prev, struct vcpu *next);
+
+#endif
