@@ -120,7 +120,11 @@ static long domain_pages(uint32_t cmd, uint64_t arg)
     return cmd == XENMEM_current_reservation ? (long)target->tot_pages : (long)target->max_pages;
 }
 
-/* The guest's pseudo-physical memory map: one RAM range over max_pages. */
+/*
+ * The guest's pseudo-physical memory map, as a toolstack would set it: one
+ * RAM range over max_pages.  dom0 has none (as on Xen, where it reads the
+ * machine's map instead): -ENOSYS, which tells Linux to make up its own.
+ */
 static long memory_map(uint64_t arg)
 {
     struct xen_memory_map map;
@@ -129,6 +133,8 @@ static long memory_map(uint64_t arg)
         uint32_t type;
     } __attribute__((packed)) ram = { 0, current_domain()->max_pages << PAGE_SHIFT, 1 };
 
+    if (current_domain()->is_dom0)
+        return -ENOSYS;
     if (copy_from_guest(&map, arg, sizeof(map)))
         return -EFAULT;
     if (map.nr_entries > 1)

@@ -75,7 +75,8 @@ static int allocate_memory(struct domain *d, uint64_t nr_pages)
     bs.p2m = hyp_alloc_pages(bs.p2m_alloc_pages);
     if (!bs.p2m)
         return -ENOMEM;
-    d->max_pages = nr_pages;
+    /* dom0 has no ceiling (Xen: ~0U); others may not grow beyond their size. */
+    d->max_pages = d->is_dom0 ? 0xffffffffUL : nr_pages;
     for (pfn_t pfn = 0; pfn < nr_pages; pfn++) {
         if (give_frame(d, true, &bs.p2m[pfn]))
             return -ENOMEM;
