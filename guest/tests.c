@@ -54,6 +54,27 @@
 	X(mm_balloon)                                                        \
 	X(mm_increase_reservation)                                           \
 	X(mm_tlb_stale_write)                                                \
+	X(mm_map_m2p_frame)                                                  \
+	X(mm_map_foreign_frames)                                             \
+	K(mm_map_peer_frame)                                                 \
+	X(mm_map_pinned_table_writable)                                      \
+	X(mm_pin_errors)                                                     \
+	X(mm_l4_hypervisor_slots)                                            \
+	X(mm_linear_page_tables)                                             \
+	X(mm_tables_point_to_each_other)                                     \
+	X(mm_unpin_errors)                                                   \
+	X(mm_unpin_current_l4)                                               \
+	X(mm_new_baseptr_checks)                                             \
+	X(mm_entry_flags)                                                    \
+	X(mm_mmu_update_bad_args)                                            \
+	X(mm_mmuext_bad_args)                                                \
+	X(mm_multicall_bad_args)                                             \
+	X(mm_memory_op_bad_args)                                             \
+	X(mm_decrease_foreign)                                               \
+	X(mm_increase_beyond_max)                                            \
+	X(mm_decrease_pinned_table)                                          \
+	X(mm_uvm_bad_va)                                                     \
+	X(mm_foreign_domids)                                                 \
 	X(mm_m2p_matches_p2m)
 
 #define CASES_FUZZ(X, K)
