@@ -77,7 +77,8 @@
 	X(mm_foreign_domids)                                                 \
 	X(mm_m2p_matches_p2m)
 
-#define CASES_FUZZ(X, K)
+#define CASES_FUZZ(X, K)                                                     \
+	X(fuzz_mm)
 
 #define DECLARE_CASE(name) void case_##name(void);
 CASES_BASIC(DECLARE_CASE, DECLARE_CASE)
