@@ -38,10 +38,15 @@ bool get_page(struct page_info *pg, const struct domain *d)
     return true;
 }
 
+/* The page a running for_each_domain_page visits next (FT_NIL: none). */
+static uint32_t walk_next = FT_NIL;
+
 static void page_list_del(struct domain *d, struct page_info *pg)
 {
     mfn_t mfn = page_to_mfn(pg);
 
+    if (walk_next == mfn)
+        walk_next = pg->next;   /* freed under a walk: it goes on after it */
     if (pg->prev == FT_NIL)
         d->page_list_head = pg->next;
     else
@@ -51,7 +56,6 @@ static void page_list_del(struct domain *d, struct page_info *pg)
     else
         frame_table[pg->next].prev = pg->prev;
     pg->next = pg->prev = FT_NIL;
-    (void)mfn;
 }
 
 static void page_list_add(struct domain *d, struct page_info *pg)
@@ -81,6 +85,9 @@ static void free_domain_page(struct page_info *pg)
     }
     pg->owner = DOMID_INVALID;
     pg->type = PGT_none;
+    /* With no general reference left, the only type reference can be the
+     * writable one a shared hypervisor page holds by its flag. */
+    pg->type_count = 0;
     pg->flags = 0;
     pg->linear = 0;
     /* No stale translation may reach the frame once someone else has it. */
@@ -209,16 +216,21 @@ int domain_release_page(struct domain *d, mfn_t mfn)
     return 0;
 }
 
-/* Iterate over d's pages; the callback may not remove pages other than its own. */
+/*
+ * Iterate over d's pages.  The callback may free any of them (dropping a pin
+ * or a table's references can free pages d released earlier that only those
+ * references kept): page_list_del moves walk_next past a page it removes.
+ */
 static void for_each_domain_page(struct domain *d, void (*fn)(struct page_info *))
 {
     uint32_t m = d->page_list_head;
 
     while (m != FT_NIL) {
-        uint32_t next = frame_table[m].next;
+        walk_next = frame_table[m].next;
         fn(&frame_table[m]);
-        m = next;
+        m = walk_next;
     }
+    walk_next = FT_NIL;
 }
 
 static void unpin_page(struct page_info *pg)

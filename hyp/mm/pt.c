@@ -111,7 +111,8 @@ static int get_linear_refs(unsigned level, uint64_t e, mfn_t table_mfn, struct d
     if (!mfn_valid(mfn))
         return -EINVAL;
     struct page_info *table = mfn_to_page(table_mfn), *pg = mfn_to_page(mfn);
-    if (table->owner != d->id || table->linear < 0 || pg->linear > 0)
+    /* (A use count at INT16_MIN would wrap to "has linear entries".) */
+    if (table->owner != d->id || table->linear < 0 || pg->linear > 0 || pg->linear == INT16_MIN)
         return -EINVAL;
     if (!get_page(pg, d))
         return -EINVAL;

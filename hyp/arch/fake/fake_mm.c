@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fake arch for host unit tests of the frame table and page-table
+ * validation: the hooks of include/hyp/frame_table.h, include/hyp/pt.h and
+ * include/hyp/domain.h over a simulated machine, and the consistency checks
+ * the tests run after every operation (see fake_mm.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hyp/errno.h>
+#include <hyp/mm_check.h>
+
+#include "fake_mm.h"
+
+#define MAX_FAKE_DOMAINS 8
+
+struct fake_machine fake;
+static struct domain *domains[MAX_FAKE_DOMAINS];
+
+/* ---- the hooks ---- */
+
+void frame_table_on_free(mfn_t mfn)
+{
+    if (mfn >= FAKE_FRAMES) {
+        fprintf(stderr, "fake: frame_table_on_free(%#lx) outside the machine\n", mfn);
+        abort();
+    }
+    fake.frees++;
+    fake.free_count[mfn]++;
+}
+
+void frame_table_flush_tlb(void)
+{
+    fake.flushes++;
+}
+
+struct domain *domain_from_id(domid_t id)
+{
+    for (unsigned i = 0; i < MAX_FAKE_DOMAINS; i++)
+        if (domains[i] && domains[i]->state != DOMAIN_FREE && domains[i]->id == id)
+            return domains[i];
+    return NULL;
+}
+
+/* As hyp/common/domain.c: a dying domain with no frames left is gone. */
+void domain_check_gone(struct domain *d)
+{
+    fake.check_gone++;
+    if (d->state == DOMAIN_DYING && d->tot_pages == 0 && d->xen_pages == 0)
+        d->state = DOMAIN_FREE;
+}
+
+uint64_t pt_hypervisor_l4_entry(unsigned slot)
+{
+    return FAKE_HYP_L4E(slot);
+}
+
+bool pt_io_access_permitted(const struct domain *d, mfn_t mfn)
+{
+    bool io_ram = mfn >= FAKE_IO_FIRST && mfn < FAKE_IO_FIRST + FAKE_IO_COUNT;
+    bool hole = mfn >= FAKE_MMIO_FIRST && mfn < FAKE_MMIO_FIRST + FAKE_MMIO_COUNT;
+
+    return d->privileged && (io_ram || hole);
+}
+
+void *pt_map_frame(mfn_t mfn)
+{
+    /* The hypervisor only maps frames it validated as mfn_valid(). */
+    if (mfn >= FAKE_FRAMES) {
+        fprintf(stderr, "fake: pt_map_frame(%#lx) outside the machine\n", mfn);
+        abort();
+    }
+    return fake.mem + mfn * PAGE_SIZE;
+}
+
+/* ---- machine and domains ---- */
+
+void fake_machine_init(void)
+{
+    memset(&fake, 0, sizeof(fake));
+    memset(domains, 0, sizeof(domains));
+    fake.mem = aligned_alloc(PAGE_SIZE, FAKE_FRAMES * PAGE_SIZE);
+    fake.table = calloc(FAKE_FRAMES, sizeof(struct page_info));
+    fake.scratch = calloc(2 * FAKE_FRAMES, sizeof(uint32_t));
+    if (!fake.mem || !fake.table || !fake.scratch)
+        abort();
+    memset(fake.mem, 0, FAKE_FRAMES * PAGE_SIZE);
+    frame_table_setup(fake.table, FAKE_FRAMES);
+    frame_table_set_io(FAKE_IO_FIRST, FAKE_IO_COUNT);
+}
+
+void fake_machine_fini(void)
+{
+    free(fake.mem);
+    free(fake.table);
+    free(fake.scratch);
+    memset(&fake, 0, sizeof(fake));
+    memset(domains, 0, sizeof(domains));
+    frame_table = NULL;
+    frame_table_frames = 0;
+}
+
+void fake_domain_init(struct domain *d, domid_t id, bool privileged, uint64_t max_pages)
+{
+    memset(d, 0, sizeof(*d));
+    d->id = id;
+    d->privileged = d->is_dom0 = privileged;
+    d->max_pages = max_pages;
+    d->page_list_head = d->page_list_tail = FT_NIL;
+    d->state = DOMAIN_RUNNING;
+    d->vcpu0.domain = d;
+    snprintf(d->name, sizeof(d->name), "d%u", id);
+    for (unsigned i = 0; i < MAX_FAKE_DOMAINS; i++)
+        if (!domains[i]) {
+            domains[i] = d;
+            return;
+        }
+    abort();
+}
+
+void fake_domain_forget(struct domain *d)
+{
+    for (unsigned i = 0; i < MAX_FAKE_DOMAINS; i++)
+        if (domains[i] == d)
+            domains[i] = NULL;
+}
+
+int fake_assign(struct domain *d, mfn_t mfn)
+{
+    int rc = domain_assign_page(d, mfn, true);
+
+    if (rc == 0)
+        fake.assign_count[mfn]++;
+    return rc;
+}
+
+mfn_t fake_give(struct domain *d)
+{
+    for (mfn_t m = 0; m < FAKE_FRAMES; m++)
+        if (frame_table[m].owner == DOMID_INVALID) {
+            memset(fake_pt(m), 0, PAGE_SIZE);
+            if (fake_assign(d, m))
+                break;
+            return m;
+        }
+    fprintf(stderr, "fake: no frame for d%u\n", d->id);
+    abort();
+}
+
+uint64_t *fake_pt(mfn_t mfn)
+{
+    return pt_map_frame(mfn);
+}
+
+/* ---- pin/unpin as hyp/mm/mmuext_op.c ---- */
+
+int fake_pin(struct domain *d, mfn_t mfn, unsigned level)
+{
+    if (!mfn_valid(mfn))
+        return -EINVAL;
+    struct page_info *pg = mfn_to_page(mfn);
+    int rc = get_page_and_type(pg, d, level);
+    if (rc)
+        return rc;
+    if (pg->flags & PGF_pinned) {
+        put_page_and_type(pg);
+        return -EINVAL;
+    }
+    pg->flags |= PGF_pinned;
+    return 0;
+}
+
+int fake_unpin(struct domain *d, mfn_t mfn)
+{
+    if (!mfn_valid(mfn) || !get_page(mfn_to_page(mfn), d))
+        return -EINVAL;
+    struct page_info *pg = mfn_to_page(mfn);
+    if (!(pg->flags & PGF_pinned)) {
+        put_page(pg);
+        return -EINVAL;
+    }
+    pg->flags &= ~PGF_pinned;
+    put_page_and_type(pg);
+    put_page(pg);
+    return 0;
+}
+
+/* ---- consistency checks ---- */
+
+static unsigned problems;
+
+static void report(mfn_t mfn, const char *what, uint64_t expected, uint64_t actual)
+{
+    problems++;
+    if (!fake.quiet)
+        fprintf(stderr, "check: mfn %#lx: %s: expected %lu, found %lu\n", mfn, what,
+                (unsigned long)expected, (unsigned long)actual);
+}
+
+static bool owned_by_domain(const struct page_info *pg)
+{
+    return pg->owner < DOMID_FIRST_RESERVED;
+}
+
+/* pt.c keeps linear counters: +1 per linear entry in a table, -1 per use as a target. */
+static void check_linear(void)
+{
+    int32_t want[FAKE_FRAMES] = { 0 };
+
+    for (mfn_t m = 0; m < FAKE_FRAMES; m++) {
+        const struct page_info *pg = &frame_table[m];
+        if (!owned_by_domain(pg) || !(pg->flags & PGF_validated) || pg->type < PGT_l2 ||
+            pg->type > PGT_l4)
+            continue;
+        const uint64_t *t = fake_pt(m);
+        for (unsigned i = 0; i < 512; i++) {
+            mfn_t target = (t[i] & 0x000ffffffffff000UL) >> 12;
+            if ((pg->type == PGT_l4 && !pt_is_guest_l4_slot(i)) || !(t[i] & F_P) || target == m)
+                continue;
+            if (target < FAKE_FRAMES && frame_table[target].type == pg->type) {
+                want[m]++;
+                want[target]--;
+            }
+        }
+    }
+    for (mfn_t m = 0; m < FAKE_FRAMES; m++)
+        if (want[m] != frame_table[m].linear)
+            report(m, "linear counter", (uint64_t)(int64_t)want[m],
+                   (uint64_t)(int64_t)frame_table[m].linear);
+}
+
+static void check_page_list(const struct domain *d)
+{
+    uint64_t tot = 0, xen = 0, steps = 0, owned = 0;
+    uint32_t prev = FT_NIL;
+
+    for (uint32_t m = d->page_list_head; m != FT_NIL; m = frame_table[m].next) {
+        if (m >= FAKE_FRAMES || ++steps > FAKE_FRAMES) {
+            report(m, "page list broken", d->id, steps);
+            return;
+        }
+        const struct page_info *pg = &frame_table[m];
+        if (pg->owner != d->id)
+            report(m, "page on the list of another domain", d->id, pg->owner);
+        if (pg->prev != prev)
+            report(m, "page list back link", prev, pg->prev);
+        if (pg->flags & PGF_xen_shared)
+            xen++;
+        else
+            tot++;
+        prev = m;
+    }
+    if (d->page_list_tail != prev)
+        report(prev, "page list tail", prev, d->page_list_tail);
+    for (mfn_t m = 0; m < FAKE_FRAMES; m++)
+        owned += frame_table[m].owner == d->id;
+    if (owned != steps)
+        report(d->id, "frames owned vs on the page list", owned, steps);
+    if (tot != d->tot_pages)
+        report(d->id, "tot_pages", tot, d->tot_pages);
+    if (xen != d->xen_pages)
+        report(d->id, "xen_pages", xen, d->xen_pages);
+}
+
+/* Every assignment ends in exactly one free: none missed, none doubled. */
+static void check_frees(void)
+{
+    for (mfn_t m = 0; m < FAKE_FRAMES; m++) {
+        const struct page_info *pg = &frame_table[m];
+        uint32_t want = fake.assign_count[m];
+        if (owned_by_domain(pg))
+            want = want ? want - 1 : 0;
+        if (fake.free_count[m] != want)
+            report(m, "frees of this frame", want, fake.free_count[m]);
+        if (!owned_by_domain(pg) && (pg->flags || pg->type || pg->linear || pg->type_count))
+            report(m, "free frame with state left (flags/type/linear/type_count)",
+                   0, pg->flags | pg->type << 8 | (uint64_t)pg->type_count << 16);
+    }
+}
+
+unsigned fake_check(const mfn_t *roots, unsigned nr_roots)
+{
+    problems = 0;
+    mm_check_frames(roots, nr_roots, fake.scratch, report);
+    check_linear();
+    for (unsigned i = 0; i < MAX_FAKE_DOMAINS; i++)
+        if (domains[i] && domains[i]->state != DOMAIN_FREE)
+            check_page_list(domains[i]);
+    check_frees();
+    return problems;
+}
+
+void fake_snapshot(struct page_info *snap)
+{
+    memcpy(snap, frame_table, FAKE_FRAMES * sizeof(*snap));
+}
+
+static bool same_frames(const struct page_info *snap, bool ignore_idle_type)
+{
+    for (mfn_t m = 0; m < FAKE_FRAMES; m++) {
+        struct page_info a = snap[m], b = frame_table[m];
+        if (ignore_idle_type && a.type_count == 0 && b.type_count == 0)
+            a.type = b.type = 0;
+        if (memcmp(&a, &b, sizeof(a))) {
+            if (!fake.quiet)
+                fprintf(stderr, "fake: frame %#lx changed: owner %u->%u count %u->%u "
+                        "type %u->%u type_count %u->%u flags %#x->%#x linear %d->%d\n",
+                        m, a.owner, b.owner, a.count, b.count, a.type, b.type, a.type_count,
+                        b.type_count, a.flags, b.flags, a.linear, b.linear);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool fake_same_as(const struct page_info *snap)
+{
+    return same_frames(snap, false);
+}
+
+bool fake_same_counts(const struct page_info *snap)
+{
+    return same_frames(snap, true);
+}
