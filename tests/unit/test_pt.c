@@ -321,6 +321,59 @@ static void test_l4_hypervisor_slots(void **state)
     accept(t.l1, 260, fake_pte(t.ro, F_P), &domu, &domu);
 }
 
+/* An L4 that lost its type keeps the hypervisor's entries: they never validate as guest ones. */
+static void test_stale_hypervisor_slots(void **state)
+{
+    mfn_t l4 = fake_give(&domu), l4z = fake_give(&dom0);
+
+    assert_int_equal(fake_pin(&domu, l4, PGT_l4), 0);
+    assert_int_equal(fake_pin(&dom0, l4z, PGT_l4), 0);
+    assert_int_equal(fake_unpin(&domu, l4), 0);
+    assert_int_equal(fake_unpin(&dom0, l4z), 0);
+    assert_int_equal(fake_pt(l4)[261], FAKE_HYP_L4E(261));
+    struct page_info snap[FAKE_FRAMES];
+    fake_snapshot(snap);
+    assert_int_equal(fake_pin(&domu, l4, PGT_l3), -EINVAL);
+    assert_int_equal(fake_pin(&domu, l4, PGT_l2), -EINVAL);
+    assert_int_equal(fake_pin(&domu, l4, PGT_l1), -EPERM);
+    assert_int_equal(fake_pin(&dom0, l4z, PGT_l1), -EPERM);
+    assert_true(fake_same_counts(snap));
+    CHECK0();
+    /* As an L4 again: fine, the slots are simply rewritten. */
+    assert_int_equal(fake_pin(&domu, l4, PGT_l4), 0);
+    CHECK0();
+}
+
+/* A released frame that a table keeps alive may still be pinned; it goes when unpinned. */
+static void test_released_frame_repinned(void **state)
+{
+    struct tree t = build_tree(&domu);
+    mfn_t l1b = fake_give(&domu);
+
+    accept(t.l1, 8, fake_pte(l1b, F_P), &domu, &domu);
+    assert_int_equal(domain_release_page(&domu, l1b), 0);
+    expect_counts(l1b, 1, 0);
+    CHECK0();
+    assert_int_equal(fake_pin(&domu, l1b, PGT_l1), 0);
+    CHECK0();
+    accept(t.l1, 8, 0, &domu, &domu);
+    assert_int_equal(fake.free_count[l1b], 0);
+    assert_int_equal(fake_unpin(&domu, l1b), 0);
+    assert_int_equal(fake.free_count[l1b], 1);
+    CHECK0();
+    /* ...and a domain going away unpins it too. */
+    mfn_t l1c = fake_give(&domu);
+    accept(t.l1, 9, fake_pte(l1c, F_P), &domu, &domu);
+    assert_int_equal(domain_release_page(&domu, l1c), 0);
+    assert_int_equal(fake_pin(&domu, l1c, PGT_l1), 0);
+    domu.state = DOMAIN_DYING;
+    domain_relinquish_memory(&domu);
+    assert_int_equal(domu.state, DOMAIN_FREE);
+    assert_int_equal(l1c, l1b);   /* the lowest free frame again */
+    assert_int_equal(fake.free_count[l1c], 2);
+    CHECK0();
+}
+
 static void test_wrong_level_targets(void **state)
 {
     struct tree t = build_tree(&domu);
@@ -937,6 +990,8 @@ int main(void)
         T(test_cache_attributes),
         T(test_upper_level_flags),
         T(test_l4_hypervisor_slots),
+        T(test_stale_hypervisor_slots),
+        T(test_released_frame_repinned),
         T(test_wrong_level_targets),
         T(test_linear_page_tables),
         T(test_linear_use_limit),
