@@ -30,3 +30,23 @@ def xen_dom0_run():
         pytest.skip("%s is missing: run scripts/install-deps.sh to unpack "
                     "Debian's Xen 4.17 (the referee)" % h.XEN)
     return h.run_xen_dom0("xen_dom0", DOM0_GUEST_ARGS)
+
+
+# The mm suite after the basic one (docs/test-guest.md, "Suites").
+MM_GUEST_ARGS = DOM0_GUEST_ARGS + ["suite=basic,mm"]
+
+
+@pytest.fixture(scope="session")
+def koan_mm_run():
+    """The basic and mm suites on Koan's dom0."""
+    return h.run_koan("koan_mm_dom0", h.koan_guest("dom0", *MM_GUEST_ARGS,
+                                                    ramdisk=True))
+
+
+@pytest.fixture(scope="session")
+def xen_mm_run():
+    """The basic and mm suites on Xen 4.17's dom0: the referee."""
+    if not (h.ROOT / h.XEN).is_file():
+        pytest.skip("%s is missing: run scripts/install-deps.sh to unpack "
+                    "Debian's Xen 4.17 (the referee)" % h.XEN)
+    return h.run_xen_dom0("xen_mm_dom0", MM_GUEST_ARGS)
