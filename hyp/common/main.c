@@ -55,6 +55,7 @@ void start_koan(uint32_t magic, uint32_t info_pa)
     paging_use_frame_allocator();
     m2p_init(machine_max_mfn());
     frame_table_init(&boot_info);
+    m2p_share_frames();
     apic_init();
 
     if (koan_options.selftest_fault)

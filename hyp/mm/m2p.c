@@ -10,6 +10,7 @@
 #include <hyp/errno.h>
 #include <hyp/guest_access.h>
 #include <hyp/frame.h>
+#include <hyp/frame_table.h>
 #include <hyp/m2p.h>
 #include <hyp/machine.h>
 #include <hyp/xen_public.h>
@@ -57,6 +58,14 @@ void m2p_set(mfn_t mfn, pfn_t pfn)
 pfn_t m2p_get(mfn_t mfn)
 {
     return mfn < m2p_entries ? m2p_rw[mfn] : M2P_INVALID;
+}
+
+void m2p_share_frames(void)
+{
+    uint64_t frames = m2p_entries * sizeof(uint64_t) >> PAGE_SHIFT;
+
+    for (mfn_t m = m2p_first_mfn; m < m2p_first_mfn + frames; m++)
+        frame_table_share_readonly(m);
 }
 
 long m2p_mfn_list(uint64_t arg)

@@ -77,6 +77,8 @@ static void count_frame(struct expect *x, mfn_t m)
 {
     const struct page_info *pg = mfn_to_page(m);
 
+    if (pg->owner == DOMID_XEN)
+        return;   /* hypervisor pages shared read-only (the M2P): not the guests' */
     if (!is_domain_owner(pg->owner)) {
         if (pg->count || pg->type_count)
             problem(x, m, "unowned frame with references", 0, pg->count);

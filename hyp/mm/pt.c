@@ -206,6 +206,12 @@ int pt_validate(struct page_info *pg, unsigned level, struct domain *d)
 void pt_devalidate(struct page_info *pg, unsigned level)
 {
     put_entries_below(pg, level, 512);
+    /* A former L4 must not show the hypervisor's entries once it is writable. */
+    if (level == 4) {
+        uint64_t *t = pt_map_frame(page_to_mfn(pg));
+        for (unsigned i = 256; i <= 271; i++)
+            t[i] = 0;
+    }
 }
 
 int pt_update_entry(struct page_info *pg, unsigned index, uint64_t val, bool preserve_ad,

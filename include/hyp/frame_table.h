@@ -84,6 +84,23 @@ int domain_release_page(struct domain *d, mfn_t mfn);
 /* Drop every page-table reference d's own tables hold, then every page. */
 void domain_relinquish_memory(struct domain *d);
 
+/*
+ * A hypervisor frame that privileged guests may map read-only with
+ * DOMID_XEN as page owner (Xen shares the M2P this way): owned by
+ * DOMID_XEN, one reference, and a permanent "none" type reference so that
+ * it can never be typed writable.
+ */
+static inline void frame_table_share_readonly(mfn_t mfn)
+{
+    struct page_info *pg = mfn_to_page(mfn);
+
+    pg->owner = DOMID_XEN;
+    pg->count = 1;
+    pg->type = PGT_none;
+    pg->type_count = 1;
+    pg->flags = PGF_allocated;
+}
+
 /* Hooks implemented by the hypervisor (or by unit-test fakes). */
 void frame_table_on_free(mfn_t mfn);        /* back to the allocator, M2P invalid */
 void frame_table_flush_tlb(void);           /* all CPUs, every non-global entry */

@@ -15,6 +15,8 @@
 void m2p_init(mfn_t max_mfn);
 void m2p_set(mfn_t mfn, pfn_t pfn);
 pfn_t m2p_get(mfn_t mfn);
+/* Mark the M2P's frames as hypervisor pages guests may map read-only (DOMID_XEN). */
+void m2p_share_frames(void);
 /* XENMEM_machphys_mfn_list: the frames backing the M2P, one per 2 MiB. */
 long m2p_mfn_list(uint64_t arg);
 
