@@ -19,7 +19,6 @@
 			return;                                              \
 	} while (0)
 
-#define DOMID_NONE 0x7fe0	/* below the reserved ids, never created */
 
 /*
  * Put pte at scratch page idx with mmu_update as foreigndom fd; if that
