@@ -105,6 +105,9 @@ bool mm_mfn_is_ours(unsigned long mfn)
 {
 	unsigned long pfn;
 
+	/* shared_info is ours too, although outside the p2m (its M2P entry is invalid). */
+	if (mfn == guest_start_info->shared_info >> 12)
+		return true;
 	if (mfn >= mm.max_ram_page)
 		return false;
 	pfn = m2p_read(mfn);

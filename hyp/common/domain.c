@@ -94,6 +94,11 @@ int domain_get_pg_owner(struct domain *d, domid_t domid, struct domain **out)
     return 0;
 }
 
+struct domain *domain_by_any_id(struct domain *d, domid_t domid)
+{
+    return domid == DOMID_SELF ? d : domain_from_id(domid);
+}
+
 bool domain_may_use(const struct domain *d, const struct domain *other)
 {
     return d == other || d->privileged;

@@ -205,11 +205,10 @@ int domain_release_page(struct domain *d, mfn_t mfn)
         put_page(pg);
         return -EINVAL;
     }
-    /* A pinned table loses its pin with its owner (as on Xen). */
-    if (pg->flags & PGF_pinned) {
-        pg->flags &= ~PGF_pinned;
-        put_page_and_type(pg);
-    }
+    /*
+     * A pinned table keeps its pin (as on Xen): the frame stays the domain's,
+     * counted in tot_pages, until it is unpinned or the domain goes away.
+     */
     pg->flags &= ~PGF_allocated;
     put_page(pg);   /* the ownership reference */
     put_page(pg);   /* ours: may free it now, or when the last user lets go */

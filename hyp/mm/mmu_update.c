@@ -74,7 +74,9 @@ static long one_update(struct mmu_ctx *c, const struct mmu_update *req)
 {
     unsigned cmd = req->ptr & 7;
 
-    if ((c->pg_owner != c->d || c->pt_owner != c->d) && !c->d->privileged)
+    /* Foreign frames or tables need privilege; DOMID_IO (device memory) does not. */
+    if (((c->pg_owner != c->d && c->pg_owner != &dom_io) || c->pt_owner != c->d) &&
+        !c->d->privileged)
         return -EPERM;
     switch (cmd) {
     case MMU_NORMAL_PT_UPDATE:

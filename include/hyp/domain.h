@@ -60,6 +60,8 @@ struct domain *domain_from_id(domid_t id);
  * 0 or -ESRCH.  Rights are checked by the caller (domain_may_use).
  */
 int domain_get_pg_owner(struct domain *d, domid_t domid, struct domain **out);
+/* memory_op's lookup (Xen's "by any id"): DOMID_SELF or any live id, own included. */
+struct domain *domain_by_any_id(struct domain *d, domid_t domid);
 /* May d act on `other`'s memory? (itself always; others only if privileged) */
 bool domain_may_use(const struct domain *d, const struct domain *other);
 extern struct domain dom_io, dom_xen;

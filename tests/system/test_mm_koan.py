@@ -3,9 +3,7 @@
 each other's frames (the Koan-only cases), the comparison with Xen, and the
 fuzzer with Koan's frame-table check.
 
-Koan's MM hypercalls are being written; until they land these are expected
-failures (strict=False, so passing is fine).  The implementer removes the
-marks."""
+Every refereed case expects what Xen 4.17 answers (test_mm_xen.py)."""
 import re
 
 import pytest
@@ -13,8 +11,6 @@ import pytest
 import qemu_harness as h
 
 MM_SUITES = ("basic", "mm")
-KOAN_MM = pytest.mark.xfail(strict=False,
-                            reason="Koan MM hypercalls being implemented")
 # Koan under TCG: the mm suite takes seconds; the fuzzer's frame-table
 # check costs milliseconds per call.
 MM_TIMEOUT = 120
@@ -24,7 +20,6 @@ def assert_powered_off(run, name):
     assert run.has_line("koan: domain %s shut down: poweroff" % name), run
 
 
-@KOAN_MM
 def test_mm_suite_passes_on_koan_dom0(koan_mm_run):
     run = koan_mm_run
     run.guest("dom0").assert_all_passed(str(run), suites=MM_SUITES)
@@ -32,9 +27,10 @@ def test_mm_suite_passes_on_koan_dom0(koan_mm_run):
     assert run.exit_code == 0, run
 
 
-@KOAN_MM
 def test_mm_suite_passes_on_koan_domU():
-    run = h.run_koan("koan_mm_domU", h.koan_guest(
+    """As an unprivileged domU, next to a dom0 (as on Xen, where one always
+    exists: some cases ask about domain 0 and expect -EPERM)."""
+    run = h.run_koan("koan_mm_domU", h.koan_guest("dom0", "spin-yield=5000") + h.koan_guest(
         "guest1", "expect-module", "expect-role=domU", "suite=basic,mm",
         options=["role=domU"], ramdisk=True), timeout=MM_TIMEOUT)
     run.guest("guest1").assert_all_passed(str(run), suites=MM_SUITES)
@@ -42,7 +38,6 @@ def test_mm_suite_passes_on_koan_domU():
     assert run.exit_code == 0, run
 
 
-@KOAN_MM
 def test_mm_suite_with_a_peer_domain():
     """dom0 (domid 0) and a domU (domid 1) each run the mm suite with the
     Koan-only cases, which map the other one's frames."""
@@ -65,7 +60,6 @@ def results(guest, leave_out):
             if name not in leave_out}
 
 
-@KOAN_MM
 def test_koan_mm_matches_xen(xen_mm_run, koan_mm_run):
     """Same case names, same ok/not ok, on Koan's dom0 and Xen's dom0 (the
     Koan-only cases are not run without `koan-only`, and left out anyway)."""
@@ -95,13 +89,11 @@ def run_fuzzer(test_name, seed, calls, check_every):
     assert run.exit_code == 0, run
 
 
-@KOAN_MM
 def test_fuzzer_100000_calls_on_koan():
     """10^5 calls; the frame check every 25 calls keeps it near a minute
     under TCG (the check costs ~6 ms there)."""
     run_fuzzer("koan_fuzz_100k", 1, 100000, 25)
 
 
-@KOAN_MM
 def test_fuzzer_checks_after_every_call_on_koan():
     run_fuzzer("koan_fuzz_every_call", 2, 3000, 1)
