@@ -31,6 +31,12 @@ KOAN     := $(BUILD)/koan.elf
 DEPS_STAMP := $(BUILD)/.deps-installed
 
 .PHONY: all deps hyp guest run test unit-test system-test clean bench fuzz
+
+# `make fuzz`: the test guest's seeded MM hypercall fuzzer, long form, with
+# Koan's frame-table invariant check every FUZZ_CHECK_EVERY calls.
+FUZZ_SEED        ?= 1
+FUZZ_CALLS       ?= 10000000
+FUZZ_CHECK_EVERY ?= 1000
 all: hyp guest
 
 $(DEPS_STAMP): scripts/install-deps.sh
@@ -72,6 +78,11 @@ test: deps
 	$(MAKE) all
 	$(MAKE) unit-test
 	$(MAKE) system-test
+
+fuzz: all
+	scripts/qemu-run.sh --timeout 36000 --module "build/guest/koan-guest.elf name=fuzz -- \
+		koan-test suite=fuzz fuzz-seed=$(FUZZ_SEED) fuzz-calls=$(FUZZ_CALLS) \
+		fuzz-check-every=$(FUZZ_CHECK_EVERY)"
 
 clean:
 	rm -rf $(BUILD)/hyp $(BUILD)/guest $(BUILD)/tests $(KOAN)
