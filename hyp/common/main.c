@@ -57,6 +57,7 @@ void start_koan(uint32_t magic, uint32_t info_pa)
     frame_table_init(&boot_info);
     m2p_share_frames();
     apic_init();
+    cpu_gdt_window_init();
 
     if (koan_options.selftest_fault)
         selftest_fault();

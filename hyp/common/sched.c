@@ -9,7 +9,9 @@
 #include <asm/traps.h>
 #include <asm/x86.h>
 #include <hyp/console.h>
+#include <hyp/emul.h>
 #include <hyp/fpu.h>
+#include <hyp/gdt.h>
 #include <hyp/segments.h>
 #include <hyp/frame.h>
 #include <hyp/machine.h>
@@ -94,6 +96,8 @@ static void context_switch(struct vcpu *prev, struct vcpu *next)
     memcpy(&ci->guest_regs, &next->regs, sizeof(next->regs));
     ci->current = next;
     write_cr3((next->pv.kernel_mode ? next->kernel_l4 : next->user_l4) << PAGE_SHIFT);
+    gdt_switch_to(next);
+    debugreg_switch_to(next);
     segments_load(next);
 }
 

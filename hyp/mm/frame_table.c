@@ -4,6 +4,7 @@
  * machine frame (rules in include/hyp/frame_table.h).  Page-table validation
  * itself is in pt.c; this file decides *when* it happens.
  */
+#include <hyp/descriptor.h>
 #include <hyp/domain.h>
 #include <hyp/errno.h>
 #include <hyp/frame_table.h>
@@ -129,6 +130,13 @@ int get_page_type(struct page_info *pg, unsigned type, struct domain *d)
     if (pg->type_count >= PAGE_COUNT_MAX)
         return -EBUSY;
     pg->type_count++;
+    if (type == PGT_seg_desc && !(pg->flags & PGF_validated)) {
+        if (!descriptor_check_page(pt_map_frame(page_to_mfn(pg)))) {
+            pg->type_count--;
+            return -EINVAL;
+        }
+        pg->flags |= PGF_validated;
+    }
     if (page_type_is_table(type) && !(pg->flags & PGF_validated)) {
         int rc = pt_validate(pg, type, d);
         if (rc) {

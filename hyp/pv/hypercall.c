@@ -36,9 +36,13 @@ struct hypercall_desc {
 static const struct hypercall_desc hypercall_table[NR_HYPERCALLS] = {
     HYPERCALL(__HYPERVISOR_set_trap_table, do_set_trap_table),
     HYPERCALL(__HYPERVISOR_mmu_update, do_mmu_update),
+    HYPERCALL(__HYPERVISOR_set_gdt, do_set_gdt),
     HYPERCALL(__HYPERVISOR_stack_switch, do_stack_switch),
     HYPERCALL(__HYPERVISOR_set_callbacks, do_set_callbacks),
     HYPERCALL(__HYPERVISOR_fpu_taskswitch, do_fpu_taskswitch),
+    HYPERCALL(__HYPERVISOR_set_debugreg, do_set_debugreg),
+    HYPERCALL(__HYPERVISOR_get_debugreg, do_get_debugreg),
+    HYPERCALL(__HYPERVISOR_update_descriptor, do_update_descriptor),
     HYPERCALL(__HYPERVISOR_memory_op, do_memory_op),
     HYPERCALL(__HYPERVISOR_multicall, do_multicall),
     HYPERCALL(__HYPERVISOR_update_va_mapping, do_update_va_mapping),
@@ -51,6 +55,7 @@ static const struct hypercall_desc hypercall_table[NR_HYPERCALLS] = {
     HYPERCALL(__HYPERVISOR_mmuext_op, do_mmuext_op),
     HYPERCALL(__HYPERVISOR_sched_op, do_sched_op),
     HYPERCALL(__HYPERVISOR_callback_op, do_callback_op),
+    HYPERCALL(__HYPERVISOR_physdev_op, do_physdev_op),
     HYPERCALL(KOAN_HYPERCALL_debug, do_koan_debug_op),
 };
 

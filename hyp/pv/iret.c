@@ -10,6 +10,7 @@
 #include <asm/x86.h>
 #include <hyp/bounce.h>
 #include <hyp/domain.h>
+#include <hyp/gdt.h>
 #include <hyp/guest_access.h>
 #include <hyp/pv.h>
 
@@ -19,18 +20,19 @@ static bool is_canonical(uint64_t a)
 }
 
 /*
- * Selectors the CPU's iretq will accept for ring 3: Xen's flat ones.  (Guest
- * GDTs, when they come, add their validated descriptors.)  Anything else
- * would fault inside the hypervisor's own iretq.
+ * Only selectors that the CPU's iretq will accept for ring 3: anything else
+ * would fault inside the hypervisor's own iretq.  Xen's flat selectors are
+ * in every GDT; guest GDT entries were validated by set_gdt.
  */
-static bool code_selector_ok(uint64_t cs)
+static bool code_selector_ok(const struct vcpu *v, uint64_t cs)
 {
-    return (cs | 3) == FLAT_RING3_CS64 || (cs | 3) == FLAT_RING3_CS32;
+    return (cs | 3) == FLAT_RING3_CS64 || (cs | 3) == FLAT_RING3_CS32 ||
+           gdt_selector_ok(v, (uint16_t)(cs | 3), true);
 }
 
-static bool stack_selector_ok(uint64_t ss)
+static bool stack_selector_ok(const struct vcpu *v, uint64_t ss)
 {
-    return (ss | 3) == FLAT_RING3_SS64;
+    return (ss | 3) == FLAT_RING3_SS64 || gdt_selector_ok(v, (uint16_t)(ss | 3), false);
 }
 
 long do_iret(void)
@@ -43,7 +45,7 @@ long do_iret(void)
         domain_crash(v->domain, "iret: cannot read the frame at %#lx", regs->rsp);
         return 0;
     }
-    if (!is_canonical(f.rip) || !code_selector_ok(f.cs) || !stack_selector_ok(f.ss)) {
+    if (!is_canonical(f.rip) || !code_selector_ok(v, f.cs) || !stack_selector_ok(v, f.ss)) {
         domain_crash(v->domain, "iret: bad frame (rip %#lx, cs %#lx, ss %#lx)", f.rip, f.cs, f.ss);
         return 0;
     }

@@ -3,6 +3,7 @@
 #ifndef KOAN_ASM_TRAPS_H
 #define KOAN_ASM_TRAPS_H
 
+#include <hyp/types.h>
 #include <hyp/xen_public.h>
 
 #define X86_EXC_DE   0
@@ -41,6 +42,12 @@ int exception_fixup(struct cpu_user_regs *regs);
 __attribute__((noreturn)) void fatal_exception(const struct cpu_user_regs *regs);
 
 void cpu_tables_init(void);
+/* After paging: run on the GDT window (see cpu.c). */
+void cpu_gdt_window_init(void);
+/* Show these guest GDT frames (up to 14) in the window, zero pages after them. */
+void cpu_gdt_load_frames(const mfn_t *frames, unsigned nr);
+/* The descriptor a selector names in the current GDT. */
+const uint64_t *cpu_gdt_entry(uint16_t sel);
 void cpu_features_init(void);
 extern uint8_t cpu_has_smap;
 

@@ -21,6 +21,10 @@ void pv_debug_trap(struct vcpu *v, struct cpu_user_regs *regs);
 void pv_fpu_set_ts(struct vcpu *v, bool ts);
 /* XSETBV by the guest: true if the value is acceptable. */
 bool pv_xsetbv(struct vcpu *v, uint32_t idx, uint64_t val);
+/* set_debugreg for v: 0, -EINVAL (register) or -EPERM (value). */
+long pv_set_debugreg(struct vcpu *v, unsigned reg, uint64_t value);
+/* Load v's debug registers into the CPU (vCPU switch). */
+void debugreg_switch_to(struct vcpu *v);
 /* The CPUID the guest sees (docs/cpu.md). */
 void pv_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 

@@ -27,6 +27,11 @@ long do_callback_op(uint64_t cmd, uint64_t arg);
 long do_fpu_taskswitch(uint64_t set);
 long do_iret(void);
 long do_set_segment_base(uint64_t which, uint64_t base);
+long do_set_gdt(uint64_t frame_list, uint64_t entries);
+long do_update_descriptor(uint64_t maddr, uint64_t desc);
+long do_set_debugreg(uint64_t reg, uint64_t value);
+long do_get_debugreg(uint64_t reg);
+long do_physdev_op(uint64_t cmd, uint64_t arg);
 
 /* Koan's debug hypercall (Xen's arch-specific slot 7): see hyp/pv/koan_debug.c. */
 #define KOAN_HYPERCALL_debug  __HYPERVISOR_arch_7

@@ -28,6 +28,8 @@ struct pv_vcpu {
     unsigned iopl;                   /* virtual IOPL (physdev_op set_iopl) */
     uint64_t dr[8];                  /* virtual debug registers */
     void *fpu_area;                  /* XSAVE image, 64-byte aligned */
+    mfn_t gdt_frames[14];            /* set_gdt: frames typed as descriptor pages */
+    unsigned gdt_ents;               /* 0 = only Xen's reserved entries */
 };
 
 #endif

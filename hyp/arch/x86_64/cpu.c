@@ -6,6 +6,7 @@
  * syscall MSRs that make `syscall` the hypercall entry.
  */
 #include <asm/layout.h>
+#include <asm/paging.h>
 #include <asm/percpu.h>
 #include <asm/traps.h>
 #include <asm/x86.h>
@@ -140,6 +141,37 @@ void cpu_tables_init(void)
     pic_disable();
     get_cpu_info()->cpu_id = 0;
     get_cpu_info()->current = NULL;
+}
+
+/*
+ * The GDT the CPU uses is a 16-page window in the fixmap: pages 0-13 show
+ * the running vCPU's own GDT frames (set_gdt) or zeroes, pages 14-15 Koan's
+ * reserved entries (Xen's flat selectors, our code, data and TSS).
+ */
+static vaddr_t gdt_window(void)
+{
+    return fixmap_va(FIX_GDT_FIRST);
+}
+
+void cpu_gdt_window_init(void)
+{
+    for (unsigned i = 0; i < 16; i++)
+        paging_map_fixmap_ram(FIX_GDT_FIRST + i, virt_to_phys((uint8_t *)gdt + i * PAGE_SIZE));
+    struct table_desc desc = { sizeof(gdt) - 1, gdt_window() };
+    asm volatile("lgdt %0" :: "m"(desc));
+}
+
+void cpu_gdt_load_frames(const mfn_t *frames, unsigned nr)
+{
+    for (unsigned i = 0; i < 14; i++) {
+        paddr_t pa = i < nr ? frames[i] << PAGE_SHIFT : virt_to_phys((uint8_t *)gdt + i * PAGE_SIZE);
+        paging_map_fixmap_ram(FIX_GDT_FIRST + i, pa);
+    }
+}
+
+const uint64_t *cpu_gdt_entry(uint16_t sel)
+{
+    return (const uint64_t *)(gdt_window() + (sel & ~7UL));
 }
 
 void cpu_features_init(void)

@@ -97,6 +97,12 @@ void paging_map_fixmap(enum fixmap_index i, paddr_t pa)
     invlpg(fixmap_va(i));
 }
 
+void paging_map_fixmap_ram(unsigned i, paddr_t pa)
+{
+    map_4k(FIXMAP_START + ((vaddr_t)i << PAGE_SHIFT), pa, _PAGE_RW | _PAGE_NX | _PAGE_DIRTY);
+    invlpg(FIXMAP_START + ((vaddr_t)i << PAGE_SHIFT));
+}
+
 void paging_init(paddr_t ram_end)
 {
     idle_l4 = phys_to_virt(paging_alloc_table());

@@ -10,6 +10,7 @@
 #include <asm/x86.h>
 #include <hyp/console.h>
 #include <hyp/machine.h>
+#include <hyp/emul.h>
 #include <hyp/pv.h>
 #include <hyp/string.h>
 
@@ -113,6 +114,11 @@ void do_exception(struct cpu_user_regs *regs)
         if (regs != frame)
             memcpy(frame, regs, sizeof(*frame));
         pv_guest_exception(frame);
+        return;
+    }
+    /* A guest's data breakpoint hit by Koan copying guest memory: the guest's news. */
+    if (vector == X86_EXC_DB && current_vcpu()) {
+        pv_debug_trap(current_vcpu(), regs);
         return;
     }
     /* Faults on guest accesses and on loading guest selectors have fix-ups. */

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest segment descriptors (GDT/LDT entries), checked as Xen 4.17 checks
+ * them for a 64-bit PV guest: not-present descriptors are harmless; a
+ * present one has its DPL raised to 3 (the guest kernel runs in ring 3);
+ * code and data segments are otherwise accepted as they are; a zero system
+ * type (the upper half of a 16-byte gate) is accepted; a call gate is
+ * accepted only with a target selector the guest may use, and is stored
+ * with DPL 0 so that using it traps to the hypervisor; every other system
+ * descriptor (TSS, LDT, interrupt and trap gates) is refused.
+ */
+#ifndef KOAN_HYP_DESCRIPTOR_H
+#define KOAN_HYP_DESCRIPTOR_H
+
+#include <hyp/types.h>
+#include <hyp/xen_public.h>   /* FIRST_RESERVED_GDT_ENTRY */
+
+/* Check *desc and fix it up in place; false if it must be refused. */
+bool descriptor_check(uint64_t *desc);
+/* Check (and fix up) all 512 descriptors of a page; false if any is refused. */
+bool descriptor_check_page(uint64_t *page);
+
+#endif
