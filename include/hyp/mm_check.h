@@ -15,8 +15,8 @@
 typedef void (*mm_report_fn)(mfn_t mfn, const char *what, uint64_t expected, uint64_t actual);
 
 /*
- * roots: the frames in use as base pointers (each holds a reference and an
- * L4 type reference); scratch: 2 * frame_table_frames words.  Returns the
+ * roots: the frames vCPUs hold directly -- base pointers and GDT frames --
+ * each with a reference and a type reference; scratch: 2 * frame_table_frames words.  Returns the
  * number of problems found, each also passed to report (if not NULL).
  */
 unsigned mm_check_frames(const mfn_t *roots, unsigned nr_roots, uint32_t *scratch,
