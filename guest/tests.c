@@ -75,6 +75,9 @@
 	X(mm_decrease_pinned_table)                                          \
 	X(mm_uvm_bad_va)                                                     \
 	X(mm_foreign_domids)                                                 \
+	X(mm_long_mmu_update)                                                \
+	X(mm_long_multicall)                                                 \
+	X(mm_long_reservation)                                               \
 	X(mm_m2p_matches_p2m)
 
 #define CASES_FUZZ(X, K)                                                     \
