@@ -175,6 +175,40 @@ void put_page_and_type(struct page_info *pg)
     put_page(pg);
 }
 
+int page_pin(struct domain *owner, mfn_t mfn, unsigned type)
+{
+    struct page_info *pg;
+    int rc;
+
+    if (!mfn_valid(mfn))
+        return -EINVAL;
+    pg = mfn_to_page(mfn);
+    if ((rc = get_page_and_type(pg, owner, type)))
+        return rc;
+    if (pg->flags & PGF_pinned) {
+        put_page_and_type(pg);
+        return -EINVAL;
+    }
+    pg->flags |= PGF_pinned;
+    return 0;
+}
+
+int page_unpin(struct domain *owner, mfn_t mfn)
+{
+    struct page_info *pg;
+
+    if (!mfn_valid(mfn) || !get_page(pg = mfn_to_page(mfn), owner))
+        return -EINVAL;
+    if (!(pg->flags & PGF_pinned)) {
+        put_page(pg);
+        return -EINVAL;
+    }
+    pg->flags &= ~PGF_pinned;
+    put_page_and_type(pg);
+    put_page(pg);
+    return 0;
+}
+
 int domain_assign_page(struct domain *d, mfn_t mfn, bool count_in_tot_pages)
 {
     struct page_info *pg;

@@ -106,15 +106,12 @@ static long mmu_ctx_init(struct mmu_ctx *c, uint64_t foreigndom)
 
 long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t foreigndom)
 {
+    struct batch b = { __HYPERVISOR_mmu_update, ureqs, pdone, foreigndom,
+                       sizeof(struct mmu_update), 0, 0 };
+    uint32_t n = batch_begin(&b, count), i;
     struct mmu_ctx c;
-    uint32_t n = (uint32_t)count, done = 0, i;
     long rc;
 
-    if (n & MMU_UPDATE_PREEMPTED) {
-        n &= ~MMU_UPDATE_PREEMPTED;
-        if (pdone)
-            (void)copy_from_guest(&done, pdone, sizeof(done));
-    }
     if (!guest_range_ok(ureqs, (uint64_t)n * sizeof(struct mmu_update)))
         return -EFAULT;
     if ((rc = mmu_ctx_init(&c, foreigndom)))
@@ -134,14 +131,5 @@ long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t fore
     }
     if (c.flush)
         frame_table_flush_tlb();
-    if (rc == -ERESTART)
-        rc = hypercall_create_continuation(__HYPERVISOR_mmu_update, 4,
-                                           ureqs + (uint64_t)i * sizeof(struct mmu_update),
-                                           (uint64_t)((n - i) | MMU_UPDATE_PREEMPTED),
-                                           pdone, foreigndom);
-    if (pdone) {
-        done += i;
-        (void)copy_to_guest(pdone, &done, sizeof(done));
-    }
-    return rc;
+    return batch_end(&b, i, rc);
 }

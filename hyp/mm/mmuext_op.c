@@ -25,39 +25,6 @@ static struct page_info *frame_of(mfn_t mfn)
     return mfn_valid(mfn) ? mfn_to_page(mfn) : NULL;
 }
 
-static long pin_table(struct domain *pg_owner, mfn_t mfn, unsigned level)
-{
-    struct page_info *pg = frame_of(mfn);
-    long rc;
-
-    if (!pg)
-        return -EINVAL;
-    if ((rc = get_page_and_type(pg, pg_owner, level)))
-        return rc;
-    if (pg->flags & PGF_pinned) {
-        put_page_and_type(pg);
-        return -EINVAL;
-    }
-    pg->flags |= PGF_pinned;
-    return 0;
-}
-
-static long unpin_table(struct domain *pg_owner, mfn_t mfn)
-{
-    struct page_info *pg = frame_of(mfn);
-
-    if (!pg || !get_page(pg, pg_owner))
-        return -EINVAL;
-    if (!(pg->flags & PGF_pinned)) {
-        put_page(pg);
-        return -EINVAL;
-    }
-    pg->flags &= ~PGF_pinned;
-    put_page_and_type(pg);
-    put_page(pg);
-    return 0;
-}
-
 /* Point *slot at the L4 mfn (0 = none), taking its references, dropping the old ones. */
 static long set_base_pointer(struct domain *d, mfn_t *slot, mfn_t mfn, bool load)
 {
@@ -178,9 +145,9 @@ static long one_op(struct domain *d, struct domain *pg_owner, const struct mmuex
         return pg_owner == d ? own_op(d, v, op) : -EPERM;
     case MMUEXT_PIN_L1_TABLE: case MMUEXT_PIN_L2_TABLE:
     case MMUEXT_PIN_L3_TABLE: case MMUEXT_PIN_L4_TABLE:
-        return pin_table(pg_owner, op->arg1.mfn, op->cmd - MMUEXT_PIN_L1_TABLE + PGT_l1);
+        return page_pin(pg_owner, op->arg1.mfn, op->cmd - MMUEXT_PIN_L1_TABLE + PGT_l1);
     case MMUEXT_UNPIN_TABLE:
-        return unpin_table(pg_owner, op->arg1.mfn);
+        return page_unpin(pg_owner, op->arg1.mfn);
     case MMUEXT_CLEAR_PAGE:
         return clear_page(pg_owner, op->arg1.mfn);
     case MMUEXT_COPY_PAGE:
@@ -194,15 +161,12 @@ static long one_op(struct domain *d, struct domain *pg_owner, const struct mmuex
 
 long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreigndom)
 {
+    struct batch b = { __HYPERVISOR_mmuext_op, uops, pdone, foreigndom,
+                       sizeof(struct mmuext_op), 0, 0 };
+    uint32_t n = batch_begin(&b, count), i;
     struct domain *d = current_domain(), *pg_owner;
-    uint32_t n = (uint32_t)count, done = 0, i;
     long rc;
 
-    if (n & MMU_UPDATE_PREEMPTED) {
-        n &= ~MMU_UPDATE_PREEMPTED;
-        if (pdone)
-            (void)copy_from_guest(&done, pdone, sizeof(done));
-    }
     if (!guest_range_ok(uops, (uint64_t)n * sizeof(struct mmuext_op)))
         return -EFAULT;
     if ((rc = domain_get_pg_owner(d, (domid_t)foreigndom, &pg_owner)))
@@ -221,14 +185,5 @@ long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreig
         if (rc)
             break;
     }
-    if (rc == -ERESTART)
-        rc = hypercall_create_continuation(__HYPERVISOR_mmuext_op, 4,
-                                           uops + (uint64_t)i * sizeof(struct mmuext_op),
-                                           (uint64_t)((n - i) | MMU_UPDATE_PREEMPTED),
-                                           pdone, foreigndom);
-    if (pdone) {
-        done += i;
-        (void)copy_to_guest(pdone, &done, sizeof(done));
-    }
-    return rc;
+    return batch_end(&b, i, rc);
 }

@@ -13,6 +13,7 @@
 #include <hyp/console.h>
 #include <hyp/domain.h>
 #include <hyp/errno.h>
+#include <hyp/guest_access.h>
 #include <hyp/hypercall.h>
 #include <hyp/pv.h>
 #include <hyp/sched.h>
@@ -98,6 +99,32 @@ long hypercall_create_continuation(unsigned nr, unsigned nargs, ...)
     /* Let another vCPU run before the batch goes on. */
     sched_request();
     return nr;   /* becomes rax: the call is issued again */
+}
+
+uint32_t batch_begin(struct batch *b, uint64_t count)
+{
+    b->count = (uint32_t)count;
+    b->done = 0;
+    if (b->count & MMU_UPDATE_PREEMPTED) {
+        b->count &= ~MMU_UPDATE_PREEMPTED;
+        if (b->pdone)
+            (void)copy_from_guest(&b->done, b->pdone, sizeof(b->done));
+    }
+    return b->count;
+}
+
+long batch_end(const struct batch *b, uint32_t i, long rc)
+{
+    uint32_t done = b->done + i;
+
+    if (rc == -ERESTART)
+        rc = hypercall_create_continuation(b->nr, 4, b->list + (uint64_t)i * b->entry_size,
+                                           (uint64_t)((b->count - i) | MMU_UPDATE_PREEMPTED),
+                                           b->pdone, b->foreigndom);
+    /* As on Xen, a `done` that cannot be written does not change the result. */
+    if (b->pdone)
+        (void)copy_to_guest(b->pdone, &done, sizeof(done));
+    return rc;
 }
 
 long hypercall_call(uint64_t nr, const uint64_t a[6])

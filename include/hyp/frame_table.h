@@ -77,6 +77,15 @@ void put_page_type(struct page_info *pg);
 int get_page_and_type(struct page_info *pg, struct domain *d, unsigned type);
 void put_page_and_type(struct page_info *pg);
 
+/*
+ * Pin mfn (owned by owner) as a table of `type`: validates it, and holds a
+ * reference and a type reference until unpinned.  0, -EINVAL (not owned,
+ * already pinned, wrong type) or a validation error.
+ */
+int page_pin(struct domain *owner, mfn_t mfn, unsigned type);
+/* Drop a pin: 0, or -EINVAL if the frame is not owner's or not pinned. */
+int page_unpin(struct domain *owner, mfn_t mfn);
+
 /* Give a free frame to d: owner, allocated reference, page list, tot_pages. */
 int domain_assign_page(struct domain *d, mfn_t mfn, bool count_in_tot_pages);
 /* d gives up its ownership reference; the frame is freed with its last reference. */

@@ -31,6 +31,22 @@ struct multicall_state {
 };
 extern struct multicall_state multicall_state;
 
+/*
+ * The batch protocol of mmu_update and mmuext_op: a continued call carries
+ * MMU_UPDATE_PREEMPTED in its count and the guest's `done` so far, which is
+ * read back.  batch_begin returns the real count and sets *done.
+ * batch_end turns -ERESTART at entry i into a continuation for the rest,
+ * writes the cumulative done count, and returns the call's result.
+ */
+struct batch {
+    unsigned nr;              /* __HYPERVISOR_mmu_update or _mmuext_op */
+    uint64_t list, pdone, foreigndom;
+    size_t entry_size;
+    uint32_t count, done;
+};
+uint32_t batch_begin(struct batch *b, uint64_t count);
+long batch_end(const struct batch *b, uint32_t i, long rc);
+
 /* Run one hypercall by number with these arguments (multicall entries). */
 long hypercall_call(uint64_t nr, const uint64_t args[6]);
 

@@ -154,37 +154,16 @@ uint64_t *fake_pt(mfn_t mfn)
     return pt_map_frame(mfn);
 }
 
-/* ---- pin/unpin as hyp/mm/mmuext_op.c ---- */
+/* ---- pin/unpin: the frame table's own, as mmuext_op uses them ---- */
 
-int fake_pin(struct domain *d, mfn_t mfn, unsigned level)
+int fake_pin(struct domain *d, mfn_t mfn, unsigned type)
 {
-    if (!mfn_valid(mfn))
-        return -EINVAL;
-    struct page_info *pg = mfn_to_page(mfn);
-    int rc = get_page_and_type(pg, d, level);
-    if (rc)
-        return rc;
-    if (pg->flags & PGF_pinned) {
-        put_page_and_type(pg);
-        return -EINVAL;
-    }
-    pg->flags |= PGF_pinned;
-    return 0;
+    return page_pin(d, mfn, type);
 }
 
 int fake_unpin(struct domain *d, mfn_t mfn)
 {
-    if (!mfn_valid(mfn) || !get_page(mfn_to_page(mfn), d))
-        return -EINVAL;
-    struct page_info *pg = mfn_to_page(mfn);
-    if (!(pg->flags & PGF_pinned)) {
-        put_page(pg);
-        return -EINVAL;
-    }
-    pg->flags &= ~PGF_pinned;
-    put_page_and_type(pg);
-    put_page(pg);
-    return 0;
+    return page_unpin(d, mfn);
 }
 
 /* ---- consistency checks ---- */
