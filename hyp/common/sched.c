@@ -8,6 +8,7 @@
 #include <asm/percpu.h>
 #include <asm/traps.h>
 #include <asm/x86.h>
+#include <hyp/bounce.h>
 #include <hyp/console.h>
 #include <hyp/emul.h>
 #include <hyp/fpu.h>
@@ -98,20 +99,21 @@ static void context_switch(struct vcpu *prev, struct vcpu *next)
     write_cr3((next->pv.kernel_mode ? next->kernel_l4 : next->user_l4) << PAGE_SHIFT);
     gdt_switch_to(next);
     debugreg_switch_to(next);
-    segments_load(next);
+    if (!segments_load(next))
+        pv_bounce_failsafe(next, &ci->guest_regs);
 }
 
 void sched_maybe_switch(void)
 {
-    struct vcpu *prev = current_vcpu();
-
-    if (!switch_requested && prev)
-        return;
-    switch_requested = false;
-    struct vcpu *next = pick_next(prev);
-    if (!next)
-        stop_when_idle();
-    context_switch(prev, next);
+    /* Loading the next vCPU may itself end it (a failsafe it cannot take): go on. */
+    while (switch_requested || !current_vcpu()) {
+        struct vcpu *prev = current_vcpu();
+        switch_requested = false;
+        struct vcpu *next = pick_next(prev);
+        if (!next)
+            stop_when_idle();
+        context_switch(prev, next);
+    }
 }
 
 void sched_start(void)

@@ -104,3 +104,43 @@ bool pv_exception_has_error_code(unsigned vector)
 {
     return error_code_vector(vector);
 }
+
+/*
+ * A data selector of the guest could not be reloaded (null was loaded): the
+ * failsafe callback gets the usual frame with the four selectors it had
+ * (ds, es, fs, gs) between r11 and rip.  Without a callback the domain is
+ * crashed.
+ */
+void pv_bounce_failsafe(struct vcpu *v, struct cpu_user_regs *regs)
+{
+    const struct pv_callback *cb = &v->pv.failsafe;
+    uint64_t sels[4] = { v->pv.ds, v->pv.es, v->pv.fs, v->pv.gs };
+
+    v->pv.ds = v->pv.es = v->pv.fs = v->pv.gs = 0;
+    if (!cb->address) {
+        domain_crash(v->domain, "a data segment selector no longer loads, and no failsafe callback");
+        return;
+    }
+    /* Push the selectors the way a second error code would go: below rip. */
+    struct bounce b = { .handler = cb->address, .mask_events = cb->mask_events };
+    uint64_t rcx = regs->rcx, r11 = regs->r11;
+    if (!pv_bounce(v, regs, &b))
+        return;
+    /* pv_bounce wrote rcx, r11, rip, ...; rebuild with the selectors in between. */
+    uint64_t frame[11];
+    uint64_t top = regs->rsp + 7 * sizeof(uint64_t);
+    if (copy_from_guest(&frame[6], regs->rsp + 2 * sizeof(uint64_t), 5 * sizeof(uint64_t))) {
+        domain_crash(v->domain, "failsafe frame unreadable");
+        return;
+    }
+    frame[0] = rcx;
+    frame[1] = r11;
+    for (unsigned i = 0; i < 4; i++)
+        frame[2 + i] = sels[i];
+    uint64_t new_rsp = top - sizeof(frame);
+    if (copy_to_guest(new_rsp, frame, sizeof(frame))) {
+        domain_crash(v->domain, "cannot write the failsafe frame at %#lx", new_rsp);
+        return;
+    }
+    regs->rsp = new_rsp;
+}

@@ -87,12 +87,15 @@ void segments_save(struct vcpu *v)
     v->pv.gs_base_user = rdmsr(user_gs_msr(v));
 }
 
-void segments_load(struct vcpu *v)
+bool segments_load(struct vcpu *v)
 {
+    bool ok = true;
+
     /* Selectors first (loading one resets its base), then the bases. */
     if (load_data_selectors(v->pv.ds, v->pv.es, v->pv.fs, v->pv.gs))
-        v->pv.ds = v->pv.es = v->pv.fs = v->pv.gs = 0;
+        ok = false;   /* null loaded instead; the caller tells the guest */
     wrmsr(MSR_FS_BASE, v->pv.fs_base);
     wrmsr(kernel_gs_msr(v), v->pv.gs_base_kernel);
     wrmsr(user_gs_msr(v), v->pv.gs_base_user);
+    return ok;
 }

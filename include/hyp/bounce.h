@@ -27,6 +27,8 @@ bool pv_bounce(struct vcpu *v, struct cpu_user_regs *regs, const struct bounce *
 /* Deliver exception `vector` through the trap table; crashes the domain without a handler. */
 void pv_inject_exception(struct vcpu *v, struct cpu_user_regs *regs, unsigned vector,
                          bool has_error_code, uint64_t error_code);
+/* A data selector failed to reload on return to v: the failsafe callback (or a crash). */
+void pv_bounce_failsafe(struct vcpu *v, struct cpu_user_regs *regs);
 /* Switch between guest kernel and user mode (CR3 and GS bases). */
 void pv_toggle_guest_mode(struct vcpu *v);
 /* The vCPU's vcpu_info in its domain's shared_info page. */

@@ -13,7 +13,8 @@
 /* set_segment_base for v (the running vCPU): 0, -EINVAL, or -EFAULT (bad selector). */
 long pv_set_segment_base(struct vcpu *v, unsigned which, uint64_t base);
 void segments_save(struct vcpu *v);
-void segments_load(struct vcpu *v);
+/* false if a saved selector no longer loads (null was loaded instead). */
+bool segments_load(struct vcpu *v);
 /* Load a selector into the user's GS (kernel mode): 0, or -1 if it faulted (null loaded). */
 int load_user_gs_selector(uint16_t sel);
 /* Load ds, es, fs, gs: 0, or -1 if one faulted (then all are null). */
