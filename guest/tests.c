@@ -83,10 +83,26 @@
 #define CASES_FUZZ(X, K)                                                     \
 	X(fuzz_mm)
 
+/* CPU virtualisation (cases_cpu_*.c, cpu.c, user.c, traps.S, user.S). */
+#define CASES_CPU(X, K)                                                      \
+	X(cpu_setup)                                                         \
+	X(cpu_kernel_de)                                                     \
+	X(cpu_kernel_db_singlestep)                                          \
+	X(cpu_kernel_bp)                                                     \
+	X(cpu_kernel_int4_int5)                                              \
+	X(cpu_kernel_ud)                                                     \
+	X(cpu_kernel_nm)                                                     \
+	X(cpu_kernel_gp)                                                     \
+	X(cpu_kernel_pf)                                                     \
+	X(cpu_kernel_mf)                                                     \
+	X(cpu_kernel_soft_int)                                               \
+	X(cpu_event_mask_frame)
+
 #define DECLARE_CASE(name) void case_##name(void);
 CASES_BASIC(DECLARE_CASE, DECLARE_CASE)
 CASES_MM(DECLARE_CASE, DECLARE_CASE)
 CASES_FUZZ(DECLARE_CASE, DECLARE_CASE)
+CASES_CPU(DECLARE_CASE, DECLARE_CASE)
 
 #define ENTRY(suite, koan_only, name) { #name, case_##name, suite, koan_only },
 #define BASIC(name) ENTRY(SUITE_BASIC, false, name)
@@ -95,11 +111,14 @@ CASES_FUZZ(DECLARE_CASE, DECLARE_CASE)
 #define MM_K(name) ENTRY(SUITE_MM, true, name)
 #define FUZZ(name) ENTRY(SUITE_FUZZ, false, name)
 #define FUZZ_K(name) ENTRY(SUITE_FUZZ, true, name)
+#define CPU(name) ENTRY(SUITE_CPU, false, name)
+#define CPU_K(name) ENTRY(SUITE_CPU, true, name)
 
 const struct guest_test guest_tests[] = {
 	CASES_BASIC(BASIC, BASIC_K)
 	CASES_MM(MM, MM_K)
 	CASES_FUZZ(FUZZ, FUZZ_K)
+	CASES_CPU(CPU, CPU_K)
 };
 const unsigned int guest_nr_tests =
 	sizeof(guest_tests) / sizeof(guest_tests[0]);
@@ -111,6 +130,7 @@ static const struct {
 	{ "basic", SUITE_BASIC },
 	{ "mm", SUITE_MM },
 	{ "fuzz", SUITE_FUZZ },
+	{ "cpu", SUITE_CPU },
 };
 
 unsigned int test_suite_bit(const char *name, unsigned long len)

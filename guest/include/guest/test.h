@@ -17,6 +17,7 @@
 #define SUITE_BASIC 0x1u	/* start of day, console, version: the first 20 */
 #define SUITE_MM 0x2u		/* memory virtualisation (cases_mm_*.c) */
 #define SUITE_FUZZ 0x4u		/* the seeded MM hypercall fuzzer (fuzz.c) */
+#define SUITE_CPU 0x8u		/* CPU virtualisation (cases_cpu_*.c) */
 
 struct guest_test {
 	const char *name;
