@@ -96,7 +96,14 @@
 	X(cpu_kernel_pf)                                                     \
 	X(cpu_kernel_mf)                                                     \
 	X(cpu_kernel_soft_int)                                               \
-	X(cpu_event_mask_frame)
+	X(cpu_event_mask_frame)                                              \
+	X(cpu_user_enter_exit)                                               \
+	X(cpu_user_syscall_frame)                                            \
+	X(cpu_user_exceptions)                                               \
+	X(cpu_user_nm)                                                       \
+	X(cpu_user_soft_int)                                                 \
+	X(cpu_user_demand_zero_cow)                                          \
+	X(cpu_user_context_switch)
 
 #define DECLARE_CASE(name) void case_##name(void);
 CASES_BASIC(DECLARE_CASE, DECLARE_CASE)

@@ -280,6 +280,8 @@ bool user_run(unsigned int nr, const unsigned long *entry, const uint64_t *arg)
 		p->ctx.rdi = arg ? arg[i] : 0;
 		p->runnable = true;
 		p->exit_value = 0x7fffffff;
+		p->nr_reports = 0;
+		p->faults = p->dz_faults = p->cow_faults = 0;
 	}
 	for (; i < USER_NR_PROCS; i++)
 		user_procs[i].runnable = false;
