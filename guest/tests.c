@@ -103,7 +103,19 @@
 	X(cpu_user_nm)                                                       \
 	X(cpu_user_soft_int)                                                 \
 	X(cpu_user_demand_zero_cow)                                          \
-	X(cpu_user_context_switch)
+	X(cpu_user_context_switch)                                           \
+	X(cpu_msr_bases)                                                     \
+	X(cpu_msr_other)                                                     \
+	X(cpu_cr0)                                                           \
+	X(cpu_cpuid)                                                         \
+	X(cpu_rdtsc)                                                         \
+	X(cpu_io_ports)                                                      \
+	X(cpu_segbase_kernel)                                                \
+	X(cpu_segbase_user)                                                  \
+	X(cpu_hostile_trap_table)                                            \
+	X(cpu_hostile_callbacks)                                             \
+	X(cpu_hostile_stack_switch)                                          \
+	X(cpu_hostile_segment_base)
 
 #define DECLARE_CASE(name) void case_##name(void);
 CASES_BASIC(DECLARE_CASE, DECLARE_CASE)
