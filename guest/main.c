@@ -86,6 +86,8 @@ static unsigned long parse_ulong(const char *s)
 	return v;
 }
 
+void cpu_special_words(void);
+
 /* The words that make this run something other than the plain suite. */
 static void run_special_words(void)
 {
@@ -108,6 +110,7 @@ static void run_special_words(void)
 		while (n--)
 			HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 	}
+	cpu_special_words();	/* crash-on-bad-stack (guest/cpu_words.c) */
 }
 
 /*

@@ -115,7 +115,8 @@
 	X(cpu_hostile_trap_table)                                            \
 	X(cpu_hostile_callbacks)                                             \
 	X(cpu_hostile_stack_switch)                                          \
-	X(cpu_hostile_segment_base)
+	X(cpu_hostile_segment_base)                                          \
+	K(cpu_fpu_two_domains)
 
 #define DECLARE_CASE(name) void case_##name(void);
 CASES_BASIC(DECLARE_CASE, DECLARE_CASE)
