@@ -50,3 +50,23 @@ def xen_mm_run():
         pytest.skip("%s is missing: run scripts/install-deps.sh to unpack "
                     "Debian's Xen 4.17 (the referee)" % h.XEN)
     return h.run_xen_dom0("xen_mm_dom0", MM_GUEST_ARGS)
+
+
+# The cpu suite alone (docs/test-guest.md, "The cpu suite").
+CPU_GUEST_ARGS = DOM0_GUEST_ARGS + ["suite=cpu"]
+
+
+@pytest.fixture(scope="session")
+def koan_cpu_run():
+    """The cpu suite on Koan's dom0."""
+    return h.run_koan("koan_cpu_dom0", h.koan_guest("dom0", *CPU_GUEST_ARGS,
+                                                     ramdisk=True))
+
+
+@pytest.fixture(scope="session")
+def xen_cpu_run():
+    """The cpu suite on Xen 4.17's dom0: the referee."""
+    if not (h.ROOT / h.XEN).is_file():
+        pytest.skip("%s is missing: run scripts/install-deps.sh to unpack "
+                    "Debian's Xen 4.17 (the referee)" % h.XEN)
+    return h.run_xen_dom0("xen_cpu_dom0", CPU_GUEST_ARGS)
