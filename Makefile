@@ -84,6 +84,12 @@ fuzz: all
 		koan-test suite=fuzz fuzz-seed=$(FUZZ_SEED) fuzz-calls=$(FUZZ_CALLS) \
 		fuzz-check-every=$(FUZZ_CHECK_EVERY)"
 
+# `make bench`: the test guest's bench suite on Koan and on Xen 4.17, normal
+# and -icount runs, printed as one table (docs/performance.md).  Not part of
+# `make test`: timings are never asserted.
+bench: all
+	$(PYTHON) bench/run.py
+
 clean:
 	rm -rf $(BUILD)/hyp $(BUILD)/guest $(BUILD)/tests $(KOAN)
 

@@ -83,6 +83,19 @@
 #define CASES_FUZZ(X, K)                                                     \
 	X(fuzz_mm)
 
+/* Benchmarks (bench.c): run by `make bench`, never by `make test`; each case
+ * passes unless a hypercall fails, and prints its measurement. */
+#define CASES_BENCH(X, K)                                                    \
+	X(bench_setup)                                                       \
+	X(bench_uvm)                                                         \
+	X(bench_uvm_noflush)                                                 \
+	X(bench_mmu_1)                                                       \
+	X(bench_mmu_16)                                                      \
+	X(bench_mmu_256)                                                     \
+	X(bench_mmu_2048)                                                    \
+	X(bench_multicall_16)                                                \
+	X(bench_multicall_256)
+
 /* CPU virtualisation (cases_cpu_*.c, cpu.c, user.c, traps.S, user.S). */
 #define CASES_CPU(X, K)                                                      \
 	X(cpu_setup)                                                         \
@@ -123,6 +136,7 @@ CASES_BASIC(DECLARE_CASE, DECLARE_CASE)
 CASES_MM(DECLARE_CASE, DECLARE_CASE)
 CASES_FUZZ(DECLARE_CASE, DECLARE_CASE)
 CASES_CPU(DECLARE_CASE, DECLARE_CASE)
+CASES_BENCH(DECLARE_CASE, DECLARE_CASE)
 
 #define ENTRY(suite, koan_only, name) { #name, case_##name, suite, koan_only },
 #define BASIC(name) ENTRY(SUITE_BASIC, false, name)
@@ -133,12 +147,15 @@ CASES_CPU(DECLARE_CASE, DECLARE_CASE)
 #define FUZZ_K(name) ENTRY(SUITE_FUZZ, true, name)
 #define CPU(name) ENTRY(SUITE_CPU, false, name)
 #define CPU_K(name) ENTRY(SUITE_CPU, true, name)
+#define BENCH(name) ENTRY(SUITE_BENCH, false, name)
+#define BENCH_K(name) ENTRY(SUITE_BENCH, true, name)
 
 const struct guest_test guest_tests[] = {
 	CASES_BASIC(BASIC, BASIC_K)
 	CASES_MM(MM, MM_K)
 	CASES_FUZZ(FUZZ, FUZZ_K)
 	CASES_CPU(CPU, CPU_K)
+	CASES_BENCH(BENCH, BENCH_K)
 };
 const unsigned int guest_nr_tests =
 	sizeof(guest_tests) / sizeof(guest_tests[0]);
@@ -151,6 +168,7 @@ static const struct {
 	{ "mm", SUITE_MM },
 	{ "fuzz", SUITE_FUZZ },
 	{ "cpu", SUITE_CPU },
+	{ "bench", SUITE_BENCH },
 };
 
 unsigned int test_suite_bit(const char *name, unsigned long len)

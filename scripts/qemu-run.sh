@@ -140,6 +140,7 @@ while :; do
     wait -n -p finished "${pids[@]}"
     status=$?
     set -e
+    finished="${finished:-}"   # wait -p leaves it unset when a signal interrupts it
     if [ "$finished" = "$qemu_pid" ]; then
         break
     elif [ -n "$finished" ] && [ "$finished" = "$timer_pid" ]; then
