@@ -35,6 +35,8 @@ struct domain *domain_alloc(const char *name, bool is_dom0)
             fmt_snprintf(d->name, sizeof(d->name), "dom%u", d->id);
         d->vcpu0.domain = d;
         d->vcpu0.pv.kernel_mode = true;
+        d->vcpu0.pv.dr[6] = 0xffff0ff0;   /* the architectural reset values */
+        d->vcpu0.pv.dr[7] = 0x400;
         d->page_list_head = d->page_list_tail = FT_NIL;
         d->state = DOMAIN_RUNNING;
         return d;

@@ -50,6 +50,7 @@ bool pv_bounce(struct vcpu *v, struct cpu_user_regs *regs, const struct bounce *
         cs &= ~3UL;   /* tells the guest it interrupted its own kernel */
     }
     rsp &= ~15UL;
+    /* As the CPU pushed it (RF too, as Xen shows it), IF = the event mask. */
     uint64_t rflags = (regs->rflags & ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) |
                       (old_mask ? 0 : X86_EFLAGS_IF);
     /* Lowest address first. */

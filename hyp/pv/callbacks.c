@@ -62,7 +62,7 @@ static long register_callback(struct vcpu *v, const struct callback_register *r)
     struct pv_callback *slot = callback_slot(v, r->type);
 
     if (!slot)
-        return -EINVAL;
+        return -ENOSYS;   /* Xen's answer to an unknown type */
     if (!guest_code_address(r->address))
         return -EINVAL;
     slot->address = r->address;

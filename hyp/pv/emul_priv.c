@@ -3,10 +3,13 @@
  * Privileged instructions of a ring-3 PV kernel (see include/hyp/emul.h),
  * decoded by hyp/pv/x86_emulate.c.  The policy is strict, as Xen 4.17's:
  *  - MSRs: FS_BASE, GS_BASE (the kernel's) and SHADOW_GS_BASE (the user's)
- *    from guest kernel mode; anything else is #GP;
+ *    from guest kernel mode; TSC, MISC_ENABLE, APIC_BASE, EFER and Xen's
+ *    hypercall-page MSR may be read, MISC_ENABLE written (ignored);
+ *    anything else is #GP;
  *  - CR0: reads show the virtual TS; writes may change only TS.  CR3 reads
  *    give the base pointer; CR4 reads a sanitised value, writes of that value;
- *  - port I/O: for domains with I/O rights whose virtual IOPL allows it;
+ *  - port I/O when the virtual IOPL allows it: real ports for domains with
+ *    I/O rights, absent ones (reads all ones, writes dropped) for others;
  *  - CLTS clears the virtual TS; XSETBV takes a valid XCR0;
  *  - everything else, and all of it from guest user mode, is the guest's #GP.
  */
@@ -36,6 +39,22 @@ static bool decode(struct vcpu *v, struct cpu_user_regs *regs, struct x86_insn *
     return x86_decode(insn, &c, &decode_ops) == X86EMUL_OKAY;
 }
 
+/* MSRs a PV guest may also read (Xen 4.17's policy); all others are #GP. */
+#define MSR_TSC                  0x10
+#define MSR_MISC_ENABLE          0x1a0
+#define MSR_XEN_HYPERCALL_PAGE   0x40000000
+#define MISC_ENABLE_FAST_STRINGS (1UL << 0)
+#define MISC_ENABLE_BTS_UNAVAIL  (1UL << 11)
+#define MISC_ENABLE_PEBS_UNAVAIL (1UL << 12)
+
+static uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
 static bool is_canonical(uint64_t a)
 {
     return (uint64_t)((int64_t)(a << 16) >> 16) == a;
@@ -52,6 +71,8 @@ static bool write_msr(struct vcpu *v, uint32_t msr, uint64_t val)
         return pv_set_segment_base(v, SEGBASE_GS_KERNEL, val) == 0;
     case MSR_SHADOW_GS_BASE:
         return pv_set_segment_base(v, SEGBASE_GS_USER, val) == 0;
+    case MSR_MISC_ENABLE:
+        return true;   /* dropped, as on Xen */
     default:
         return false;
     }
@@ -68,6 +89,19 @@ static bool read_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
         return true;
     case MSR_SHADOW_GS_BASE:
         *val = v->pv.gs_base_user;
+        return true;
+    case MSR_TSC:
+        *val = rdtsc();
+        return true;
+    case MSR_MISC_ENABLE:
+        *val = MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_BTS_UNAVAIL | MISC_ENABLE_PEBS_UNAVAIL;
+        return true;
+    case MSR_APIC_BASE:
+    case MSR_EFER:
+        *val = rdmsr(msr);   /* the host's: what Xen shows a PV guest too */
+        return true;
+    case MSR_XEN_HYPERCALL_PAGE:
+        *val = 0;
         return true;
     default:
         return false;
@@ -121,9 +155,10 @@ static bool write_cr(struct vcpu *v, unsigned cr, uint64_t val)
     return false;
 }
 
-static bool io_permitted(const struct vcpu *v)
+/* The virtual IOPL decides whether in/out are allowed at all (else #GP). */
+static bool iopl_allows(const struct vcpu *v)
 {
-    return v->domain->privileged && v->pv.iopl >= (v->pv.kernel_mode ? 1u : 3u);
+    return v->pv.iopl >= (v->pv.kernel_mode ? 1u : 3u);
 }
 
 static bool port_io(struct vcpu *v, struct cpu_user_regs *regs, const struct x86_insn *insn)
@@ -131,8 +166,16 @@ static bool port_io(struct vcpu *v, struct cpu_user_regs *regs, const struct x86
     uint16_t port = insn->opcode[0] & 8 ? (uint16_t)regs->rdx : (uint16_t)insn->imm;
     unsigned size = insn->op_bytes;
 
-    if (!io_permitted(v) || insn->rep)
+    if (!iopl_allows(v) || insn->rep)
         return false;
+    /* Without I/O rights the ports are not there: reads all ones, writes dropped (as Xen). */
+    if (!v->domain->privileged) {
+        if (insn->op == X86_OP_IN) {
+            uint64_t mask = size == 4 ? 0xffffffffUL : (1UL << (size * 8)) - 1;
+            regs->rax = size == 4 ? mask : regs->rax | mask;
+        }
+        return true;
+    }
     if (insn->op == X86_OP_OUT) {
         uint32_t val = (uint32_t)regs->rax;
         if (size == 1) asm volatile("outb %b0, %w1" :: "a"(val), "Nd"(port));

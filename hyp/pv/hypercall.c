@@ -168,9 +168,10 @@ static void bounce_syscall(struct vcpu *v, struct cpu_user_regs *regs)
         pv_inject_exception(v, regs, X86_EXC_UD, false, 0);
         return;
     }
-    regs->rflags &= ~X86_EFLAGS_DF;
     struct bounce b = { .handler = cb->address, .mask_events = cb->mask_events };
-    pv_bounce(v, regs, &b);
+    /* The frame keeps the user's DF; the kernel's entry runs with it clear. */
+    if (pv_bounce(v, regs, &b))
+        regs->rflags &= ~X86_EFLAGS_DF;
 }
 
 void do_syscall_entry(struct cpu_user_regs *regs)

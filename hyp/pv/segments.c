@@ -48,10 +48,12 @@ long pv_set_segment_base(struct vcpu *v, unsigned which, uint64_t base)
         v->pv.gs_base_kernel = base;
         return 0;
     case SEGBASE_GS_USER_SEL: {
-        long rc = load_user_gs_selector((uint16_t)base) ? -EFAULT : 0;
-        v->pv.gs = rc ? 0 : (uint16_t)base;
+        /* RPL 3 for non-null selectors; a selector that faults loads null.
+         * Either way the call succeeds, as on Xen (Linux BUG()s otherwise). */
+        uint16_t sel = (uint16_t)base > 3 ? (uint16_t)base | 3 : 0;
+        v->pv.gs = load_user_gs_selector(sel) ? 0 : sel;
         v->pv.gs_base_user = rdmsr(user_gs_msr(v));
-        return rc;
+        return 0;
     }
     default:
         return -EINVAL;

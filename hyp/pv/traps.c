@@ -38,6 +38,22 @@ static bool software_interrupt(struct vcpu *v, struct cpu_user_regs *regs)
     return true;
 }
 
+/* int $0x80 came through its DPL-3 gate: the guest's handler if its DPL allows. */
+static void legacy_syscall(struct vcpu *v, struct cpu_user_regs *regs)
+{
+    const trap_info_t *t = &v->pv.traps[LEGACY_SYSCALL_VECTOR];
+    unsigned dpl = t->flags & 3;
+
+    if (t->address && dpl && (v->pv.kernel_mode || dpl == 3)) {
+        struct bounce b = { .handler = t->address, .mask_events = t->flags & 4 };
+        pv_bounce(v, regs, &b);
+        return;
+    }
+    /* As if the gate had been DPL 0: #GP naming the vector, at the instruction. */
+    regs->rip -= 2;
+    pv_inject_exception(v, regs, X86_EXC_GP, true, (LEGACY_SYSCALL_VECTOR << 3) | 2);
+}
+
 static void deliver_page_fault(struct vcpu *v, struct cpu_user_regs *regs, uint64_t cr2)
 {
     /* The CPU always sets the user bit (the guest kernel is in ring 3 too). */
@@ -66,6 +82,9 @@ void pv_guest_exception(struct cpu_user_regs *regs)
     uint64_t cr2 = vector == X86_EXC_PF ? read_cr2() : 0;
 
     switch (vector) {
+    case LEGACY_SYSCALL_VECTOR:
+        legacy_syscall(v, regs);
+        return;
     case X86_EXC_PF:
         if (ptwr_do_page_fault(regs, cr2) || pv_spurious_page_fault(v, regs, cr2))
             return;

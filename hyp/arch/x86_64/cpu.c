@@ -114,6 +114,8 @@ static void idt_init(void)
     /* int3 and into stay usable from ring 3, as on Xen. */
     idt_set(X86_EXC_BP, vector_table[X86_EXC_BP], GATE_INTR_DPL3, 0);
     idt_set(X86_EXC_OF, vector_table[X86_EXC_OF], GATE_INTR_DPL3, 0);
+    /* int $0x80 traps straight in (no #GP), as on Xen: the legacy system-call vector. */
+    idt_set(LEGACY_SYSCALL_VECTOR, vector_table[LEGACY_SYSCALL_VECTOR], GATE_INTR_DPL3, 0);
     idt[X86_EXC_NMI].ist = IST_NMI;
     idt[X86_EXC_DF].ist = IST_DF;
     idt[X86_EXC_MC].ist = IST_MC;
@@ -191,7 +193,8 @@ void cpu_features_init(void)
         log_warn("CPU lacks SMAP\n");
     }
     write_cr4(cr4);
-    write_cr0(read_cr0() | X86_CR0_WP);
+    /* NE: x87 errors raise #MF (for the guest) instead of the legacy IRQ 13. */
+    write_cr0(read_cr0() | X86_CR0_WP | X86_CR0_NE | X86_CR0_MP);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE | EFER_SCE);
 
     /* syscall: CS/SS = HYP_CS64/HYP_DS; sysret: CS = base+16, SS = base+8. */

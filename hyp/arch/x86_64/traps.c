@@ -104,7 +104,7 @@ void do_exception(struct cpu_user_regs *regs)
 {
     unsigned vector = regs->entry_vector;
 
-    if (vector >= 32) {
+    if (vector >= 32 && !(vector == LEGACY_SYSCALL_VECTOR && guest_mode(regs))) {
         do_interrupt(regs);
         return;
     }
