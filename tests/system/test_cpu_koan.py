@@ -7,16 +7,20 @@ Every refereed case expects what Xen 4.17 does (test_cpu_xen.py)."""
 
 import qemu_harness as h
 
+
 CPU_TIMEOUT = 120
+
 
 def assert_powered_off(run, name):
     assert run.has_line("koan: domain %s shut down: poweroff" % name), run
+
 
 def test_cpu_suite_passes_on_koan_dom0(koan_cpu_run):
     run = koan_cpu_run
     run.guest("dom0").assert_all_passed(str(run), suites=("cpu",))
     assert_powered_off(run, "dom0")
     assert run.exit_code == 0, run
+
 
 def test_cpu_suite_passes_on_koan_domU():
     """As an unprivileged domU next to a dom0 (I/O ports: the IOPL check
@@ -28,6 +32,7 @@ def test_cpu_suite_passes_on_koan_domU():
     run.guest("guest1").assert_all_passed(str(run), suites=("cpu",))
     assert_powered_off(run, "guest1")
     assert run.exit_code == 0, run
+
 
 def test_fpu_state_across_two_domains():
     """dom0 and a domU each load their own xmm0-15, x87 stack, FCW and
@@ -46,9 +51,11 @@ def test_fpu_state_across_two_domains():
         case = g.cases["cpu_fpu_two_domains"]
         assert case.ok, "%s: %s (%s)" % (name, case.reason, run)
 
+
 def results(guest, leave_out):
     return {name: case.ok for name, case in guest.cases.items()
             if name not in leave_out}
+
 
 def test_koan_cpu_matches_xen(xen_cpu_run, koan_cpu_run):
     """Same case names, same ok/not ok, on Koan's dom0 and Xen's dom0."""
@@ -61,6 +68,7 @@ def test_koan_cpu_matches_xen(xen_cpu_run, koan_cpu_run):
     differ = {n: (koan.get(n), xen.get(n)) for n in sorted(set(xen) | set(koan))
               if koan.get(n) != xen.get(n)}
     assert not differ, "case: (koan, xen) differ: %s" % differ
+
 
 def test_crash_on_bad_stack_on_koan():
     """A syscall from user mode with stack_switch pointing at an unmapped
