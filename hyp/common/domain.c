@@ -8,6 +8,7 @@
 #include <hyp/format.h>
 #include <hyp/fpu.h>
 #include <hyp/gdt.h>
+#include <hyp/ldt.h>
 #include <hyp/frame.h>
 #include <hyp/frame_table.h>
 #include <hyp/m2p.h>
@@ -61,6 +62,7 @@ static void domain_release_memory(struct domain *d)
 {
     vcpu_drop_base_pointers(&d->vcpu0);
     gdt_release(&d->vcpu0);
+    ldt_release(&d->vcpu0);
     fpu_free(&d->vcpu0);
     d->state = DOMAIN_DYING;
     domain_relinquish_memory(d);

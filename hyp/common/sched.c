@@ -13,6 +13,7 @@
 #include <hyp/emul.h>
 #include <hyp/fpu.h>
 #include <hyp/gdt.h>
+#include <hyp/ldt.h>
 #include <hyp/segments.h>
 #include <hyp/frame.h>
 #include <hyp/machine.h>
@@ -98,6 +99,7 @@ static void context_switch(struct vcpu *prev, struct vcpu *next)
     ci->current = next;
     write_cr3((next->pv.kernel_mode ? next->kernel_l4 : next->user_l4) << PAGE_SHIFT);
     gdt_switch_to(next);
+    ldt_switch_to(next);
     debugreg_switch_to(next);
     if (!segments_load(next))
         pv_bounce_failsafe(next, &ci->guest_regs);

@@ -14,6 +14,7 @@
 #include <hyp/guest_access.h>
 #include <hyp/guest_range.h>
 #include <hyp/hypercall.h>
+#include <hyp/ldt.h>
 #include <hyp/pv.h>
 #include <hyp/string.h>
 #include <hyp/tlb.h>
@@ -56,10 +57,7 @@ static long set_ldt(struct vcpu *v, uint64_t base, uint64_t ents)
     if (ents > LDT_MAX_ENTRIES ||
         (ents && ((base & (PAGE_SIZE - 1)) || !guest_range_ok(base, ents * 8))))
         return -EINVAL;
-    if (!ents)
-        base = 0;
-    v->ldt_base = base;
-    v->ldt_ents = ents;
+    ldt_set(v, ents ? base : 0, ents);
     return 0;
 }
 

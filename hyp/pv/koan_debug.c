@@ -20,7 +20,7 @@ static void report_problem(mfn_t mfn, const char *what, uint64_t expected, uint6
 
 static long check_frames(void)
 {
-    mfn_t roots[(2 + 14) * MAX_DOMAINS];
+    mfn_t roots[(2 + 14 + 16) * MAX_DOMAINS];
     unsigned nr = 0;
     uint64_t pages = ALIGN_UP(2 * frame_table_frames * sizeof(uint32_t), PAGE_SIZE) / PAGE_SIZE;
     uint32_t *scratch = hyp_alloc_pages(pages);
@@ -38,6 +38,9 @@ static long check_frames(void)
         /* Each GDT frame also holds a reference and a (descriptor) type reference. */
         for (unsigned f = 0; f < (d->vcpu0.pv.gdt_ents + 511) / 512; f++)
             roots[nr++] = d->vcpu0.pv.gdt_frames[f];
+        for (unsigned f = 0; f < 16; f++)
+            if (d->vcpu0.pv.ldt_frames[f])
+                roots[nr++] = d->vcpu0.pv.ldt_frames[f];
     }
     unsigned problems = mm_check_frames(roots, nr, scratch, report_problem);
     hyp_free_pages(scratch, pages);

@@ -12,6 +12,7 @@
 #include <hyp/bounce.h>
 #include <hyp/domain.h>
 #include <hyp/emul.h>
+#include <hyp/ldt.h>
 #include <hyp/pv.h>
 #include <hyp/ptwr.h>
 
@@ -86,7 +87,8 @@ void pv_guest_exception(struct cpu_user_regs *regs)
         legacy_syscall(v, regs);
         return;
     case X86_EXC_PF:
-        if (ptwr_do_page_fault(regs, cr2) || pv_spurious_page_fault(v, regs, cr2))
+        if (ldt_page_fault(v, regs, cr2) || ptwr_do_page_fault(regs, cr2) ||
+            pv_spurious_page_fault(v, regs, cr2))
             return;
         deliver_page_fault(v, regs, cr2);
         return;

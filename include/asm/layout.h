@@ -53,6 +53,7 @@
 #define GUEST_DS             0xe02b   /* FLAT_RING3_DS64 / SS */
 #define GUEST_CS64           0xe033   /* FLAT_RING3_CS64 */
 #define HYP_TSS              0xe040
+#define HYP_LDT              0xe050   /* the running vCPU's LDT (16-byte descriptor) */
 #define SYSRET_CS_BASE       0xe020   /* sysret: CS = base+16, SS = base+8 */
 
 #endif

@@ -9,7 +9,8 @@
 #include <asm/page.h>
 
 #define FIXMAP_START   0xffff838000000000UL   /* slot 263: MMIO windows */
-enum fixmap_index { FIX_LAPIC = 0, FIX_GDT_FIRST = 16, FIX_GDT_LAST = 31, FIX_COUNT };
+enum fixmap_index { FIX_LAPIC = 0, FIX_GDT_FIRST = 16, FIX_GDT_LAST = 31,
+                    FIX_LDT_FIRST = 32, FIX_LDT_LAST = 47, FIX_COUNT };
 static inline vaddr_t fixmap_va(enum fixmap_index i) { return FIXMAP_START + ((vaddr_t)i << PAGE_SHIFT); }
 
 /* Build the final tables for RAM below ram_end and switch to them. */
@@ -20,6 +21,7 @@ void paging_use_frame_allocator(void);
 void paging_map_fixmap(enum fixmap_index i, paddr_t pa);
 /* Map one RAM page (write-back, writable, never executable) at a fixmap slot. */
 void paging_map_fixmap_ram(unsigned i, paddr_t pa);
+void paging_unmap_fixmap(unsigned i);
 /* Map [va, va+size) to [pa, ...) with 2 MiB pages in the idle tables. */
 void paging_map_2m(vaddr_t va, paddr_t pa, uint64_t size, uint64_t flags);
 /* Install the hypervisor's L4 slots 256-271 into a guest L4 page. */

@@ -47,6 +47,8 @@ void cpu_tables_init(void);
 void cpu_gdt_window_init(void);
 /* Show these guest GDT frames (up to 14) in the window, zero pages after them. */
 void cpu_gdt_load_frames(const mfn_t *frames, unsigned nr);
+/* Point Koan's LDT descriptor (HYP_LDT) at base/limit. */
+void cpu_set_ldt_descriptor(uint64_t base, uint32_t limit);
 /* The descriptor a selector names in the current GDT. */
 const uint64_t *cpu_gdt_entry(uint16_t sel);
 void cpu_features_init(void);

@@ -30,6 +30,7 @@ struct pv_vcpu {
     void *fpu_area;                  /* XSAVE image, 64-byte aligned */
     mfn_t gdt_frames[14];            /* set_gdt: frames typed as descriptor pages */
     unsigned gdt_ents;               /* 0 = only Xen's reserved entries */
+    mfn_t ldt_frames[16];            /* LDT pages mapped so far (0 = not yet) */
 };
 
 #endif

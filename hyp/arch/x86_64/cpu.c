@@ -171,6 +171,13 @@ void cpu_gdt_load_frames(const mfn_t *frames, unsigned nr)
     }
 }
 
+void cpu_set_ldt_descriptor(uint64_t base, uint32_t limit)
+{
+    gdt[HYP_LDT >> 3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x82UL << 40) |
+                        ((uint64_t)(limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+    gdt[(HYP_LDT >> 3) + 1] = base >> 32;
+}
+
 const uint64_t *cpu_gdt_entry(uint16_t sel)
 {
     return (const uint64_t *)(gdt_window() + (sel & ~7UL));

@@ -103,6 +103,12 @@ void paging_map_fixmap_ram(unsigned i, paddr_t pa)
     invlpg(FIXMAP_START + ((vaddr_t)i << PAGE_SHIFT));
 }
 
+void paging_unmap_fixmap(unsigned i)
+{
+    *walk_create(FIXMAP_START + ((vaddr_t)i << PAGE_SHIFT), 1) = 0;
+    invlpg(FIXMAP_START + ((vaddr_t)i << PAGE_SHIFT));
+}
+
 void paging_init(paddr_t ram_end)
 {
     idle_l4 = phys_to_virt(paging_alloc_table());
