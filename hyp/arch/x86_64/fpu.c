@@ -14,6 +14,7 @@
 #include <hyp/fpu.h>
 #include <hyp/frame.h>
 #include <hyp/pv.h>
+#include <hyp/string.h>
 
 #define X86_CR4_OSXSAVE (1UL << 18)
 #define XSTATE_X87 (1UL << 0)
@@ -70,13 +71,41 @@ static void fpu_save(void *area)
         asm volatile("fxsaveq (%0)" :: "r"(area) : "memory");
 }
 
-/* A guest-supplied image may be bad: a fault on restore loads the initial state. */
+/* XRSTOR (or FXRSTOR) with a fix-up: 0, or -1 if the image made it fault. */
+static int fpu_try_restore(void *area)
+{
+    int failed = 0;
+
+    if (have_xsave)
+        asm volatile("1: xrstorq (%[a])\n"
+                     "   jmp 3f\n"
+                     "2: movl $-1, %[f]\n"
+                     "3:\n"
+                     ".pushsection .ex_table, \"a\"\n.balign 8\n.quad 1b, 2b\n.popsection"
+                     : [f] "+r"(failed)
+                     : [a] "r"(area), "a"((uint32_t)~0u), "d"((uint32_t)~0u) : "memory");
+    else
+        asm volatile("1: fxrstorq (%[a])\n"
+                     "   jmp 3f\n"
+                     "2: movl $-1, %[f]\n"
+                     "3:\n"
+                     ".pushsection .ex_table, \"a\"\n.balign 8\n.quad 1b, 2b\n.popsection"
+                     : [f] "+r"(failed) : [a] "r"(area) : "memory");
+    return failed;
+}
+
+/*
+ * An image the guest supplied (a vCPU context) may be malformed: a fault on
+ * restore puts the vCPU's FPU in its initial state instead.
+ */
 static void fpu_restore(void *area)
 {
-    if (have_xsave)
-        asm volatile("xrstorq (%0)" :: "r"(area), "a"((uint32_t)~0u), "d"((uint32_t)~0u) : "memory");
-    else
-        asm volatile("fxrstorq (%0)" :: "r"(area) : "memory");
+    if (fpu_try_restore(area) == 0)
+        return;
+    memset(area, 0, xsave_size);
+    ((uint16_t *)area)[0] = 0x37f;            /* FCW */
+    ((uint32_t *)area)[6] = 0x1f80;           /* MXCSR */
+    fpu_try_restore(area);
 }
 
 void fpu_switch(struct vcpu *prev, struct vcpu *next)
