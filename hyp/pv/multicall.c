@@ -50,11 +50,19 @@ long do_multicall(uint64_t call_list, uint64_t nr_calls)
             return hypercall_create_continuation(__HYPERVISOR_multicall, 2, addr,
                                                  (uint64_t)(n - i));
         }
+        if (e.op == __HYPERVISOR_iret) {
+            /*
+             * The guest now runs in the context iret restored (perhaps in
+             * user mode, where the list may not even be mapped): best-effort
+             * result, and the call "returns" the restored rax, as on Xen.
+             */
+            (void)copy_to_guest(addr + offsetof(struct multicall_entry, result), &e.result,
+                                sizeof(e.result));
+            return (long)e.result;
+        }
         if (copy_to_guest(addr + offsetof(struct multicall_entry, result), &e.result,
                           sizeof(e.result)))
             return -EFAULT;
-        if (e.op == __HYPERVISOR_iret)
-            break;
     }
     return 0;
 }
