@@ -75,6 +75,7 @@ system-test: all
 	$(PYTHON) -m pytest -v tests/system
 
 test: deps
+	@bash scripts/line-counts.sh
 	$(MAKE) all
 	$(MAKE) unit-test
 	$(MAKE) system-test
