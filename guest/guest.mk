@@ -9,9 +9,12 @@ GUEST_ELF   := $(GUEST_BUILD)/koan-guest.elf
 GUEST_RAMDISK := $(GUEST_BUILD)/koan-ramdisk.bin
 GUEST_SRCS  := $(sort $(wildcard guest/*.c guest/*.S))
 GUEST_OBJS  := $(patsubst guest/%,$(GUEST_BUILD)/%.o,$(GUEST_SRCS))
+# Koan's pure library (strings, formatting), shared rather than written twice.
+GUEST_LIB_SRCS := hyp/lib/string.c hyp/lib/format.c
+GUEST_OBJS  += $(patsubst hyp/lib/%,$(GUEST_BUILD)/lib/%.o,$(GUEST_LIB_SRCS))
 
 # Linked in the top 2 GiB, so the kernel code model; not position independent.
-GUEST_CFLAGS := $(FREESTANDING_CFLAGS) -Iguest/include -fno-pie -fno-pic \
+GUEST_CFLAGS := $(FREESTANDING_CFLAGS) -Iguest/include -Iinclude -fno-pie -fno-pic \
 	-mcmodel=kernel -fno-omit-frame-pointer
 GUEST_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 \
 	-z noexecstack -Wl,--build-id=none -Wl,--no-dynamic-linker
@@ -19,6 +22,10 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 \
 guest: $(GUEST_ELF) $(GUEST_RAMDISK)
 
 $(GUEST_BUILD)/%.c.o: guest/%.c | $(BUILD)/include/xen
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(GUEST_BUILD)/lib/%.c.o: hyp/lib/%.c | $(BUILD)/include/xen
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
 

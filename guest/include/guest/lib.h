@@ -11,16 +11,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-void *memset(void *dst, int c, size_t n);
-void *memcpy(void *dst, const void *src, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strncmp(const char *a, const char *b, size_t n);
+/*
+ * Strings and formatting are Koan's own pure library (hyp/lib/string.c and
+ * hyp/lib/format.c), linked into the guest as well: one implementation.
+ */
+#include <hyp/format.h>
+#include <hyp/string.h>
 
-/* snprintf subset: %s (with .precision) %c %d %i %u %x %p %%, l modifier, 0-padding, width. */
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+#define vsnprintf fmt_vsnprintf
+#define snprintf fmt_snprintf
 
 /* Format and write through console_io; returns the hypercall's result. */
 long guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
