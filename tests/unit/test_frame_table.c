@@ -16,27 +16,8 @@
 #include <hyp/errno.h>
 #include <hyp/mm_check.h>
 
-#include "../../hyp/arch/fake/fake_mm.h"
-
-static struct domain dom0, domu;
-
-static int setup(void **state)
-{
-    fake_machine_init();
-    fake_domain_init(&dom0, 0, true, 128);
-    fake_domain_init(&domu, 1, false, 128);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fake_machine_fini();
-    return 0;
-}
-
-#define CHECK0() assert_int_equal(fake_check(NULL, 0), 0)
-
-static struct page_info *pg(mfn_t m) { return mfn_to_page(m); }
+#define FAKE_HARNESS_PAGES 128
+#include "fake_harness.h"
 
 static void test_setup_state(void **state)
 {

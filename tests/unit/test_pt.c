@@ -20,27 +20,8 @@
 #include <hyp/errno.h>
 #include <hyp/mm_check.h>
 
-#include "../../hyp/arch/fake/fake_mm.h"
-
-static struct domain dom0, domu;
-
-static int setup(void **state)
-{
-    fake_machine_init();
-    fake_domain_init(&dom0, 0, true, 200);
-    fake_domain_init(&domu, 1, false, 200);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fake_machine_fini();
-    return 0;
-}
-
-#define CHECK0() assert_int_equal(fake_check(NULL, 0), 0)
-
-static struct page_info *pg(mfn_t m) { return mfn_to_page(m); }
+#define FAKE_HARNESS_PAGES 200
+#include "fake_harness.h"
 
 /* A pinned L4 -> L3 -> L2 -> L1 -> {rw (RW), ro (RO)} for d. */
 struct tree { mfn_t l4, l3, l2, l1, rw, ro; };

@@ -10,7 +10,7 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-DKOAN_HOST_TEST -Iinclude -I$(BUILD)/include -D__XEN_INTERFACE_VERSION__=0x00040e00 \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_LDLIBS := -lcmocka
-UNIT_HDRS   := $(wildcard include/hyp/*.h include/asm/*.h)
+UNIT_HDRS   := $(wildcard include/hyp/*.h include/asm/*.h tests/unit/*.h hyp/arch/fake/*.h)
 
 UNIT_SRCS_string      := hyp/lib/string.c
 UNIT_SRCS_format      := hyp/lib/format.c hyp/lib/string.c
