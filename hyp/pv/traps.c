@@ -75,6 +75,17 @@ static void deliver_device_not_available(struct vcpu *v, struct cpu_user_regs *r
     pv_inject_exception(v, regs, X86_EXC_NM, false, 0);
 }
 
+/* An NMI while the guest ran: its NMI callback, else trap 2, else nobody's business. */
+static void deliver_nmi(struct vcpu *v, struct cpu_user_regs *regs)
+{
+    if (v->pv.nmi.address) {
+        struct bounce b = { .handler = v->pv.nmi.address, .mask_events = true };
+        pv_bounce(v, regs, &b);
+    } else if (v->pv.traps[X86_EXC_NMI].address) {
+        pv_inject_exception(v, regs, X86_EXC_NMI, false, 0);
+    }
+}
+
 void pv_guest_exception(struct cpu_user_regs *regs)
 {
     struct vcpu *v = current_vcpu();
@@ -106,6 +117,9 @@ void pv_guest_exception(struct cpu_user_regs *regs)
     case X86_EXC_DB:
         pv_debug_trap(v, regs);
         break;
+    case X86_EXC_NMI:
+        deliver_nmi(v, regs);
+        return;
     }
     bool has_ec = pv_exception_has_error_code(vector);
     pv_inject_exception(v, regs, vector, has_ec, has_ec ? regs->error_code : 0);
