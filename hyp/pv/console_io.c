@@ -10,6 +10,7 @@
 #include <hyp/errno.h>
 #include <hyp/guest_access.h>
 #include <hyp/guest_range.h>
+#include <hyp/hypercall.h>
 #include <hyp/pv.h>
 #include <hyp/string.h>
 
@@ -53,6 +54,11 @@ static long console_write_from_guest(uint64_t count, uint64_t buffer)
         return -EFAULT;
     for (uint64_t done = 0; done < count; done += CONSOLE_CHUNK) {
         size_t n = count - done < CONSOLE_CHUNK ? count - done : CONSOLE_CHUNK;
+        /* A huge write goes out in pieces, letting other vCPUs run in between. */
+        if (done && hypercall_preempt_check())
+            return hypercall_create_continuation(__HYPERVISOR_console_io, 3,
+                                                 (uint64_t)CONSOLEIO_write, count - done,
+                                                 buffer + done);
         if (copy_from_guest(chunk, buffer + done, n))
             return -EFAULT;
         console_guest_write(d, chunk, n);
