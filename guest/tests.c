@@ -129,6 +129,11 @@
 	X(cpu_hostile_callbacks)                                             \
 	X(cpu_hostile_stack_switch)                                          \
 	X(cpu_hostile_segment_base)                                          \
+	X(cpu_desc_set_gdt)                                                  \
+	X(cpu_desc_gdt_selectors)                                            \
+	X(cpu_desc_update_descriptor)                                        \
+	X(cpu_desc_stale_selector)                                           \
+	X(cpu_desc_ldt)                                                      \
 	K(cpu_fpu_two_domains)
 
 #define DECLARE_CASE(name) void case_##name(void);

@@ -258,6 +258,9 @@ G user_prog_seg
 	EXIT	$0
 
 /* gs-relative load at an absolute offset (after GS_USER_SEL: base 0). */
+/* The descriptor cases' user programs (guest/cases_cpu_desc.c). */
+#include "cpu_desc_user.inc"
+
 G user_prog_gsabs
 	mov	%gs:USER_DATA+8, %rax
 	REPORT	%rax
