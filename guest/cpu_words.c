@@ -15,10 +15,12 @@ extern char user_prog_syscall_only[];
 extern unsigned long user_kstack_override;
 
 void cpu_special_words(void);
+void cpu_iret_words(void);	/* guest/cpu_iret_words.c */
 void cpu_special_words(void)
 {
 	unsigned long entry;
 
+	cpu_iret_words();
 	if (!guest_cmdline_has("crash-on-bad-stack"))
 		return;
 	guest_printf("crash-on-bad-stack: syscall from user mode with the "
