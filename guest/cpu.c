@@ -183,6 +183,11 @@ bool cpu_init(void)
 	return true;
 }
 
+bool cpu_initialised(void)
+{
+	return cpu_ready;
+}
+
 bool cpu_on_koan(void)
 {
 	static int koan = -1;

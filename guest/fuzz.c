@@ -2,7 +2,8 @@
 /*
  * The fuzz suite: one case, fuzz_mm.  A seeded PRNG (splitmix64) drives
  * random but not suicidal arguments to mmu_update, mmuext_op,
- * update_va_mapping(_otherdomain), multicall and memory_op: frames from a
+ * update_va_mapping(_otherdomain), multicall and memory_op, and (two in
+ * nine calls, guest/fuzz_cpu.c) the CPU hypercalls: frames from a
  * private pool of FUZZ_FRAMES frames and its own L3/L2/L1 (L4 slot 4),
  * "garbage" frames that are not ours, and hostile pointers and VAs.  It
  * never names a frame or address the guest runs on (boot region, current
@@ -17,6 +18,11 @@
 #include <guest/lib.h>
 #include <guest/mm.h>
 #include <guest/test.h>
+
+/* The CPU calls (guest/fuzz_cpu.c). */
+long fuzz_cpu_call(void);
+bool fuzz_cpu_setup(void);
+unsigned long fuzz_cpu_cleanup(void);
 
 #define FUZZ_FRAMES 48
 #define FUZZ_SLOT 4
@@ -54,6 +60,13 @@ static uint64_t rnd(void)
 static unsigned long below(unsigned long n)
 {
 	return n ? rnd() % n : 0;
+}
+
+/* For the CPU calls (guest/fuzz_cpu.c). */
+uint64_t fuzz_rnd(void);
+uint64_t fuzz_rnd(void)
+{
+	return rnd();
 }
 
 /* True with probability pct percent. */
@@ -103,6 +116,18 @@ static unsigned long pool_mfn(void)
 	unsigned long mfn = fz.mfn[below(FUZZ_FRAMES)];
 
 	return mfn == NO_MFN ? fz.sp.l1_mfn[0] : mfn;
+}
+
+unsigned long fuzz_pool_mfn(void);
+unsigned long fuzz_pool_mfn(void)
+{
+	return pool_mfn();
+}
+
+unsigned long fuzz_garbage_mfn(void);
+unsigned long fuzz_garbage_mfn(void)
+{
+	return garbage_mfn();
 }
 
 static unsigned long rand_mfn(void)
@@ -442,7 +467,7 @@ static bool fuzz_setup(unsigned long seed)
 			return false;
 		}
 	}
-	return true;
+	return fuzz_cpu_setup();
 }
 
 /* Undo what could outlive the case: LDT, user base, M2P of our frames. */
@@ -486,7 +511,7 @@ void case_fuzz_mm(void)
 	static long (*const calls[])(void) = {
 		call_mmu_update, call_mmu_update, call_mmuext_op,
 		call_update_va_mapping, call_update_va_mapping, call_multicall,
-		call_memory_op,
+		call_memory_op, fuzz_cpu_call, fuzz_cpu_call,
 	};
 	unsigned long seed = cmdline_ulong("fuzz-seed", 1);
 	unsigned long n = cmdline_ulong("fuzz-calls", 100000);
@@ -517,6 +542,7 @@ void case_fuzz_mm(void)
 				     fz.checks);
 	}
 	fuzz_cleanup();
+	EXPECT_EQ(fuzz_cpu_cleanup(), 0, "CPU state restore failures");
 	guest_printf("fuzz: seed %lu done: %lu calls, %lu refused, %lu checks\n",
 		     seed, n, fz.failed_calls, fz.checks);
 	EXPECT_EQ(mm_check_frames(), 0, "frame check after cleanup");

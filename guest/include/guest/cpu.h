@@ -192,6 +192,8 @@ void cpu_note_last(const char *what);
 
 /* Set up once: trap table, callbacks, shared_info mapping, mm. */
 bool cpu_init(void);
+/* Has cpu_init() installed our trap table and callbacks? */
+bool cpu_initialised(void);
 /* Forget the last trap (count 0). */
 void cpu_trap_reset(void);
 /* Our standard trap table (vector 0..31 and the soft vectors). */
