@@ -2,19 +2,21 @@
 # SPDX-License-Identifier: MIT
 """`make bench`: the test guest's bench suite on Koan and on Xen 4.17.
 
-Each hypervisor is booted twice through scripts/qemu-run.sh under TCG, with
-the test guest as its dom0 running `suite=bench`:
+Each hypervisor is booted through scripts/qemu-run.sh under TCG, with the
+test guest as its dom0 running `suite=bench`:
 
-  wall    a normal run; this script timestamps the guest's `bench-begin NAME`
+  wall    normal runs; this script timestamps the guest's `bench-begin NAME`
           and `bench-end NAME ...` serial lines as they arrive (pexpect),
-          and updates per second = ops / (t_end - t_begin);
+          and takes ops / (t_end - t_begin);
   icount  a run with --icount (-icount shift=0): the guest's TSC then counts
           executed instructions, hypervisor's and guest's alike, so the
-          `tsc=T` of `bench-end` gives deterministic cycles per update.
+          `tsc=T` of `bench-end` gives deterministic cycles per operation.
 
-It prints one table (Koan vs Xen, both figures, the ratios) and leaves the
-serial logs and a JSON record in build/bench/.  docs/performance.md explains
-the method and what the ratios mean under TCG.
+It prints two tables (Koan vs Xen, both figures, the ratios): the PV MMU
+updates (unit=update: updates per second) and the CPU operations (unit=op:
+null hypercall, system call, page fault, context switch, trap; time per
+operation).  The serial logs and a JSON record are left in build/bench/.
+docs/performance.md explains the method and what the ratios mean under TCG.
 """
 import argparse
 import json
@@ -68,8 +70,10 @@ class Run:
     seconds: float = 0.0
 
 
-def launcher_args(hypervisor: str, updates: int, icount: bool) -> List[str]:
-    words = ["koan-test", "suite=bench", "bench-updates=%d" % updates]
+def launcher_args(hypervisor: str, updates: int, ops: int, hcalls: int,
+                  icount: bool) -> List[str]:
+    words = ["koan-test", "suite=bench", "bench-updates=%d" % updates,
+             "bench-ops=%d" % ops, "bench-hcalls=%d" % hcalls]
     if hypervisor == "koan":
         args = ["--kernel", qh.KOAN, "--append", KOAN_APPEND]
         args += qh.module(qh.GUEST, "name=bench", "--", *words)
@@ -79,12 +83,12 @@ def launcher_args(hypervisor: str, updates: int, icount: bool) -> List[str]:
     return args + (["--icount"] if icount else [])
 
 
-def run_one(hypervisor: str, mode: str, updates: int, timeout: int,
-            suffix: str = "") -> Run:
+def run_one(hypervisor: str, mode: str, updates: int, ops: int, hcalls: int,
+            timeout: int, suffix: str = "") -> Run:
     """Boot once, reading the serial line by line with arrival times."""
     run = Run(hypervisor, mode)
     argv = [str(qh.LAUNCHER), "--timeout", str(timeout)]
-    argv += launcher_args(hypervisor, updates, mode == "icount")
+    argv += launcher_args(hypervisor, updates, ops, hcalls, mode == "icount")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     log = []
     begun: Dict[str, float] = {}
@@ -177,13 +181,32 @@ def ratio(a: Optional[float], b: Optional[float]) -> str:
     return "%.2f" % (a / b) if a and b else "-"
 
 
-def table(runs: Dict[str, Dict[str, Run]]) -> List[str]:
-    """Benchmark, updates/s (wall) Koan, Xen, Koan/Xen; cycles per update
-    (icount) Koan, Xen, Koan/Xen."""
+def bench_names(runs: Dict[str, Dict[str, Run]], unit: str) -> List[str]:
     names: List[str] = []
     for by_mode in runs.values():
         for r in by_mode.values():
-            names += [n for n in r.results if n not in names]
+            names += [n for n, x in r.results.items()
+                      if x.unit == unit and n not in names]
+    return names
+
+
+def layout(rows: List[tuple]) -> List[str]:
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    out = []
+    for i, r in enumerate(rows):
+        out.append("  ".join(c.ljust(widths[0]) if j == 0 else c.rjust(widths[j])
+                             for j, c in enumerate(r)))
+        if i == 1:
+            out.append("  ".join("-" * w for w in widths))
+    return out
+
+
+def table(runs: Dict[str, Dict[str, Run]]) -> List[str]:
+    """The MMU updates: benchmark, updates/s (wall) Koan, Xen, Koan/Xen;
+    cycles per update (icount) Koan, Xen, Koan/Xen."""
+    names = bench_names(runs, "update")
+    if not names:
+        return []
     rows = [("benchmark", "Koan upd/s", "Xen upd/s", "Koan/Xen",
              "Koan cyc/upd", "Xen cyc/upd", "Koan/Xen"),
             ("", "(wall)", "(wall)", "(speed)", "(icount)", "(icount)", "(cost)")]
@@ -202,14 +225,36 @@ def table(runs: Dict[str, Dict[str, Run]]) -> List[str]:
                      "%.0f" % cost["koan"] if cost["koan"] else "-",
                      "%.0f" % cost["xen"] if cost["xen"] else "-",
                      ratio(cost["koan"], cost["xen"])))
-    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    out = []
-    for i, r in enumerate(rows):
-        out.append("  ".join(c.ljust(widths[0]) if j == 0 else c.rjust(widths[j])
-                             for j, c in enumerate(r)))
-        if i == 1:
-            out.append("  ".join("-" * w for w in widths))
-    return out
+    return layout(rows)
+
+
+def table_ops(runs: Dict[str, Dict[str, Run]]) -> List[str]:
+    """The CPU operations: benchmark, ns per operation (wall) Koan, Xen,
+    Koan/Xen; cycles per operation (icount) Koan, Xen, Koan/Xen.  Both
+    ratios are costs (below 1: Koan cheaper)."""
+    names = bench_names(runs, "op")
+    if not names:
+        return []
+    rows = [("benchmark", "Koan ns/op", "Xen ns/op", "Koan/Xen",
+             "Koan cyc/op", "Xen cyc/op", "Koan/Xen"),
+            ("", "(wall)", "(wall)", "(time)", "(icount)", "(icount)", "(cost)")]
+    for n in names:
+        ns = {}
+        cost = {}
+        for hv in ("koan", "xen"):
+            w = runs.get(hv, {}).get("wall")
+            r = w.results.get(n) if w else None
+            ns[hv] = r.wall * 1e9 / r.ops if r and r.wall else None
+            i = runs.get(hv, {}).get("icount")
+            r = i.results.get(n) if i else None
+            cost[hv] = r.tsc / r.ops if r else None
+        rows.append((n, "%.0f" % ns["koan"] if ns["koan"] else "-",
+                     "%.0f" % ns["xen"] if ns["xen"] else "-",
+                     ratio(ns["koan"], ns["xen"]),
+                     "%.0f" % cost["koan"] if cost["koan"] else "-",
+                     "%.0f" % cost["xen"] if cost["xen"] else "-",
+                     ratio(cost["koan"], cost["xen"])))
+    return layout(rows)
 
 
 def tsc_check(runs: Dict[str, Dict[str, Run]]) -> List[str]:
@@ -232,6 +277,18 @@ def main() -> int:
                     help="updates per benchmark in the wall-clock runs (%(default)s)")
     ap.add_argument("--icount-updates", type=int, default=1 << 16,
                     help="updates per benchmark in the -icount runs (%(default)s)")
+    ap.add_argument("--ops", type=int, default=1 << 17,
+                    help="operations per CPU benchmark in the wall-clock runs "
+                    "(%(default)s)")
+    ap.add_argument("--icount-ops", type=int, default=1 << 14,
+                    help="operations per CPU benchmark in the -icount runs "
+                    "(%(default)s)")
+    ap.add_argument("--hcalls", type=int, default=1 << 22,
+                    help="hypercalls per hypercall benchmark in the wall-clock "
+                    "runs (%(default)s)")
+    ap.add_argument("--icount-hcalls", type=int, default=1 << 16,
+                    help="hypercalls per hypercall benchmark in the -icount "
+                    "runs (%(default)s)")
     ap.add_argument("--wall-repeats", type=int, default=2,
                     help="wall-clock runs per hypervisor, fastest kept (%(default)s)")
     ap.add_argument("--hypervisors", default="koan,xen",
@@ -256,9 +313,13 @@ def main() -> int:
     plan += [(hv, "icount", 0) for hv in hvs if "icount" in modes]
     for hv, mode, i in plan:
         n = args.updates if mode == "wall" else args.icount_updates
-        print("bench: %s, %s run%s, %d updates per benchmark ..." % (
-            hv, mode, " %d" % (i + 1) if mode == "wall" else "", n), flush=True)
-        r = run_one(hv, mode, n, args.timeout, "" if i == 0 else "-%d" % (i + 1))
+        k = args.ops if mode == "wall" else args.icount_ops
+        c = args.hcalls if mode == "wall" else args.icount_hcalls
+        print("bench: %s, %s run%s, %d updates / %d hypercalls / %d operations "
+              "per benchmark ..." % (hv, mode, " %d" % (i + 1) if mode == "wall"
+                                     else "", n, c, k), flush=True)
+        r = run_one(hv, mode, n, k, c, args.timeout,
+                    "" if i == 0 else "-%d" % (i + 1))
         print("bench:   %.1f s, %d benchmarks%s" % (
             r.seconds, len(r.results),
             "; FAILED: " + "; ".join(r.failures) if r.failures else ""),
@@ -269,11 +330,20 @@ def main() -> int:
             for hv, by_mode in runs.items()}
 
     qemu = pexpect.run("qemu-system-x86_64 --version", encoding="utf-8").split("\n")[0]
-    lines = ["", "Koan vs Xen 4.17, PV MMU updates, QEMU TCG (%s), %s" % (
+    lines = ["", "Koan vs Xen 4.17, QEMU TCG (%s), %s" % (
         qemu.strip(), time.strftime("%Y-%m-%d %H:%M")),
-        "updates/s: wall clock from serial-line arrival times; "
+        "wall: serial-line arrival times; "
         "cycles: guest TSC under -icount shift=0 (= instructions)", ""]
-    lines += table(best) + [""] + tsc_check(best)
+    mm = table(best)
+    if mm:
+        lines += ["PV MMU updates (updates per second; cycles per update)"]
+        lines += mm + [""]
+    ops = table_ops(best)
+    if ops:
+        lines += ["CPU operations (time and cycles per operation; "
+                  "ratios are costs, below 1: Koan cheaper)"]
+        lines += ops + [""]
+    lines += tsc_check(best)
     if args.wall_repeats > 1 and "wall" in modes:
         lines.append("wall clock: fastest of %d runs per hypervisor; spread "
                      "(slowest/fastest - 1) up to %s" % (args.wall_repeats, spread(runs)))

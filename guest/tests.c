@@ -83,8 +83,9 @@
 #define CASES_FUZZ(X, K)                                                     \
 	X(fuzz_mm)
 
-/* Benchmarks (bench.c): run by `make bench`, never by `make test`; each case
- * passes unless a hypercall fails, and prints its measurement. */
+/* Benchmarks (bench.c: MMU updates; bench_cpu.c: hypercall, syscall, page
+ * fault, context switch, trap): run by `make bench`, never by `make test`;
+ * each case passes unless a hypercall fails, and prints its measurement. */
 #define CASES_BENCH(X, K)                                                    \
 	X(bench_setup)                                                       \
 	X(bench_uvm)                                                         \
@@ -94,7 +95,13 @@
 	X(bench_mmu_256)                                                     \
 	X(bench_mmu_2048)                                                    \
 	X(bench_multicall_16)                                                \
-	X(bench_multicall_256)
+	X(bench_multicall_256)                                               \
+	X(bench_hcall_version)                                               \
+	X(bench_hcall_enosys)                                                \
+	X(bench_syscall)                                                     \
+	X(bench_pagefault)                                                   \
+	X(bench_ctxsw)                                                       \
+	X(bench_int3)
 
 /* CPU virtualisation (cases_cpu_*.c, cpu.c, user.c, traps.S, user.S). */
 #define CASES_CPU(X, K)                                                      \

@@ -271,5 +271,8 @@ G user_prog_syscall_only
 	SYS	SYS_GETPID
 	EXIT	%rax
 
+/* The bench suite's user programs (guest/bench_cpu.c). */
+#include "bench_cpu_user.inc"
+
 	.balign 4096
 	G user_text_end

@@ -8,7 +8,11 @@ import pytest
 
 import qemu_harness as h
 
-WORDS = ["suite=bench", "bench-updates=4096"]
+WORDS = ["suite=bench", "bench-updates=4096", "bench-ops=256",
+         "bench-hcalls=1024"]
+# The CPU benchmarks (guest/bench_cpu.c) and their operation counts.
+CPU_OPS = {"hcall_version": 1024, "hcall_enosys": 1024, "syscall": 256,
+           "pagefault": 256, "ctxsw": 256, "int3": 256}
 
 
 def check_bench_run(run, dom):
@@ -18,10 +22,15 @@ def check_bench_run(run, dom):
     assert list(g.cases) == names, run
     assert (g.passed, g.failed) == (len(names), 0), run
     prefix = r"^(?:\(%s\) )?" % dom if dom else "^"
-    ends = [m.group(1) for l in run.lines()
-            for m in [re.match(prefix + r"bench-end (\w+) unit=update "
-                               r"ops=4096 tsc=\d+$", l)] if m]
-    assert ["bench_" + n for n in ends] == names[1:], run
+    ends = [(m.group(1), m.group(2), int(m.group(3))) for l in run.lines()
+            for m in [re.match(prefix + r"bench-end (\w+) unit=(\w+) "
+                               r"ops=(\d+) tsc=\d+$", l)] if m]
+    assert ["bench_" + n for n, _, _ in ends] == names[1:], run
+    for n, unit, ops in ends:
+        if n in CPU_OPS:
+            assert (unit, ops) == ("op", CPU_OPS[n]), (n, run)
+        else:
+            assert (unit, ops) == ("update", 4096), (n, run)
 
 
 def test_bench_suite_on_koan():

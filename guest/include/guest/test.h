@@ -18,7 +18,7 @@
 #define SUITE_MM 0x2u		/* memory virtualisation (cases_mm_*.c) */
 #define SUITE_FUZZ 0x4u		/* the seeded MM hypercall fuzzer (fuzz.c) */
 #define SUITE_CPU 0x8u		/* CPU virtualisation (cases_cpu_*.c) */
-#define SUITE_BENCH 0x10u	/* MMU microbenchmarks (bench.c, `make bench`) */
+#define SUITE_BENCH 0x10u	/* microbenchmarks (bench.c, bench_cpu.c; `make bench`) */
 
 struct guest_test {
 	const char *name;
