@@ -517,9 +517,11 @@ out:
 
 /*
  * A loaded %ds whose descriptor is made not-present with
- * update_descriptor: the segment register keeps working (its cache); do
- * yields or a round trip through user mode reload it (failsafe)?  Then an
- * explicit reload faults.
+ * update_descriptor: the segment register keeps working (its cache).  Xen
+ * reloads data selectors only when it really switches vCPUs, so a lone
+ * vCPU's yields and a round trip through user mode change nothing; with
+ * another domain running (Koan only) the reload fails once and the
+ * failsafe callback comes.  Then an explicit reload faults.
  */
 static unsigned long failsafe_count;
 static uint64_t failsafe_seg[4];
@@ -561,15 +563,28 @@ void case_cpu_desc_stale_selector(void)
 	test_check((long)probe, 0x5a5a, "memory through the stale %ds");
 	for (i = 0; i < 10; i++)
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
-	test_check((long)failsafe_count, 0, "failsafe callbacks after 10 yields");
-	test_check((long)SEG_READ(ds), 0x3b, "%ds after 10 yields");
-	test_check((long)SEG_READ(es), 0x3b, "%es after 10 yields");
 	/* A round trip through user mode. */
 	e = user_va(user_prog_hello);
 	user_run(1, &e, NULL);
 	cpu_vcpu()->evtchn_upcall_mask = 1;
-	test_check((long)failsafe_count, 0, "failsafe callbacks after user mode");
-	test_check((long)SEG_READ(ds), 0x3b, "%ds after user mode");
+	if (!failsafe_count) {
+		/* Alone (Xen's dom0, Koan's lone dom0): nothing reloaded. */
+		test_check((long)SEG_READ(ds), 0x3b, "%ds after yields, user mode");
+		test_check((long)SEG_READ(es), 0x3b, "%es after yields, user mode");
+	} else {
+		/*
+		 * Another vCPU ran in between (Koan with a second domain): the
+		 * reload failed once, the failsafe frame has the selectors and
+		 * the registers are null.  Not refereed: Xen's referee runs
+		 * one vCPU.
+		 */
+		test_check((long)failsafe_count, 1, "failsafe callbacks");
+		test_check((long)failsafe_seg[0], 0x3b, "failsafe frame ds");
+		test_check((long)failsafe_seg[1], 0x3b, "failsafe frame es");
+		test_check((long)SEG_READ(ds), 0, "%ds after the failsafe");
+		test_check((long)SEG_READ(es), 0, "%es after the failsafe");
+		seg_load(SEG_DS, 0x3b);	/* #NP: leaves %ds alone */
+	}
 	/* An explicit reload faults: #NP with the selector. */
 	check_load(SEG_DS, 0x3b, FAULT(11, 0x38), "%ds reloaded: #NP");
 	cpu_hook = NULL;
