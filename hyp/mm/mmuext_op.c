@@ -54,8 +54,9 @@ static long set_base_pointer(struct domain *d, mfn_t *slot, mfn_t mfn, bool load
 
 static long set_ldt(struct vcpu *v, uint64_t base, uint64_t ents)
 {
+    /* Only the base is checked (as on Xen); each page is checked when mapped. */
     if (ents > LDT_MAX_ENTRIES ||
-        (ents && ((base & (PAGE_SIZE - 1)) || !guest_range_ok(base, ents * 8))))
+        (ents && ((base & (PAGE_SIZE - 1)) || !guest_range_ok(base, 1))))
         return -EINVAL;
     ldt_set(v, ents ? base : 0, ents);
     return 0;

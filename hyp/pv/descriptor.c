@@ -9,6 +9,7 @@
 #define SEG_DPL_MASK    (3UL << SEG_DPL_SHIFT)
 #define SEG_P           (1UL << 47)
 #define SYS_TYPE_CALL_GATE 0xcUL
+#define GATE_RESERVED   (0xffUL << 32)   /* parameter count and reserved bits */
 
 /* A call gate's target: a guest GDT entry, an LDT entry, or Xen's flat kernel CS. */
 static bool gate_selector_ok(uint16_t sel)
@@ -30,9 +31,15 @@ bool descriptor_check(uint64_t *desc)
     uint64_t type = (d & SEG_TYPE_MASK) >> 40;
     if (type == 0)
         return true;   /* upper half of a 16-byte gate */
-    if (type != SYS_TYPE_CALL_GATE || !gate_selector_ok((uint16_t)(d >> 16)))
+    uint16_t target = (uint16_t)(d >> 16);
+    if (type != SYS_TYPE_CALL_GATE || (d & GATE_RESERVED) || !gate_selector_ok(target))
         return false;
-    *desc = d & ~SEG_DPL_MASK;   /* using the gate must trap to the hypervisor */
+    /*
+     * DPL 0, so that using the gate traps to the hypervisor; the gate's own
+     * DPL (3 by now) is kept in the target selector's RPL, as Xen does.
+     */
+    target = (target & ~3) | 3;
+    *desc = (d & ~SEG_DPL_MASK & ~(0xffffUL << 16)) | ((uint64_t)target << 16);
     return true;
 }
 

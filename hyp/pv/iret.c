@@ -7,6 +7,7 @@
  * the event mask becomes the inverse of the frame's IF.
  */
 #include <asm/percpu.h>
+#include <asm/traps.h>
 #include <asm/x86.h>
 #include <hyp/bounce.h>
 #include <hyp/domain.h>
@@ -35,18 +36,32 @@ static bool stack_selector_ok(const struct vcpu *v, uint64_t ss)
     return (ss | 3) == FLAT_RING3_SS64 || gdt_selector_ok(v, (uint16_t)(ss | 3), false);
 }
 
+/*
+ * What the CPU's iretq would say about a frame: 0 if it loads, else the #GP
+ * error code (the bad selector, or 0 for a non-canonical rip).
+ */
+static long frame_fault(const struct vcpu *v, const struct iret_context *f, bool *bad)
+{
+    *bad = true;
+    if (!code_selector_ok(v, f->cs))
+        return f->cs & 0xfffc;
+    if (!stack_selector_ok(v, f->ss))
+        return f->ss & 0xfffc;
+    if (!is_canonical(f->rip))
+        return 0;
+    *bad = false;
+    return 0;
+}
+
 long do_iret(void)
 {
     struct vcpu *v = current_vcpu();
     struct cpu_user_regs *regs = guest_cpu_regs();
     struct iret_context f;
+    bool bad;
 
     if (copy_from_guest(&f, regs->rsp, sizeof(f))) {
         domain_crash(v->domain, "iret: cannot read the frame at %#lx", regs->rsp);
-        return 0;
-    }
-    if (!is_canonical(f.rip) || !code_selector_ok(v, f.cs) || !stack_selector_ok(v, f.ss)) {
-        domain_crash(v->domain, "iret: bad frame (rip %#lx, cs %#lx, ss %#lx)", f.rip, f.cs, f.ss);
         return 0;
     }
     if ((f.cs & 3) == 3) {
@@ -57,6 +72,7 @@ long do_iret(void)
         if (v->pv.kernel_mode)
             pv_toggle_guest_mode(v);
     }
+    long error = frame_fault(v, &f, &bad);
     regs->rip = f.rip;
     regs->cs = f.cs | 3;
     regs->rsp = f.rsp;
@@ -67,5 +83,15 @@ long do_iret(void)
         regs->rcx = f.rcx;
     }
     pv_vcpu_info(v)->evtchn_upcall_mask = !(f.rflags & X86_EFLAGS_IF);
+    if (bad) {
+        /*
+         * Never let the hypervisor's own iretq fault: the guest gets the #GP
+         * the CPU would raise, with this frame as the interrupted context,
+         * as on Xen.  A bad rip faults at the fetch, which sets RF.
+         */
+        if (!error && !is_canonical(f.rip))
+            regs->rflags |= X86_EFLAGS_RF;
+        pv_inject_exception(v, regs, X86_EXC_GP, true, (uint64_t)error);
+    }
     return (long)f.rax;   /* the hypercall "returns" the interrupted rax */
 }

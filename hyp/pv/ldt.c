@@ -8,6 +8,7 @@
 #include <hyp/bounce.h>
 #include <hyp/domain.h>
 #include <hyp/frame_table.h>
+#include <hyp/guest_range.h>
 #include <hyp/ldt.h>
 
 #define LDT_PAGES 16
@@ -82,7 +83,8 @@ bool ldt_page_fault(struct vcpu *v, struct cpu_user_regs *regs, uint64_t cr2)
         return false;
     unsigned i = (cr2 - ldt_window()) >> PAGE_SHIFT;
     uint64_t guest_va = v->ldt_base + ((uint64_t)i << PAGE_SHIFT);
-    mfn_t mfn = (uint64_t)i * 512 < v->ldt_ents ? guest_frame(v, guest_va) : 0;
+    mfn_t mfn = (uint64_t)i * 512 < v->ldt_ents && guest_range_ok(guest_va, PAGE_SIZE)
+                    ? guest_frame(v, guest_va) : 0;
 
     if (mfn && !v->pv.ldt_frames[i] &&
         get_page_and_type(mfn_to_page(mfn), v->domain, PGT_seg_desc) == 0) {

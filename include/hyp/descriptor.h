@@ -5,8 +5,9 @@
  * present one has its DPL raised to 3 (the guest kernel runs in ring 3);
  * code and data segments are otherwise accepted as they are; a zero system
  * type (the upper half of a 16-byte gate) is accepted; a call gate is
- * accepted only with a target selector the guest may use, and is stored
- * with DPL 0 so that using it traps to the hypervisor; every other system
+ * accepted only with a target selector the guest may use and no parameter
+ * count, and is stored with DPL 0 (so that using it traps to the
+ * hypervisor) and the target selector's RPL 3; every other system
  * descriptor (TSS, LDT, interrupt and trap gates) is refused.
  */
 #ifndef KOAN_HYP_DESCRIPTOR_H

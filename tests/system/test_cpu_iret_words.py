@@ -7,9 +7,9 @@ Xen 4.17 loads whatever the frame says and lets the CPU's iretq fail: the
 fault is turned into a #GP bounced to the guest (error code the selector,
 or 0 for a non-canonical rip; under TCG the non-canonical rip faults at the
 fetch, so the frame's rflags has RF), with the bad frame as the
-interrupted context.  Only a return to user mode without a user L4 crashes
-the domain.  Koan crashes the domain for every frame it cannot load
-(docs/test-guest.md, "Koan today")."""
+interrupted context.  Koan checks the frame instead of letting its own
+iretq fault, and delivers the same #GP.  Only a return to user mode
+without a user L4 crashes the domain, on both."""
 import re
 
 import pytest
@@ -32,16 +32,6 @@ IRET_WORDS = {
         r"rsp 0x600000 ss 0xe02b$",
     "iret-user-no-baseptr": None,
 }
-
-KOAN_CRASHES = pytest.mark.xfail(
-    strict=False, reason="Koan crashes the domain on an iret frame the CPU "
-    "cannot load; Xen 4.17 bounces #GP to the guest")
-
-
-def koan_params():
-    return [pytest.param(w, marks=KOAN_CRASHES) if IRET_WORDS[w] else w
-            for w in IRET_WORDS]
-
 
 def check_outcome(run, word, prefix):
     lines = run.lines()
@@ -70,7 +60,7 @@ def test_iret_word_on_xen(word):
     assert any("Hardware Dom0 " + end in l for l in run.lines()), run
 
 
-@pytest.mark.parametrize("word", koan_params())
+@pytest.mark.parametrize("word", list(IRET_WORDS))
 def test_iret_word_on_koan(word):
     run = h.run_koan("koan_" + word, h.koan_guest("dom0", word))
     check_outcome(run, word, "(dom0) ")

@@ -5,25 +5,16 @@ bounce onto an unmapped kernel stack.
 
 Every refereed case expects what Xen 4.17 does (test_cpu_xen.py)."""
 
-import pytest
-
 import qemu_harness as h
 
 
 CPU_TIMEOUT = 120
-
-# Until Koan matches Xen on the descriptor cases (docs/test-guest.md,
-# "Koan today": call gates' stored selector and reserved bits, SET_LDT
-# ending in the non-canonical hole).
-KOAN_CPU_WIP = pytest.mark.xfail(strict=False,
-                                 reason="Koan CPU work in progress")
 
 
 def assert_powered_off(run, name):
     assert run.has_line("koan: domain %s shut down: poweroff" % name), run
 
 
-@KOAN_CPU_WIP
 def test_cpu_suite_passes_on_koan_dom0(koan_cpu_run):
     run = koan_cpu_run
     run.guest("dom0").assert_all_passed(str(run), suites=("cpu",))
@@ -31,7 +22,6 @@ def test_cpu_suite_passes_on_koan_dom0(koan_cpu_run):
     assert run.exit_code == 0, run
 
 
-@KOAN_CPU_WIP
 def test_cpu_suite_passes_on_koan_domU():
     """As an unprivileged domU next to a dom0 (I/O ports: the IOPL check
     passes, the port is not the domU's: reads give all ones)."""
@@ -67,7 +57,6 @@ def results(guest, leave_out):
             if name not in leave_out}
 
 
-@KOAN_CPU_WIP
 def test_koan_cpu_matches_xen(xen_cpu_run, koan_cpu_run):
     """Same case names, same ok/not ok, on Koan's dom0 and Xen's dom0."""
     only_koan = set(h.koan_only_cases())

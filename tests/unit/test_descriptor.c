@@ -60,6 +60,11 @@ static void test_call_gates(void **state)
 
     assert_true(descriptor_check(&guest));
     assert_int_equal((guest >> 45) & 3, 0);   /* stored with DPL 0: using it traps */
+    assert_int_equal((guest >> 16) & 0xffff, 0x33);   /* target RPL 3 */
+    uint64_t rpl0 = call_gate(0x08, 3), params = call_gate(0x33, 3) | (2UL << 32);
+    assert_true(descriptor_check(&rpl0));
+    assert_int_equal((rpl0 >> 16) & 0xffff, 0x0b);
+    assert_false(descriptor_check(&params));
     assert_true(descriptor_check(&flat));
     assert_true(descriptor_check(&ldt));
     assert_false(descriptor_check(&reserved));
