@@ -53,6 +53,9 @@ bool pv_bounce(struct vcpu *v, struct cpu_user_regs *regs, const struct bounce *
     /* As the CPU pushed it (RF too, as Xen shows it), IF = the event mask. */
     uint64_t rflags = (regs->rflags & ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) |
                       (old_mask ? 0 : X86_EFLAGS_IF);
+    /* The virtual IOPL shows in the frame only with the architectural-IOPL assist. */
+    if (v->domain->vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
+        rflags |= (uint64_t)v->pv.iopl << 12;
     /* Lowest address first. */
     frame[n++] = regs->rcx;
     frame[n++] = regs->r11;

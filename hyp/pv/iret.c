@@ -78,6 +78,9 @@ long do_iret(void)
     regs->rsp = f.rsp;
     regs->ss = f.ss | 3;
     regs->rflags = (f.rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF | 2;
+    /* With the architectural-IOPL assist the frame's IOPL is the virtual one. */
+    if (v->domain->vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
+        v->pv.iopl = (f.rflags & X86_EFLAGS_IOPL) >> 12;
     if (!(f.flags & VGCF_in_syscall)) {
         regs->r11 = f.r11;
         regs->rcx = f.rcx;
