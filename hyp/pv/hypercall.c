@@ -190,8 +190,21 @@ void do_compat_syscall_entry(struct cpu_user_regs *regs)
     domain_crash(current_domain(), "syscall from 32-bit code at rip %#lx", regs->rip);
 }
 
-void prepare_return_to_guest(struct cpu_user_regs *regs)
+static bool is_canonical(uint64_t a)
 {
-    (void)regs;
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+/*
+ * Called on every way back to a guest.  Returns true if `sysretq` restores
+ * the same state as `iretq` would (see entry.S); the registers are read
+ * after any vCPU switch, so they are the ones about to be loaded.
+ */
+bool prepare_return_to_guest(struct cpu_user_regs *regs)
+{
     sched_maybe_switch();
+    return regs->rcx == regs->rip && regs->r11 == regs->rflags &&
+           regs->cs == FLAT_RING3_CS64 && regs->ss == FLAT_RING3_SS64 &&
+           is_canonical(regs->rip) &&
+           !(regs->rflags & (X86_EFLAGS_RF | X86_EFLAGS_VM));
 }

@@ -31,7 +31,7 @@
 void do_exception(struct cpu_user_regs *regs);
 void do_syscall_entry(struct cpu_user_regs *regs);
 void do_compat_syscall_entry(struct cpu_user_regs *regs);
-void prepare_return_to_guest(struct cpu_user_regs *regs);
+bool prepare_return_to_guest(struct cpu_user_regs *regs);
 __attribute__((noreturn)) void return_to_guest(void);
 
 /* True if regs were interrupted in the guest (ring 3). */

@@ -182,9 +182,24 @@ return_to_guest:
     lea     1 - CPU_INFO_SIZE + CPU_INFO_GUEST_REGS(%rax), %rsp
     mov     %rsp, %rdi
     call    prepare_return_to_guest
+    test    %eax, %eax
+    jnz     return_with_sysret
     RESTORE_ALL
     add     $8, %rsp
     iretq
+
+/*
+ * The fast way back when sysretq loads exactly what iretq would: rcx = rip
+ * and r11 = rflags (true after a hypercall), Xen's flat selectors, a
+ * canonical rip (checked in C: a non-canonical one would fault in ring 0 on
+ * Intel CPUs with the guest's stack, XSA-7).  Interrupts are off; an NMI
+ * arriving after the stack switch runs on its own IST stack.
+ */
+return_with_sysret:
+    RESTORE_ALL
+    add     $8, %rsp                    /* error code / vector */
+    mov     REGS_RSP - REGS_RIP(%rsp), %rsp
+    sysretq
 
     .section .rodata
     .balign 8
