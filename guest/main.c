@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * C entry of the test guest: read the command line, honour the special
- * words (crash-now, fault-now, spin-yield=N), run the suite, and shut the
+ * words (crash-now, fault-now, spin-forever, spin-yield=N), run the suite, and shut the
  * domain down with poweroff when every case passed, crash otherwise.
  */
 #include <stdbool.h>
@@ -103,6 +103,13 @@ static void run_special_words(void)
 		(void)*(volatile unsigned long *)0x1008UL;
 		guest_printf("fault-now: the fault returned, which it must not\n");
 		guest_shutdown(SHUTDOWN_crash);
+	}
+	if (guest_cmdline_has("spin-forever")) {
+		/* A hostile guest that never gives the CPU back: only the
+		 * hypervisor's preemption tick lets the others run. */
+		guest_printf("spin-forever: spinning without yielding\n");
+		for (;;)
+			__asm__ volatile("pause");
 	}
 	if (guest_cmdline_value("spin-yield", value, sizeof(value))) {
 		unsigned long n = parse_ulong(value);

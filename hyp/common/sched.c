@@ -5,6 +5,7 @@
  * vCPU, loads the new one's, and changes CR3.  When nothing is left to run
  * the machine stops, with a status that says whether any domain crashed.
  */
+#include <asm/apic.h>
 #include <asm/percpu.h>
 #include <asm/traps.h>
 #include <asm/x86.h>
@@ -67,6 +68,13 @@ void sched_request(void)
     switch_requested = true;
 }
 
+void sched_tick(void)
+{
+    /* The running vCPU's slice is over: round-robin on the way back. */
+    if (nr_queued > 1)
+        switch_requested = true;
+}
+
 __attribute__((noreturn)) static void stop_when_idle(void)
 {
     log_info("all domains gone\n");
@@ -126,5 +134,6 @@ void sched_start(void)
     }
     get_cpu_info()->current = NULL;
     switch_requested = true;
+    apic_timer_start_periodic(SCHED_SLICE_TICKS);
     return_to_guest();
 }

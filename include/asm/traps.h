@@ -25,6 +25,7 @@
 #define X86_EXC_MC   18
 #define X86_EXC_XM   19
 #define SPURIOUS_VECTOR 0xff
+#define TIMER_VECTOR    0xf0
 #define LEGACY_SYSCALL_VECTOR 0x80
 #define TRAP_SYSCALL 256
 

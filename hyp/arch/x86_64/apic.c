@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Local APIC bring-up: map its registers uncached in the fixmap, software
- * enable it with SPURIOUS_VECTOR, and mask the local interrupt sources until
- * the timer work needs them.
+ * enable it with SPURIOUS_VECTOR, mask the local interrupt sources, and run
+ * its timer periodically as the scheduler's preemption tick.
  */
 #include <asm/apic.h>
 #include <asm/paging.h>
@@ -19,6 +19,11 @@
 #define APIC_LVT_LINT1    0x360
 #define APIC_LVT_ERROR    0x370
 #define APIC_LVT_MASKED   (1u << 16)
+#define APIC_LVT_PERIODIC (1u << 17)
+#define APIC_EOI          0xb0
+#define APIC_TIMER_INIT   0x380
+#define APIC_TIMER_DIVIDE 0x3e0
+#define APIC_DIVIDE_BY_1  0xb
 
 static volatile uint32_t *apic_reg(unsigned off)
 {
@@ -38,4 +43,16 @@ void apic_init(void)
     *apic_reg(APIC_SVR) = APIC_SVR_ENABLE | SPURIOUS_VECTOR;
     log_info("apic: local APIC at %#lx enabled, spurious vector %#x\n",
              base & APIC_BASE_ADDR, SPURIOUS_VECTOR);
+}
+
+void apic_timer_start_periodic(uint32_t count)
+{
+    *apic_reg(APIC_TIMER_DIVIDE) = APIC_DIVIDE_BY_1;
+    *apic_reg(APIC_LVT_TIMER) = APIC_LVT_PERIODIC | TIMER_VECTOR;
+    *apic_reg(APIC_TIMER_INIT) = count;
+}
+
+void apic_eoi(void)
+{
+    *apic_reg(APIC_EOI) = 0;
 }

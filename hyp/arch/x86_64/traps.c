@@ -5,6 +5,7 @@
  * instruction resumes at its fix-up; anything else is a hypervisor bug: print
  * the registers and a stack trace, then stop the machine with KOAN_EXIT_PANIC.
  */
+#include <asm/apic.h>
 #include <asm/percpu.h>
 #include <asm/traps.h>
 #include <asm/x86.h>
@@ -12,6 +13,7 @@
 #include <hyp/machine.h>
 #include <hyp/emul.h>
 #include <hyp/pv.h>
+#include <hyp/sched.h>
 #include <hyp/string.h>
 
 struct ex_table_entry {
@@ -94,6 +96,13 @@ static void do_interrupt(struct cpu_user_regs *regs)
 
     if (vector == SPURIOUS_VECTOR)
         return;
+    if (vector == TIMER_VECTOR) {
+        apic_eoi();
+        /* Only guests are interrupted (Koan runs with interrupts off). */
+        if (guest_mode(regs))
+            sched_tick();
+        return;
+    }
     if (!reported[vector]) {
         reported[vector] = 1;
         log_warn("unexpected interrupt, vector %u, ignored\n", vector);
