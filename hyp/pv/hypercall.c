@@ -5,7 +5,6 @@
  * table maps numbers to handlers; holes answer -ENOSYS, logged once per
  * number so a guest probing the interface cannot flood the console.
  */
-#include <stdarg.h>
 #include <asm/percpu.h>
 #include <asm/traps.h>
 #include <asm/x86.h>
@@ -13,7 +12,6 @@
 #include <hyp/console.h>
 #include <hyp/domain.h>
 #include <hyp/errno.h>
-#include <hyp/guest_access.h>
 #include <hyp/hypercall.h>
 #include <hyp/pv.h>
 #include <hyp/sched.h>
@@ -60,71 +58,22 @@ static const struct hypercall_desc hypercall_table[NR_HYPERCALLS] = {
     HYPERCALL(KOAN_HYPERCALL_debug, do_koan_debug_op),
 };
 
-static void report_unimplemented(uint64_t nr);
-
-struct multicall_state multicall_state;
-static unsigned preempt_work;
-
-bool hypercall_preempt_check(void)
+static void report_unimplemented(uint64_t nr)
 {
-    if (++preempt_work < HYPERCALL_PREEMPT_BUDGET)
-        return false;
-    preempt_work = 0;
-    return true;
-}
+    static uint64_t reported[NR_HYPERCALLS / 64 + 1];
+    static bool reported_out_of_range;
 
-long hypercall_create_continuation(unsigned nr, unsigned nargs, ...)
-{
-    uint64_t args[6] = { 0 };
-    va_list ap;
-
-    va_start(ap, nargs);
-    for (unsigned i = 0; i < nargs && i < 6; i++)
-        args[i] = va_arg(ap, uint64_t);
-    va_end(ap);
-    if (multicall_state.active) {
-        multicall_state.preempted = true;
-        for (unsigned i = 0; i < 6; i++)
-            multicall_state.args[i] = args[i];
-        return nr;
+    if (nr >= NR_HYPERCALLS) {
+        if (reported_out_of_range)
+            return;
+        reported_out_of_range = true;
+    } else {
+        if (reported[nr / 64] & (1UL << (nr % 64)))
+            return;
+        reported[nr / 64] |= 1UL << (nr % 64);
     }
-    struct cpu_user_regs *regs = guest_cpu_regs();
-    regs->rip -= 2;   /* back onto the guest's 2-byte `syscall` */
-    regs->rdi = args[0];
-    regs->rsi = args[1];
-    regs->rdx = args[2];
-    regs->r10 = args[3];
-    regs->r8 = args[4];
-    regs->r9 = args[5];
-    /* Let another vCPU run before the batch goes on. */
-    sched_request();
-    return nr;   /* becomes rax: the call is issued again */
-}
-
-uint32_t batch_begin(struct batch *b, uint64_t count)
-{
-    b->count = (uint32_t)count;
-    b->done = 0;
-    if (b->count & MMU_UPDATE_PREEMPTED) {
-        b->count &= ~MMU_UPDATE_PREEMPTED;
-        if (b->pdone)
-            (void)copy_from_guest(&b->done, b->pdone, sizeof(b->done));
-    }
-    return b->count;
-}
-
-long batch_end(const struct batch *b, uint32_t i, long rc)
-{
-    uint32_t done = b->done + i;
-
-    if (rc == -ERESTART)
-        rc = hypercall_create_continuation(b->nr, 4, b->list + (uint64_t)i * b->entry_size,
-                                           (uint64_t)((b->count - i) | MMU_UPDATE_PREEMPTED),
-                                           b->pdone, b->foreigndom);
-    /* As on Xen, a `done` that cannot be written does not change the result. */
-    if (b->pdone)
-        (void)copy_to_guest(b->pdone, &done, sizeof(done));
-    return rc;
+    log_debug("domain %s: hypercall %lu not implemented (-ENOSYS)\n",
+              current_domain()->name, nr);
 }
 
 long hypercall_call(uint64_t nr, const uint64_t a[6])
@@ -137,24 +86,11 @@ long hypercall_call(uint64_t nr, const uint64_t a[6])
     return hypercall_table[nr].fn(a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
-static void report_unimplemented(uint64_t nr)
-{
-    static uint64_t reported[NR_HYPERCALLS / 64 + 1];
-
-    if (nr < NR_HYPERCALLS) {
-        if (reported[nr / 64] & (1UL << (nr % 64)))
-            return;
-        reported[nr / 64] |= 1UL << (nr % 64);
-    }
-    log_debug("domain %s: hypercall %lu not implemented (-ENOSYS)\n",
-              current_domain()->name, nr);
-}
-
 static long hypercall_dispatch(struct cpu_user_regs *regs)
 {
     const uint64_t args[6] = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8, regs->r9 };
 
-    preempt_work = 0;
+    hypercall_preempt_reset();
     return hypercall_call(regs->rax, args);
 }
 

@@ -21,6 +21,8 @@
 
 /* True every HYPERCALL_PREEMPT_BUDGET calls: time to stop and continue later. */
 bool hypercall_preempt_check(void);
+/* A new hypercall from the guest starts with a full budget. */
+void hypercall_preempt_reset(void);
 long hypercall_create_continuation(unsigned nr, unsigned nargs, ...);
 
 /* Multicall state: a preempted entry leaves its new arguments here. */
