@@ -138,38 +138,28 @@ exception_common:
  * system call to bounce).  SFMASK has cleared IF, TF, DF, AC and NT.  No
  * register is free, so the guest %rsp goes straight into cpu0's frame.
  */
+/* Build the guest frame in cpu0's cpu_info and call the C handler. */
+.macro SYSCALL_ENTRY name, guest_cs, handler
     .balign 16
-    .globl lstar_entry
-lstar_entry:
+    .globl \name
+\name:
     mov     %rsp, CPU0_REGS + REGS_RSP(%rip)
     lea     CPU0_REGS + REGS_RSP(%rip), %rsp
     push    %r11                        /* rflags */
-    push    $GUEST_CS64                 /* cs */
+    push    $\guest_cs                 /* cs */
     push    %rcx                        /* rip */
     push    $0
     movl    $TRAP_SYSCALL, 4(%rsp)
     SAVE_ALL
     movq    $GUEST_DS, REGS_SS(%rsp)
     mov     %rsp, %rdi
-    call    do_syscall_entry
+    call    \handler
     jmp     return_to_guest
+.endm
 
+SYSCALL_ENTRY lstar_entry, GUEST_CS64, do_syscall_entry
 /* 32-bit compatibility-mode syscall: not part of the 64-bit PV ABI we offer. */
-    .balign 16
-    .globl cstar_entry
-cstar_entry:
-    mov     %rsp, CPU0_REGS + REGS_RSP(%rip)
-    lea     CPU0_REGS + REGS_RSP(%rip), %rsp
-    push    %r11
-    push    $GUEST_CS32
-    push    %rcx
-    push    $0
-    movl    $TRAP_SYSCALL, 4(%rsp)
-    SAVE_ALL
-    movq    $GUEST_DS, REGS_SS(%rsp)
-    mov     %rsp, %rdi
-    call    do_compat_syscall_entry
-    jmp     return_to_guest
+SYSCALL_ENTRY cstar_entry, GUEST_CS32, do_compat_syscall_entry
 
 /*
  * Resume the guest context in this CPU's cpu_info.guest_regs.  Callable
