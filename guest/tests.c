@@ -75,6 +75,7 @@
 	X(mm_decrease_pinned_table)                                          \
 	X(mm_uvm_bad_va)                                                     \
 	X(mm_foreign_domids)                                                 \
+	X(mm_new_baseptr_refusals)                                           \
 	X(mm_long_mmu_update)                                                \
 	X(mm_long_multicall)                                                 \
 	X(mm_long_reservation)                                               \

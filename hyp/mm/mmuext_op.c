@@ -106,6 +106,9 @@ static long own_op(struct domain *d, struct vcpu *v, const struct mmuext_op *op)
 
     switch (op->cmd) {
     case MMUEXT_NEW_BASEPTR:
+        /* Unlike the user one, the kernel base pointer cannot be "none". */
+        if (!op->arg1.mfn)
+            return -EINVAL;
         return set_base_pointer(d, &v->kernel_l4, op->arg1.mfn, true);
     case MMUEXT_NEW_USER_BASEPTR:
         return set_base_pointer(d, &v->user_l4, op->arg1.mfn, false);

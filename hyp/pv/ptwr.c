@@ -121,7 +121,8 @@ bool ptwr_do_page_fault(struct cpu_user_regs *regs, uint64_t cr2)
     struct domain *d = v->domain;
     unsigned ec = regs->error_code;
 
-    if (!(d->vm_assist & (1UL << VMASST_TYPE_writable_pagetables)) ||
+    /* Only the guest kernel may write its page tables, never its processes. */
+    if (!v->pv.kernel_mode || !(d->vm_assist & (1UL << VMASST_TYPE_writable_pagetables)) ||
         (ec & (PFEC_PRESENT | PFEC_WRITE | PFEC_RESERVED | PFEC_INSN)) != (PFEC_PRESENT | PFEC_WRITE))
         return false;
     pte_t e = lookup_l1_entry(v->kernel_l4, cr2);
