@@ -34,10 +34,7 @@ void frame_table_flush_tlb(void)
 
 uint64_t pt_hypervisor_l4_entry(unsigned slot)
 {
-    pte_t l4[PT_ENTRIES];
-
-    paging_copy_hypervisor_slots(l4);
-    return l4[slot];
+    return paging_idle_l4_entry(slot);
 }
 
 bool pt_io_access_permitted(const struct domain *d, mfn_t mfn)

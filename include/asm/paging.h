@@ -26,6 +26,8 @@ void paging_unmap_fixmap(unsigned i);
 void paging_map_2m(vaddr_t va, paddr_t pa, uint64_t size, uint64_t flags);
 /* Install the hypervisor's L4 slots 256-271 into a guest L4 page. */
 void paging_copy_hypervisor_slots(pte_t *l4);
+/* The idle L4's entry for `slot` (a hypervisor slot, for guest L4s). */
+pte_t paging_idle_l4_entry(unsigned slot);
 /* Physical address of the idle L4 (for CR3 when no guest runs). */
 paddr_t paging_idle_cr3(void);
 /* Set the flags of the L4 entry for `slot` in the idle table (M2P RO/RW views). */

@@ -142,6 +142,11 @@ void paging_copy_hypervisor_slots(pte_t *l4)
         l4[s] = idle_l4[s];
 }
 
+pte_t paging_idle_l4_entry(unsigned slot)
+{
+    return idle_l4[slot];
+}
+
 paddr_t paging_idle_cr3(void)
 {
     return virt_to_phys(idle_l4);
