@@ -275,8 +275,13 @@ static void fill_op(struct mmuext_op *o, unsigned int n)
 	for (i = 0; i < n; i++) {
 		unsigned int cmd = below(22);
 
-		if (cmd == MMUEXT_NEW_BASEPTR)
-			o[i].arg1.mfn = mm.l4_mfn;	/* reload ours only */
+		if (cmd == MMUEXT_NEW_BASEPTR) {
+			/* Ours, or frames that can never be an L4 (0, beyond
+			 * RAM): refused, and must not take the hypervisor down. */
+			unsigned long pick[3] = { mm.l4_mfn, 0,
+						  mm.max_ram_page + below(1UL << 20) };
+			o[i].arg1.mfn = pick[below(3)];
+		}
 		else if (cmd == MMUEXT_INVLPG_LOCAL || cmd == MMUEXT_INVLPG_MULTI ||
 			 cmd == MMUEXT_INVLPG_ALL || cmd == MMUEXT_SET_LDT)
 			o[i].arg1.linear_addr = rand_va() + (chance(5) ? 8 : 0);
