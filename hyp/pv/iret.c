@@ -15,6 +15,9 @@
 #include <hyp/guest_access.h>
 #include <hyp/pv.h>
 
+/* CF PF AF ZF SF TF IF DF OF IOPL NT RF VM AC VIF VIP ID: bits the CPU defines. */
+#define RFLAGS_DEFINED 0x3f7fd5UL
+
 static bool is_canonical(uint64_t a)
 {
     return (uint64_t)((int64_t)(a << 16) >> 16) == a;
@@ -77,7 +80,9 @@ long do_iret(void)
     regs->cs = f.cs | 3;
     regs->rsp = f.rsp;
     regs->ss = f.ss | 3;
-    regs->rflags = (f.rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF | 2;
+    /* Only architectural flags, never IOPL or VM; IF always (events are the mask). */
+    regs->rflags = (f.rflags & RFLAGS_DEFINED & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) |
+                   X86_EFLAGS_IF | 2;
     /* With the architectural-IOPL assist the frame's IOPL is the virtual one. */
     if (v->domain->vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
         v->pv.iopl = (f.rflags & X86_EFLAGS_IOPL) >> 12;
