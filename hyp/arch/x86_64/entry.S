@@ -134,11 +134,11 @@ exception_common:
     iretq
 
 /*
- * syscall from the guest (its kernel: a hypercall; later its user mode: a
- * system call to bounce).  SFMASK has cleared IF, TF, DF, AC and NT.  No
- * register is free, so the guest %rsp goes straight into cpu0's frame.
+ * syscall from the guest: from its kernel a hypercall, from its user mode a
+ * system call to bounce (do_syscall_entry decides).  SFMASK has cleared IF,
+ * TF, DF, AC and NT.  No register is free, so the guest %rsp goes straight
+ * into cpu0's frame; the macro builds the rest of it and calls the handler.
  */
-/* Build the guest frame in cpu0's cpu_info and call the C handler. */
 .macro SYSCALL_ENTRY name, guest_cs, handler
     .balign 16
     .globl \name
@@ -146,7 +146,7 @@ exception_common:
     mov     %rsp, CPU0_REGS + REGS_RSP(%rip)
     lea     CPU0_REGS + REGS_RSP(%rip), %rsp
     push    %r11                        /* rflags */
-    push    $\guest_cs                 /* cs */
+    push    $\guest_cs                  /* cs */
     push    %rcx                        /* rip */
     push    $0
     movl    $TRAP_SYSCALL, 4(%rsp)
@@ -172,7 +172,7 @@ return_to_guest:
     lea     1 - CPU_INFO_SIZE + CPU_INFO_GUEST_REGS(%rax), %rsp
     mov     %rsp, %rdi
     call    prepare_return_to_guest
-    test    %eax, %eax
+    test    %al, %al                    /* a C bool: only %al is defined */
     jnz     return_with_sysret
     RESTORE_ALL
     add     $8, %rsp
