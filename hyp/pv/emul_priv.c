@@ -55,14 +55,9 @@ static uint64_t rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
-static bool is_canonical(uint64_t a)
-{
-    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
 static bool write_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-    if (!is_canonical(val))
+    if (!is_canonical_address(val))
         return false;
     switch (msr) {
     case MSR_FS_BASE:

@@ -11,6 +11,7 @@
 #include <hyp/bounce.h>
 #include <hyp/console.h>
 #include <hyp/domain.h>
+#include <hyp/guest_range.h>
 #include <hyp/errno.h>
 #include <hyp/hypercall.h>
 #include <hyp/pv.h>
@@ -126,11 +127,6 @@ void do_compat_syscall_entry(struct cpu_user_regs *regs)
     domain_crash(current_domain(), "syscall from 32-bit code at rip %#lx", regs->rip);
 }
 
-static bool is_canonical(uint64_t a)
-{
-    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
 /*
  * Called on every way back to a guest.  Returns true if `sysretq` restores
  * the same state as `iretq` would (see entry.S); the registers are read
@@ -141,6 +137,6 @@ bool prepare_return_to_guest(struct cpu_user_regs *regs)
     sched_maybe_switch();
     return regs->rcx == regs->rip && regs->r11 == regs->rflags &&
            regs->cs == FLAT_RING3_CS64 && regs->ss == FLAT_RING3_SS64 &&
-           is_canonical(regs->rip) &&
+           is_canonical_address(regs->rip) &&
            !(regs->rflags & (X86_EFLAGS_RF | X86_EFLAGS_VM));
 }

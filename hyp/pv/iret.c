@@ -11,17 +11,13 @@
 #include <asm/x86.h>
 #include <hyp/bounce.h>
 #include <hyp/domain.h>
+#include <hyp/guest_range.h>
 #include <hyp/gdt.h>
 #include <hyp/guest_access.h>
 #include <hyp/pv.h>
 
 /* CF PF AF ZF SF TF IF DF OF IOPL NT RF VM AC VIF VIP ID: bits the CPU defines. */
 #define RFLAGS_DEFINED 0x3f7fd5UL
-
-static bool is_canonical(uint64_t a)
-{
-    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
 
 /*
  * Only selectors that the CPU's iretq will accept for ring 3: anything else
@@ -50,7 +46,7 @@ static long frame_fault(const struct vcpu *v, const struct iret_context *f, bool
         return f->cs & 0xfffc;
     if (!stack_selector_ok(v, f->ss))
         return f->ss & 0xfffc;
-    if (!is_canonical(f->rip))
+    if (!is_canonical_address(f->rip))
         return 0;
     *bad = false;
     return 0;
@@ -97,7 +93,7 @@ long do_iret(void)
          * the CPU would raise, with this frame as the interrupted context,
          * as on Xen.  A bad rip faults at the fetch, which sets RF.
          */
-        if (!error && !is_canonical(f.rip))
+        if (!error && !is_canonical_address(f.rip))
             regs->rflags |= X86_EFLAGS_RF;
         pv_inject_exception(v, regs, X86_EXC_GP, true, (uint64_t)error);
     }

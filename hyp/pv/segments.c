@@ -6,14 +6,10 @@
  */
 #include <asm/x86.h>
 #include <hyp/domain.h>
+#include <hyp/guest_range.h>
 #include <hyp/errno.h>
 #include <hyp/pv.h>
 #include <hyp/segments.h>
-
-static bool is_canonical(uint64_t a)
-{
-    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
 
 /* The MSR holding the user's GS base depends on the mode the guest is in. */
 static uint32_t user_gs_msr(const struct vcpu *v)
@@ -30,19 +26,19 @@ long pv_set_segment_base(struct vcpu *v, unsigned which, uint64_t base)
 {
     switch (which) {
     case SEGBASE_FS:
-        if (!is_canonical(base))
+        if (!is_canonical_address(base))
             return -EINVAL;
         wrmsr(MSR_FS_BASE, base);
         v->pv.fs_base = base;
         return 0;
     case SEGBASE_GS_USER:
-        if (!is_canonical(base))
+        if (!is_canonical_address(base))
             return -EINVAL;
         wrmsr(user_gs_msr(v), base);
         v->pv.gs_base_user = base;
         return 0;
     case SEGBASE_GS_KERNEL:
-        if (!is_canonical(base))
+        if (!is_canonical_address(base))
             return -EINVAL;
         wrmsr(kernel_gs_msr(v), base);
         v->pv.gs_base_kernel = base;

@@ -6,6 +6,8 @@
  * (cmpxchg when locked), and only then update registers, rflags and rip.
  * Pure C, tested on the host against the host CPU (tests/unit).
  */
+#include <hyp/guest_range.h>
+
 #include "x86_emulate_priv.h"
 
 /* ---- Execute: arithmetic with hardware flags ---- */
@@ -228,11 +230,6 @@ static void commit(struct exec *e)
     r->rip += i->len;
 }
 
-static bool canonical(uint64_t a)
-{
-    return a < 0x0000800000000000ULL || a >= 0xffff800000000000ULL;
-}
-
 /* Only memory-destination forms we execute, with an address that fits. */
 static bool emulatable(const struct x86_insn *i)
 {
@@ -242,7 +239,7 @@ static bool emulatable(const struct x86_insn *i)
         return false;
     if (i->rep || i->repne || i->forced || i->addr_bytes != 8)
         return false;
-    return last >= i->ea && canonical(i->ea) && canonical(last);
+    return last >= i->ea && is_canonical_address(i->ea) && is_canonical_address(last);
 }
 
 int x86_emulate(struct x86_emulate_ctxt *c, const struct x86_emulate_ops *ops)

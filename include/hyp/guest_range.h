@@ -18,6 +18,12 @@
 /* True if [addr, addr+len) does not wrap and lies within one canonical half (len 0: addr canonical). */
 bool guest_range_canonical(uint64_t addr, uint64_t len);
 
+/* Is addr canonical (bits 63..47 all equal)? */
+static inline bool is_canonical_address(uint64_t addr)
+{
+    return (uint64_t)((int64_t)(addr << 16) >> 16) == addr;
+}
+
 /* True if the non-empty range [addr, addr+len) intersects [HYP_RANGE_START, HYP_RANGE_END). */
 bool guest_range_overlaps_hyp(uint64_t addr, uint64_t len);
 
