@@ -16,7 +16,6 @@
 #include <hyp/hypercall.h>
 #include <hyp/m2p.h>
 #include <hyp/pv.h>
-#include <hyp/string.h>
 
 #define MAX_EXTENT_ORDER 9   /* 2 MiB */
 /* Xen's encoding of a continued memory_op (internal to Xen, not in the public headers). */
@@ -24,28 +23,6 @@
 #define MEMOP_CMD_MASK     ((1u << MEMOP_EXTENT_SHIFT) - 1)
 
 enum reservation_op { RES_INCREASE, RES_DECREASE, RES_POPULATE };
-
-/* Allocate, zero and give d 2^order contiguous frames (0 or -ENOMEM). */
-static long give_extent(struct domain *d, unsigned order, mfn_t *first)
-{
-    uint64_t n = 1UL << order;
-
-    if (d->tot_pages + n > d->max_pages)
-        return -ENOMEM;
-    if (machine_frames_alloc_contig(n, n, first) < 0)
-        return -ENOMEM;
-    for (uint64_t i = 0; i < n; i++) {
-        memset(mfn_to_virt(*first + i), 0, PAGE_SIZE);
-        if (domain_assign_page(d, *first + i, true) < 0) {
-            for (uint64_t j = i; j < n; j++)
-                machine_frame_free(*first + j);
-            for (uint64_t j = 0; j < i; j++)
-                domain_release_page(d, *first + j);
-            return -ENOMEM;
-        }
-    }
-    return 0;
-}
 
 static long take_extent(struct domain *d, mfn_t first, unsigned order)
 {
@@ -66,7 +43,7 @@ static long reservation_one(struct domain *d, enum reservation_op op, unsigned o
         return -EFAULT;
     if (op == RES_DECREASE)
         return take_extent(d, v, order);
-    if (give_extent(d, order, &mfn))
+    if (domain_give_frames(d, order, true, &mfn))
         return -ENOMEM;
     for (uint64_t i = 0; op == RES_POPULATE && i < (1UL << order); i++)
         m2p_set(mfn + i, v + i);

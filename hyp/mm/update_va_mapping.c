@@ -14,6 +14,7 @@
 #include <hyp/frame_table.h>
 #include <hyp/guest_access.h>
 #include <hyp/guest_range.h>
+#include <hyp/guest_walk.h>
 #include <hyp/pt.h>
 #include <hyp/pv.h>
 #include <hyp/tlb.h>
@@ -21,15 +22,12 @@
 /* The validated L1 table that maps va in the tables rooted at l4, or NULL. */
 static struct page_info *find_l1_table(mfn_t l4, uint64_t va)
 {
-    mfn_t mfn = l4;
+    struct guest_walk w;
 
-    for (unsigned level = 4; level > 1; level--) {
-        pte_t e = ((const pte_t *)mfn_to_virt(mfn))[pt_index(va, level)];
-        if (!pte_present(e) || (e & _PAGE_PSE) || !mfn_valid(pte_mfn(e)))
-            return NULL;
-        mfn = pte_mfn(e);
-    }
-    struct page_info *pg = mfn_to_page(mfn);
+    guest_walk(l4, va, &w);
+    if (!w.l1_table)
+        return NULL;
+    struct page_info *pg = mfn_to_page(w.l1_table);
     if (pg->type != PGT_l1 || !(pg->flags & PGF_validated))
         return NULL;
     return pg;

@@ -53,22 +53,6 @@ static void copy_to_pseudo_phys(struct domain *d, uint64_t off, const uint8_t *s
     }
 }
 
-/* A zeroed frame from the allocator, owned by d. */
-static int give_frame(struct domain *d, bool counted, mfn_t *out)
-{
-    mfn_t mfn;
-
-    if (machine_frame_alloc(&mfn) < 0)
-        return -ENOMEM;
-    memset(mfn_to_virt(mfn), 0, PAGE_SIZE);   /* never leak old contents */
-    if (domain_assign_page(d, mfn, counted) < 0) {
-        machine_frame_free(mfn);
-        return -ENOMEM;
-    }
-    *out = mfn;
-    return 0;
-}
-
 static int allocate_memory(struct domain *d, uint64_t nr_pages)
 {
     bs.p2m_alloc_pages = ALIGN_UP(nr_pages * sizeof(mfn_t), PAGE_SIZE) >> PAGE_SHIFT;
@@ -78,12 +62,12 @@ static int allocate_memory(struct domain *d, uint64_t nr_pages)
     /* dom0 has no ceiling (Xen: ~0U); others may not grow beyond their size. */
     d->max_pages = d->is_dom0 ? 0xffffffffUL : nr_pages;
     for (pfn_t pfn = 0; pfn < nr_pages; pfn++) {
-        if (give_frame(d, true, &bs.p2m[pfn]))
+        if (domain_give_frames(d, 0, true, &bs.p2m[pfn]))
             return -ENOMEM;
         m2p_set(bs.p2m[pfn], pfn);
     }
     /* shared_info: the hypervisor's page, shared writable for good. */
-    if (give_frame(d, false, &d->shared_info_mfn))
+    if (domain_give_frames(d, 0, false, &d->shared_info_mfn))
         return -ENOMEM;
     return get_page_type(mfn_to_page(d->shared_info_mfn), PGT_writable, d);
 }

@@ -22,6 +22,7 @@
 #include <hyp/frame_table.h>
 #include <hyp/guest_access.h>
 #include <hyp/guest_range.h>
+#include <hyp/guest_walk.h>
 #include <hyp/segments.h>
 #include <hyp/x86_emulate.h>
 
@@ -256,18 +257,15 @@ bool pv_emulate_forced_cpuid(struct vcpu *v, struct cpu_user_regs *regs)
 /* Would the current tables allow this access?  Then the TLB was stale. */
 bool pv_spurious_page_fault(struct vcpu *v, struct cpu_user_regs *regs, uint64_t cr2)
 {
-    mfn_t mfn = v->pv.kernel_mode ? v->kernel_l4 : v->user_l4;
     bool write = regs->error_code & 2, fetch_insn = regs->error_code & 16;
+    struct guest_walk w;
 
     if (!guest_range_ok(cr2, 1) || (regs->error_code & 8))
         return false;
-    for (unsigned level = 4; level >= 1; level--) {
-        pte_t e = ((const pte_t *)mfn_to_virt(mfn))[pt_index(cr2, level)];
-        if (!pte_present(e) || (write && !(e & _PAGE_RW)) || (fetch_insn && (e & _PAGE_NX)) ||
-            !(e & _PAGE_USER) || (level > 1 && (e & _PAGE_PSE)) || !mfn_valid(pte_mfn(e)))
-            return false;
-        mfn = pte_mfn(e);
-    }
+    guest_walk(v->pv.kernel_mode ? v->kernel_l4 : v->user_l4, cr2, &w);
+    if (!guest_walk_mapped(&w) || !(w.eff & _PAGE_USER) || (write && !(w.eff & _PAGE_RW)) ||
+        (fetch_insn && (w.eff & _PAGE_NX)))
+        return false;
     invlpg(cr2);
     return true;
 }

@@ -9,6 +9,7 @@
 #include <hyp/domain.h>
 #include <hyp/frame_table.h>
 #include <hyp/guest_range.h>
+#include <hyp/guest_walk.h>
 #include <hyp/ldt.h>
 
 #define LDT_PAGES 16
@@ -66,15 +67,10 @@ void ldt_switch_to(struct vcpu *v)
 /* The frame behind guest address va in the guest kernel's tables, or 0. */
 static mfn_t guest_frame(const struct vcpu *v, uint64_t va)
 {
-    mfn_t mfn = v->kernel_l4;
+    struct guest_walk w;
 
-    for (unsigned level = 4; level >= 1; level--) {
-        pte_t e = ((const pte_t *)mfn_to_virt(mfn))[pt_index(va, level)];
-        if (!pte_present(e) || (level > 1 && (e & _PAGE_PSE)) || !mfn_valid(pte_mfn(e)))
-            return 0;
-        mfn = pte_mfn(e);
-    }
-    return mfn;
+    guest_walk(v->kernel_l4, va, &w);
+    return guest_walk_mapped(&w) ? pte_mfn(w.l1e) : 0;
 }
 
 bool ldt_page_fault(struct vcpu *v, struct cpu_user_regs *regs, uint64_t cr2)

@@ -13,6 +13,7 @@
 #include <hyp/domain.h>
 #include <hyp/frame_table.h>
 #include <hyp/guest_access.h>
+#include <hyp/guest_walk.h>
 #include <hyp/pt.h>
 #include <hyp/ptwr.h>
 #include <hyp/string.h>
@@ -100,21 +101,6 @@ static const struct x86_emulate_ops ptwr_ops = {
     .cmpxchg = ptwr_cmpxchg,
 };
 
-/* The L1 entry that maps va in the tables rooted at l4 (0 if none). */
-static pte_t lookup_l1_entry(mfn_t l4, uint64_t va)
-{
-    mfn_t mfn = l4;
-    pte_t e = 0;
-
-    for (unsigned level = 4; level >= 1; level--) {
-        e = ((const pte_t *)mfn_to_virt(mfn))[pt_index(va, level)];
-        if (!pte_present(e) || (level > 1 && (e & _PAGE_PSE)) || !mfn_valid(pte_mfn(e)))
-            return 0;
-        mfn = pte_mfn(e);
-    }
-    return e;
-}
-
 bool ptwr_do_page_fault(struct cpu_user_regs *regs, uint64_t cr2)
 {
     struct vcpu *v = current_vcpu();
@@ -125,10 +111,11 @@ bool ptwr_do_page_fault(struct cpu_user_regs *regs, uint64_t cr2)
     if (!v->pv.kernel_mode || !(d->vm_assist & (1UL << VMASST_TYPE_writable_pagetables)) ||
         (ec & (PFEC_PRESENT | PFEC_WRITE | PFEC_RESERVED | PFEC_INSN)) != (PFEC_PRESENT | PFEC_WRITE))
         return false;
-    pte_t e = lookup_l1_entry(v->kernel_l4, cr2);
-    if (!pte_present(e) || (e & _PAGE_RW))
+    struct guest_walk w;
+    guest_walk(v->kernel_l4, cr2, &w);
+    if (!guest_walk_mapped(&w) || (w.l1e & _PAGE_RW))
         return false;
-    struct page_info *pg = mfn_to_page(pte_mfn(e));
+    struct page_info *pg = mfn_to_page(pte_mfn(w.l1e));
     if (pg->owner != d->id || pg->type != PGT_l1 || !(pg->flags & PGF_validated))
         return false;
 

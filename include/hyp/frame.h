@@ -26,6 +26,14 @@ mfn_t machine_max_mfn(void);
 /* Build the frame table (hyp/mm/mm_glue.c) once the allocator works. */
 void frame_table_init(const struct boot_info *bi);
 
+struct domain;
+/*
+ * 2^order fresh frames (contiguous, aligned) for d, zeroed and assigned;
+ * counted in tot_pages (never beyond max_pages) or as shared hypervisor
+ * pages.  0 or -ENOMEM; *first is the first frame.
+ */
+int domain_give_frames(struct domain *d, unsigned order, bool counted, mfn_t *first);
+
 /* Hypervisor heap, page granular: zeroed, direct-mapped, NULL when out of memory. */
 void *hyp_alloc_pages(uint64_t count);
 void hyp_free_pages(void *p, uint64_t count);
