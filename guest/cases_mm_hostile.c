@@ -352,29 +352,12 @@ void case_mm_unpin_current_l4(void)
 	EXPECT_EQ(pin_table(4, mm.l4_mfn), 0, "pin it again");
 }
 
-/* A fresh L4 with our kernel slots; write `extra` at slot 3 if nonzero. */
-static unsigned long fresh_l4(uint64_t extra)
-{
-	const uint64_t *boot = (const uint64_t *)guest_start_info->pt_base;
-	unsigned long pfn = pool_alloc(true);
-	uint64_t *l4;
-	unsigned int i;
-
-	if (!pfn || !(l4 = win_map(2, pfn_mfn(pfn), DATA_RW)))
-		return 0;
-	for (i = 272; i < 512; i++)
-		l4[i] = boot[i];
-	l4[3] = extra;
-	win_unmap(2);
-	return pfn_mfn(pfn);
-}
-
 void case_mm_new_baseptr_checks(void)
 {
 	unsigned long good, bad, data, idx;
 
 	MM_BEGIN();
-	EXPECT((good = fresh_l4(0)), "L4");
+	EXPECT((good = mm_new_l4(3, 0)), "L4");
 	EXPECT_EQ(mmuext1(MMUEXT_NEW_BASEPTR, good, 0), 0,
 		  "NEW_BASEPTR on a never-validated L4");
 	EXPECT_EQ(mmuext1(MMUEXT_NEW_BASEPTR, mm.l4_mfn, 0), 0, "back");
@@ -385,7 +368,7 @@ void case_mm_new_baseptr_checks(void)
 	EXPECT((idx = fresh_page()), "scratch page");
 	data = pfn_mfn(pool_alloc(true));
 	EXPECT_EQ(scratch_map(&mm_scratch, idx, data, DATA_RW), 0, "map data");
-	EXPECT((bad = fresh_l4(pte_make(data, PT_FLAGS))), "bad L4");
+	EXPECT((bad = mm_new_l4(3, pte_make(data, PT_FLAGS))), "bad L4");
 	test_check(mmuext1(MMUEXT_NEW_BASEPTR, bad, 0), -XEN_EINVAL,
 		   "NEW_BASEPTR on an L4 that does not validate");
 	test_check(mmuext1(MMUEXT_NEW_BASEPTR, data, 0), -XEN_EINVAL,

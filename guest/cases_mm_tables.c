@@ -47,24 +47,6 @@ void case_mm_vm_assist(void)
 		EXPECT(mm_init(), "mm_init");
 }
 
-/* A fresh L4 with our kernel slots (272..511) and `extra` at slot `slot`. */
-static unsigned long new_l4(unsigned int slot, uint64_t extra)
-{
-	const uint64_t *boot = (const uint64_t *)guest_start_info->pt_base;
-	unsigned long pfn = pool_alloc(true);
-	uint64_t *l4;
-	unsigned int i;
-
-	if (!pfn || !(l4 = win_map(2, pfn_mfn(pfn), DATA_RW)))
-		return 0;
-	for (i = 272; i < 512; i++)
-		l4[i] = boot[i];
-	if (slot)
-		l4[slot] = extra;
-	win_unmap(2);
-	return pfn_mfn(pfn);
-}
-
 /* A zeroed pool frame whose entry 0 is `entry` (written while plain). */
 static unsigned long new_table(uint64_t entry)
 {
@@ -94,7 +76,7 @@ void case_mm_new_hierarchy(void)
 	EXPECT((l1 = new_table(pte_make(data, DATA_RW))), "L1");
 	EXPECT((l2 = new_table(pte_make(l1, PT_FLAGS))), "L2");
 	EXPECT((l3 = new_table(pte_make(l2, PT_FLAGS))), "L3");
-	EXPECT((l4 = new_l4(HIER_SLOT, pte_make(l3, PT_FLAGS))), "L4");
+	EXPECT((l4 = mm_new_l4(HIER_SLOT, pte_make(l3, PT_FLAGS))), "L4");
 	m[0] = l1, m[1] = l2, m[2] = l3, m[3] = l4;
 	for (level = 1; level <= 4; level++)
 		EXPECT_EQ(pin_table(level, m[level - 1]), 0, "pin bottom-up");
@@ -125,7 +107,7 @@ void case_mm_new_user_baseptr(void)
 	MM_BEGIN();
 	EXPECT_EQ(mmuext1(MMUEXT_NEW_USER_BASEPTR, 0, 0), 0,
 		  "NEW_USER_BASEPTR(0)");
-	EXPECT((l4 = new_l4(0, 0)), "user L4");
+	EXPECT((l4 = mm_new_l4(0, 0)), "user L4");
 	EXPECT_EQ(pin_table(4, l4), 0, "pin the user L4");
 	EXPECT_EQ(mmuext1(MMUEXT_NEW_USER_BASEPTR, l4, 0), 0,
 		  "NEW_USER_BASEPTR(pinned L4)");

@@ -351,3 +351,20 @@ long mm_reservation_op(unsigned int cmd, xen_pfn_t *list, unsigned long n,
 	set_xen_guest_handle(r.extent_start, list);
 	return HYPERVISOR_memory_op(cmd, &r);
 }
+
+unsigned long mm_new_l4(unsigned int slot, uint64_t extra)
+{
+	const uint64_t *boot = (const uint64_t *)guest_start_info->pt_base;
+	unsigned long pfn = pool_alloc(true);
+	uint64_t *l4;
+	unsigned int i;
+
+	if (!pfn || !(l4 = win_map(2, pfn_mfn(pfn), DATA_RW)))
+		return 0;
+	for (i = 272; i < 512; i++)
+		l4[i] = boot[i];
+	if (slot)
+		l4[slot] = extra;
+	win_unmap(2);
+	return pfn_mfn(pfn);
+}

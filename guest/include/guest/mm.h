@@ -164,6 +164,10 @@ uint64_t scratch_pte(const struct scratch *s, unsigned long idx);
 /* A fresh range of n pages of mm_scratch no case has used (0 if none). */
 unsigned long scratch_take(unsigned long n);
 
+/* A fresh, unpinned L4 (a pool frame) holding our kernel slots 272..511 and,
+ * if slot is nonzero, `extra` at `slot`; its mfn, or 0. */
+unsigned long mm_new_l4(unsigned int slot, uint64_t extra);
+
 /* Word i of a test pattern. */
 static inline uint64_t pattern_word(uint64_t seed, unsigned int i)
 {
