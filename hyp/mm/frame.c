@@ -80,6 +80,11 @@ mfn_t machine_max_mfn(void)
     return max_mfn;
 }
 
+const struct frame_allocator *machine_frame_allocator(void)
+{
+    return &machine_frames;
+}
+
 void *hyp_alloc_pages(uint64_t count)
 {
     mfn_t first;

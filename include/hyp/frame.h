@@ -22,6 +22,9 @@ void machine_frames_free(mfn_t first, uint64_t count);
 uint64_t machine_frames_free_count(void);
 /* Highest machine frame number + 1 that the allocator manages. */
 mfn_t machine_max_mfn(void);
+/* The allocator itself, read-only (for the invariant checker). */
+struct frame_allocator;
+const struct frame_allocator *machine_frame_allocator(void);
 
 /* Build the frame table (hyp/mm/mm_glue.c) once the allocator works. */
 void frame_table_init(const struct boot_info *bi);

@@ -1,23 +1,64 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The frame-table invariant checker: recompute every frame's expected
- * general and type reference counts from scratch — ownership, pins, base
- * pointers, shared hypervisor pages and every entry of every validated page
- * table — and compare them with the frame table.  Also checks that entries
- * point at frames of the right type.  Used by a debug hypercall after every
- * fuzzer batch, and by unit tests.
+ * The memory invariant checker.  It recomputes, from scratch and from the
+ * tables themselves, what the frame table should say, and compares:
+ *  - every frame's general and type reference counts (ownership, pins,
+ *    base pointers, descriptor frames, shared hypervisor pages, and every
+ *    entry of every validated page table);
+ *  - who owns what a table entry points at (a table's own domain, or, for
+ *    privileged owners only, another domain, I/O memory or a hypervisor
+ *    frame shared read-only); never a free frame;
+ *  - each level's entry flags as stored (allowed bits, Xen's adjustments)
+ *    and the linear-page-table counters;
+ *  - the hypervisor slots 256-271 of validated L4s (the hypervisor's own
+ *    entries) and of L4-typed frames no longer validated (none left);
+ *  - each domain's page list against its frames, tot_pages and xen_pages;
+ *  - the frame allocator's bitmap against the frame table (no frame both
+ *    free and owned or referenced) and its free count;
+ *  - the running vCPU's CR3 against its base pointers, and every base
+ *    pointer and GDT/LDT frame against its owner and type.
+ * The checker is deliberately written apart from hyp/mm/pt.c and
+ * frame_table.c: it restates their rules instead of calling them, so a bug
+ * there is not repeated here.
+ *
+ * Cost: one pass over the frame table, 512 entries per validated table, and
+ * each domain's page list: O(F + 512 T) for F frames and T validated
+ * tables, no allocation (the caller gives the scratch).  It cannot be
+ * preempted, so only dom0 may run it (hyp/pv/koan_debug.c).
  */
 #ifndef KOAN_HYP_MM_CHECK_H
 #define KOAN_HYP_MM_CHECK_H
 
+#include <hyp/frame_alloc.h>
 #include <hyp/frame_table.h>
+
+struct domain;
+struct vcpu;
 
 typedef void (*mm_report_fn)(mfn_t mfn, const char *what, uint64_t expected, uint64_t actual);
 
+/* Words of scratch mm_check_machine needs for a frame table of `frames`. */
+#define MM_CHECK_SCRATCH_WORDS(frames) (3 * (uint64_t)(frames))
+
+/* What the whole-machine check looks at besides the frame table. */
+struct mm_check_env {
+    struct domain *const *domains;   /* every live or dying domain */
+    unsigned nr_domains;
+    const struct frame_allocator *alloc;   /* NULL: the allocator is not checked */
+    const struct vcpu *running;      /* vCPU whose tables CR3 holds; NULL: no CR3 check */
+    uint64_t cr3;
+    uint32_t *scratch;               /* MM_CHECK_SCRATCH_WORDS(frame_table_frames) */
+    mm_report_fn report;             /* each problem, if not NULL */
+};
+
+/* Every invariant above.  Returns the number of problems found. */
+unsigned mm_check_machine(const struct mm_check_env *env);
+
 /*
- * roots: the frames vCPUs hold directly -- base pointers and GDT frames --
- * each with a reference and a type reference; scratch: 2 * frame_table_frames words.  Returns the
- * number of problems found, each also passed to report (if not NULL).
+ * Only the reference counts and table-entry targets, with the base
+ * pointers and descriptor frames given as roots (each holds a reference
+ * and a type reference).  scratch: 2 * frame_table_frames words.  For unit
+ * tests that build frame tables without domains around them.
  */
 unsigned mm_check_frames(const mfn_t *roots, unsigned nr_roots, uint32_t *scratch,
                          mm_report_fn report);

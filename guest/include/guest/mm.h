@@ -186,7 +186,8 @@ long mm_reservation(unsigned int cmd);
 long mm_reservation_op(unsigned int cmd, xen_pfn_t *list, unsigned long n,
 		       unsigned int order);
 
-/* The debug hypercall's frame check: 0, or -ENOSYS where it does not exist. */
+/* The debug hypercall's frame check: its answer, or 0 where it does not exist
+ * (Xen: -ENOSYS) or is not ours to ask (Koan's domUs: -EPERM). */
 long mm_check_frames(void);
 
 #endif /* GUEST_MM_H */

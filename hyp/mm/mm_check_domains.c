@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The memory invariant checker (include/hyp/mm_check.h): the domain part.
+ * Every domain's base pointers and GDT/LDT frames are roots -- a reference
+ * and a type reference each, to a frame of the domain and of the right
+ * type; its page list must hold exactly the frames it owns, as many as
+ * tot_pages and xen_pages say; the allocator's free count must be its
+ * bitmap's (mm_check.c checks each free frame is unowned); and the running
+ * vCPU's CR3 must be the base pointer of the mode it is in.
+ */
+#include <hyp/domain.h>
+#include <hyp/string.h>
+
+#include "mm_check_internal.h"
+
+static int domain_index(const struct checker *c, domid_t id)
+{
+    for (unsigned i = 0; i < c->env->nr_domains && i < MAX_DOMAINS; i++)
+        if (c->env->domains[i]->id == id)
+            return (int)i;
+    return -1;
+}
+
+void mm_check_note_owned(struct checker *c, mfn_t mfn, const struct page_info *pg)
+{
+    int i = domain_index(c, pg->owner);
+
+    if (i < 0)
+        mm_check_problem(c, mfn, "frame owned by no domain", 0, pg->owner);
+    else
+        c->owned[i]++;
+}
+
+/* A frame a vCPU holds: the domain's own, of `type`, validated. */
+static void check_root(struct checker *c, const struct domain *d, mfn_t mfn, unsigned type,
+                       const char *what)
+{
+    if (!mfn_valid(mfn)) {
+        mm_check_problem(c, mfn, what, type, 0);
+        return;
+    }
+    const struct page_info *pg = mfn_to_page(mfn);
+    if (pg->owner != d->id || pg->type != type || !(pg->flags & PGF_validated))
+        mm_check_problem(c, mfn, what, type, pg->type | (uint64_t)pg->owner << 16);
+    mm_check_count_root(c, mfn);
+}
+
+static void check_vcpu_roots(struct checker *c, const struct domain *d, const struct vcpu *v)
+{
+    unsigned gdt_frames = (v->pv.gdt_ents + 511) / 512;
+
+    if (v->kernel_l4)
+        check_root(c, d, v->kernel_l4, PGT_l4, "kernel base pointer not a validated L4 of its domain");
+    if (v->user_l4)
+        check_root(c, d, v->user_l4, PGT_l4, "user base pointer not a validated L4 of its domain");
+    if (gdt_frames > ARRAY_SIZE(v->pv.gdt_frames)) {
+        mm_check_problem(c, 0, "GDT of too many frames", ARRAY_SIZE(v->pv.gdt_frames),
+                         gdt_frames);
+        gdt_frames = ARRAY_SIZE(v->pv.gdt_frames);
+    }
+    for (unsigned f = 0; f < gdt_frames; f++)
+        check_root(c, d, v->pv.gdt_frames[f], PGT_seg_desc,
+                   "GDT frame not a descriptor page of its domain");
+    for (unsigned f = 0; f < ARRAY_SIZE(v->pv.ldt_frames); f++)
+        if (v->pv.ldt_frames[f])
+            check_root(c, d, v->pv.ldt_frames[f], PGT_seg_desc,
+                       "LDT frame not a descriptor page of its domain");
+}
+
+/* The page list: links, owners, the counts, and every owned frame on it. */
+static void check_page_list(struct checker *c, const struct domain *d, unsigned index)
+{
+    uint64_t tot = 0, xen = 0, steps = 0;
+    uint32_t prev = FT_NIL, m;
+
+    for (m = d->page_list_head; m != FT_NIL; m = frame_table[m].next) {
+        if (!mfn_valid(m) || ++steps > frame_table_frames) {
+            mm_check_problem(c, m, "page list leaves the frame table or loops", d->id, steps);
+            return;
+        }
+        const struct page_info *pg = mfn_to_page(m);
+        if (pg->owner != d->id)
+            mm_check_problem(c, m, "frame on another domain's page list", d->id, pg->owner);
+        if (pg->prev != prev)
+            mm_check_problem(c, m, "page list back link", prev, pg->prev);
+        if (pg->flags & PGF_xen_shared)
+            xen++;
+        else
+            tot++;
+        prev = m;
+    }
+    if (d->page_list_tail != prev)
+        mm_check_problem(c, prev, "page list tail", prev, d->page_list_tail);
+    if (index < MAX_DOMAINS && c->owned[index] != steps)
+        mm_check_problem(c, d->id, "frames owned vs frames on the page list", c->owned[index],
+                         steps);
+    if (tot != d->tot_pages)
+        mm_check_problem(c, d->id, "tot_pages vs the page list", tot, d->tot_pages);
+    if (xen != d->xen_pages)
+        mm_check_problem(c, d->id, "xen_pages vs the page list", xen, d->xen_pages);
+}
+
+/* The walk counted the free frames it saw; any beyond the frame table count too. */
+static void check_free_count(struct checker *c, const struct frame_allocator *a)
+{
+    uint64_t free = c->free_frames;
+
+    for (mfn_t m = frame_table_frames; m < a->max_mfn; m++)
+        free += frame_alloc_is_free(a, m);
+    if (free != frame_alloc_free_count(a))
+        mm_check_problem(c, 0, "allocator free count vs its bitmap", free,
+                         frame_alloc_free_count(a));
+}
+
+static void check_cr3(struct checker *c, const struct vcpu *v, uint64_t cr3)
+{
+    mfn_t want = v->pv.kernel_mode ? v->kernel_l4 : v->user_l4;
+    mfn_t loaded = (cr3 & 0x000ffffffffff000UL) >> 12;
+
+    if (loaded != want)
+        mm_check_problem(c, loaded, v->pv.kernel_mode ? "CR3 is not the kernel base pointer"
+                                                      : "CR3 is not the user base pointer",
+                         want, loaded);
+}
+
+unsigned mm_check_machine(const struct mm_check_env *env)
+{
+    uint64_t frames = frame_table_frames;
+    struct checker c = { .count = env->scratch, .type = env->scratch + frames,
+                         .linear = env->scratch + 2 * frames, .report = env->report,
+                         .env = env };
+
+    /* Word stores: the byte-wise memset costs more than the check under TCG. */
+    for (uint64_t i = 0; i < MM_CHECK_SCRATCH_WORDS(frames); i++)
+        env->scratch[i] = 0;
+    if (env->nr_domains > MAX_DOMAINS)
+        mm_check_problem(&c, 0, "more domains than slots", MAX_DOMAINS, env->nr_domains);
+    mm_check_walk_frames(&c);
+    for (unsigned i = 0; i < env->nr_domains; i++)
+        check_vcpu_roots(&c, env->domains[i], &env->domains[i]->vcpu0);
+    mm_check_compare(&c);
+    for (unsigned i = 0; i < env->nr_domains; i++)
+        check_page_list(&c, env->domains[i], i);
+    if (env->alloc)
+        check_free_count(&c, env->alloc);
+    if (env->running)
+        check_cr3(&c, env->running, env->cr3);
+    return c.problems;
+}
