@@ -1,20 +1,28 @@
 // SPDX-License-Identifier: MIT
 /*
- * The fuzz suite: one case, fuzz_mm.  A seeded PRNG (splitmix64) drives
- * random but not suicidal arguments to mmu_update, mmuext_op,
- * update_va_mapping(_otherdomain), multicall and memory_op, and (two in
- * nine calls, guest/fuzz_cpu.c) the CPU hypercalls: frames from a
- * private pool of FUZZ_FRAMES frames and its own L3/L2/L1 (L4 slot 4),
- * "garbage" frames that are not ours, and hostile pointers and VAs.  It
- * never names a frame or address the guest runs on (boot region, current
- * L4, stack), never loads another base pointer, and never touches memory
- * through the mappings it makes.  After every call it asks Koan's debug
- * hypercall to check the frame table (Xen: -ENOSYS, skipped) and requires
- * 0.  Command line: fuzz-seed=N (1), fuzz-calls=N (100000),
- * fuzz-check-every=N (1: the check after every call).
+ * The fuzz suite's MM hypercall fuzzer: cases fuzz_mm and fuzz_oracle.  A
+ * seeded PRNG (guest/fuzz_core.c) drives random but not suicidal
+ * arguments to mmu_update, mmuext_op, update_va_mapping(_otherdomain),
+ * multicall and memory_op, and (two in nine calls, guest/fuzz_cpu.c) the
+ * CPU hypercalls: frames from a private pool of FUZZ_FRAMES frames and its
+ * own L3/L2/L1 (L4 slot 4), "garbage" frames that are not ours, and
+ * hostile pointers and VAs.  It never names a frame or address the guest
+ * runs on (boot region, current L4, stack), never loads another base
+ * pointer, and never touches memory through the mappings it makes.  Every
+ * fuzz-check-every calls Koan checks its invariants (dom0 only; elsewhere
+ * skipped) and must find nothing.
+ *
+ * fuzz_oracle is the same generator with garbage limited to frames whose
+ * answer cannot depend on the machine's memory layout (the first MiB,
+ * beyond RAM, beyond the physical address width) and with every call's
+ * result logged (fuzz_log): the system tests run it on Koan and on Xen
+ * 4.17 with the same seed and compare the logs call by call.
+ * Command line: fuzz-seed=N (1), fuzz-calls=N (100000), fuzz-oracle=N
+ * (2000), fuzz-check-every=N (1).
  */
 #include <xen/errno.h>
 
+#include <guest/fuzz.h>
 #include <guest/lib.h>
 #include <guest/mm.h>
 #include <guest/test.h>
@@ -24,6 +32,10 @@ long fuzz_cpu_call(void);
 bool fuzz_cpu_setup(void);
 unsigned long fuzz_cpu_cleanup(void);
 
+#define below fuzz_below
+#define chance fuzz_chance
+#define rnd fuzz_rnd
+
 #define FUZZ_FRAMES 48
 #define FUZZ_SLOT 4
 #define FUZZ_PAGES 512		/* the VA range its one L1 maps */
@@ -31,7 +43,7 @@ unsigned long fuzz_cpu_cleanup(void);
 #define NO_MFN (~0UL)
 
 static struct {
-	uint64_t rng;
+	bool oracle;		/* layout-independent garbage only */
 	struct scratch sp;
 	unsigned long pfn[FUZZ_FRAMES], mfn[FUZZ_FRAMES];	/* NO_MFN: given back */
 	unsigned long calls, failed_calls, checks;
@@ -39,6 +51,7 @@ static struct {
 	struct mmu_update req[8];
 	struct mmuext_op op[4];
 	multicall_entry_t mc[6];
+	uint32_t mc_done[6];
 	struct mmu_update mc_req[6][2];
 	struct mmuext_op mc_op[6][2];
 	xen_pfn_t list[4];
@@ -48,31 +61,27 @@ static struct {
 	domid_t domid;
 } fz;
 
-static uint64_t rnd(void)
+/* What a frame is to the fuzzer, for traces that must read alike on any
+ * machine: "pN" pool frame N, "l1"/"l2"/"l3" its tables, else "other". */
+static const char *role(unsigned long mfn)
 {
-	uint64_t z = (fz.rng += 0x9e3779b97f4a7c15UL);
+	static char r[4][8];
+	static unsigned int next;
+	char *out = r[next++ % 4];
+	unsigned int i;
 
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
-	return z ^ (z >> 31);
-}
-
-static unsigned long below(unsigned long n)
-{
-	return n ? rnd() % n : 0;
-}
-
-/* For the CPU calls (guest/fuzz_cpu.c). */
-uint64_t fuzz_rnd(void);
-uint64_t fuzz_rnd(void)
-{
-	return rnd();
-}
-
-/* True with probability pct percent. */
-static bool chance(unsigned int pct)
-{
-	return below(100) < pct;
+	if (mfn == fz.sp.l1_mfn[0])
+		return "l1";
+	if (mfn == fz.sp.l2_mfn)
+		return "l2";
+	if (mfn == fz.sp.l3_mfn)
+		return "l3";
+	for (i = 0; i < FUZZ_FRAMES; i++)
+		if (fz.mfn[i] == mfn) {
+			snprintf(out, 8, "p%u", i);
+			return out;
+		}
+	return "other";
 }
 
 static bool is_fuzz_mfn(unsigned long mfn)
@@ -93,7 +102,8 @@ static unsigned long garbage_mfn(void)
 	for (;;) {
 		unsigned long mfn;
 
-		switch (below(8)) {
+		/* The oracle's garbage answers the same on any machine. */
+		switch (below(fz.oracle ? 3 : 8)) {
 		case 0:
 			mfn = below(0x100);	/* the first MiB: DOMID_IO */
 			break;
@@ -299,23 +309,87 @@ static void fill_op(struct mmuext_op *o, unsigned int n)
 	}
 }
 
+/* `done` as a detail for the log. */
+static const char *done_detail(void)
+{
+	static char d[16];
+
+	snprintf(d, sizeof(d), "%u", fz.done);
+	return d;
+}
+
+static void trace_reqs(const struct mmu_update *r, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; fuzz_tracing() && i < n; i++)
+		fuzz_trace("  req %u: ptr %s+0x%lx val %s|0x%lx", i,
+			   role(r[i].ptr >> 12), (unsigned long)(r[i].ptr & 0xfff),
+			   role(pte_mfn(r[i].val)),
+			   (unsigned long)(r[i].val & ~PTE_ADDR_MASK));
+}
+
+static void trace_ops(const struct mmuext_op *o, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; fuzz_tracing() && i < n; i++)
+		fuzz_trace("  op %u: cmd %u arg1 0x%lx (%s) arg2 0x%lx (%s)", i,
+			   o[i].cmd, (unsigned long)o[i].arg1.mfn,
+			   role(o[i].arg1.mfn), (unsigned long)o[i].arg2.src_mfn,
+			   role(o[i].arg2.src_mfn));
+}
+
 static long call_mmu_update(void)
 {
 	unsigned int n = 1 + below(8);
+	unsigned long buf, count, pdone, domid;
+	long rc;
 
 	fill_req(fz.req, n);
-	return HYPERVISOR_mmu_update((void *)rand_buf(fz.req), rand_count(n, true),
-				     chance(80) ? &fz.done : (void *)rand_buf(NULL),
-				     rand_domid());
+	fz.done = below(8);	/* read back with a continuation-flagged count */
+	buf = rand_buf(fz.req);
+	count = rand_count(n, true);
+	/* The oracle always reads `done`: equal results must mean equal state. */
+	pdone = chance(80) || fz.oracle ? (unsigned long)&fz.done : rand_buf(NULL);
+	domid = rand_domid();
+	fuzz_trace("mmu_update(0x%lx, 0x%lx, 0x%lx (done %u), 0x%lx)", buf, count,
+		   pdone, fz.done, domid);
+	trace_reqs(fz.req, n);
+	rc = HYPERVISOR_mmu_update((void *)buf, count, (void *)pdone, domid);
+	return fuzz_done("mmu_update", rc, done_detail());
 }
+
+static const char *const mmuext_names[] = {
+	"pin_l1", "pin_l2", "pin_l3", "pin_l4", "unpin", "new_baseptr",
+	"flush_local", "invlpg_local", "flush_multi", "invlpg_multi",
+	"flush_all", "invlpg_all", "flush_cache", "set_ldt", "cmd14",
+	"new_user_baseptr", "clear_page", "copy_page", "cache_global",
+	"mark_super", "unmark_super",
+};
 
 static long call_mmuext_op(void)
 {
-	unsigned int n = 1 + below(4);
+	unsigned int n = 1 + below(4), i;
+	long rc;
+
+	unsigned long buf, count, domid;
+	void *pdone;
 
 	fill_op(fz.op, n);
-	return HYPERVISOR_mmuext_op((void *)rand_buf(fz.op), rand_count(n, true),
-				    chance(80) ? &fz.done : NULL, rand_domid());
+	fz.done = below(8);
+	buf = rand_buf(fz.op);
+	count = rand_count(n, true);
+	pdone = chance(80) || fz.oracle ? &fz.done : NULL;
+	domid = rand_domid();
+	fuzz_trace("mmuext_op(0x%lx, 0x%lx, %p (done %u), 0x%lx)", buf, count, pdone,
+		   fz.done, domid);
+	trace_ops(fz.op, n);
+	rc = HYPERVISOR_mmuext_op((void *)buf, count, pdone, domid);
+	for (i = 0; i < n; i++)
+		fuzz_count(fz.op[i].cmd < 21 ? mmuext_names[fz.op[i].cmd] :
+			   "mmuext_bad_cmd", rc);
+	return fuzz_done("mmuext_op", rc, done_detail());
 }
 
 static unsigned long rand_uvmf(void)
@@ -334,10 +408,22 @@ static unsigned long rand_uvmf(void)
 
 static long call_update_va_mapping(void)
 {
-	if (chance(10))
-		return HYPERVISOR_update_va_mapping_otherdomain(
-			rand_va(), rand_pte(), rand_uvmf(), rand_domid());
-	return HYPERVISOR_update_va_mapping(rand_va(), rand_pte(), rand_uvmf());
+	bool other = chance(10);
+	unsigned long va = rand_va(), flags;
+	uint64_t pte = rand_pte();
+	unsigned int domid;
+
+	flags = rand_uvmf();
+	domid = other ? rand_domid() : DOMID_SELF;
+	fuzz_trace("update_va_mapping%s(0x%lx, %s|0x%lx, 0x%lx, 0x%x)",
+		   other ? "_otherdomain" : "", va, role(pte_mfn(pte)),
+		   (unsigned long)(pte & ~PTE_ADDR_MASK), flags, domid);
+	if (other)
+		return fuzz_done("uvm_otherdomain",
+				 HYPERVISOR_update_va_mapping_otherdomain(
+					 va, pte, flags, domid), NULL);
+	return fuzz_done("update_va_mapping",
+			 HYPERVISOR_update_va_mapping(va, pte, flags), NULL);
 }
 
 /* Mark extents done by a decrease as given back; fix our p2m. */
@@ -374,7 +460,7 @@ static long call_memory_op(void)
 			if (fz.list[i] != fz.mfn[slot[i]])
 				break;	/* garbage accepted?  stop marking */
 		note_given_back(slot, i);
-		return rc;
+		return fuzz_done("decrease_reservation", rc, NULL);
 	case 1: /* put given-back pfns back */
 		for (i = n = 0; i < FUZZ_FRAMES && n < 3; i++)
 			if (fz.mfn[i] == NO_MFN) {
@@ -387,31 +473,61 @@ static long call_memory_op(void)
 			fz.mfn[slot[i]] = fz.list[i];
 			mm_p2m()[fz.pfn[slot[i]]] = fz.list[i];
 		}
-		return rc;
+		return fuzz_done("populate_physmap", rc, NULL);
 	case 2: /* hostile list or argument pointers (never for increase) */
 		fz.res.extent_start.p = (xen_pfn_t *)(chance(50) ?
 			0xffff830000000000UL : 0x0000800000000000UL);
 		fz.res.nr_extents = chance(50) ? n : ~0UL;
-		return HYPERVISOR_memory_op(below(3) == 0 ?
-			XENMEM_increase_reservation : XENMEM_decrease_reservation,
-			chance(80) ? (void *)&fz.res : (void *)rand_buf(NULL));
+		return fuzz_done("reservation_hostile", HYPERVISOR_memory_op(
+			below(3) == 0 ? XENMEM_increase_reservation :
+					XENMEM_decrease_reservation,
+			chance(80) ? (void *)&fz.res : (void *)rand_buf(NULL)),
+			NULL);
 	case 3: /* an order too big, beyond RAM */
 		fz.list[0] = (mm.max_ram_page + 511) & ~511UL;
 		fz.res.nr_extents = 1;
 		fz.res.extent_order = below(2) ? 9 : 20;
-		return HYPERVISOR_memory_op(XENMEM_decrease_reservation, &fz.res);
-	default: /* the queries */
+		return fuzz_done("decrease_order", HYPERVISOR_memory_op(
+			XENMEM_decrease_reservation, &fz.res), NULL);
+	default: /* the queries: the sizes differ between machines */
 		fz.domid = chance(80) ? DOMID_SELF : rand_domid();
-		return HYPERVISOR_memory_op(XENMEM_current_reservation + below(2),
-					    (void *)rand_buf(&fz.domid));
+		rc = HYPERVISOR_memory_op(XENMEM_current_reservation + below(2),
+					  (void *)rand_buf(&fz.domid));
+		fuzz_count("reservation_query", rc);
+		if (rc > 0)
+			fuzz_log_uncomparable("reservation_query");
+		else
+			fuzz_log("reservation_query", rc, NULL);
+		return rc;
 	}
+}
+
+/* The entries' results, for the log: "r0,r1,...". */
+static const char *multicall_detail(unsigned int n)
+{
+	static char d[80];
+	unsigned int i, len = 0;
+
+	d[0] = '\0';
+	for (i = 0; i < n && len < sizeof(d) - 1; i++) {
+		len += snprintf(d + len, sizeof(d) - len, i ? ",%ld" : "%ld",
+				(long)fz.mc[i].result);
+		if ((fz.mc[i].op == __HYPERVISOR_mmu_update ||
+		     fz.mc[i].op == __HYPERVISOR_mmuext_op) &&
+		    fz.mc[i].args[2] && len < sizeof(d) - 1)
+			len += snprintf(d + len, sizeof(d) - len, ":%u",
+					fz.mc_done[i]);
+	}
+	return d;
 }
 
 static long call_multicall(void)
 {
 	unsigned int n = 1 + below(6), i;
+	long rc;
 
 	memset(fz.mc, 0, sizeof(fz.mc));
+	memset(fz.mc_done, 0, sizeof(fz.mc_done));
 	for (i = 0; i < n; i++) {
 		multicall_entry_t *m = &fz.mc[i];
 
@@ -422,7 +538,8 @@ static long call_multicall(void)
 			m->op = __HYPERVISOR_mmu_update;
 			m->args[0] = rand_buf(fz.mc_req[i]);
 			m->args[1] = 1 + below(2);
-			m->args[2] = chance(50) ? (unsigned long)&fz.done : 0;
+			m->args[2] = chance(50) || fz.oracle ?
+					     (unsigned long)&fz.mc_done[i] : 0;
 			m->args[3] = rand_domid();
 			break;
 		case 2:
@@ -430,6 +547,8 @@ static long call_multicall(void)
 			m->op = __HYPERVISOR_mmuext_op;
 			m->args[0] = rand_buf(fz.mc_op[i]);
 			m->args[1] = 1 + below(2);
+			if (fz.oracle)
+				m->args[2] = (unsigned long)&fz.mc_done[i];
 			m->args[3] = rand_domid();
 			break;
 		case 3:
@@ -447,15 +566,37 @@ static long call_multicall(void)
 			m->args[1] = 1;
 		}
 	}
-	return HYPERVISOR_multicall((void *)rand_buf(fz.mc), rand_count(n, false));
+	for (i = 0; fuzz_tracing() && i < n; i++) {
+		fuzz_trace("  entry %u: op %lu args 0x%lx 0x%lx 0x%lx 0x%lx", i,
+			   (unsigned long)fz.mc[i].op, (unsigned long)fz.mc[i].args[0],
+			   (unsigned long)fz.mc[i].args[1],
+			   (unsigned long)fz.mc[i].args[2],
+			   (unsigned long)fz.mc[i].args[3]);
+		if (fz.mc[i].op == __HYPERVISOR_mmu_update)
+			trace_reqs(fz.mc_req[i], 2);
+		if (fz.mc[i].op == __HYPERVISOR_mmuext_op)
+			trace_ops(fz.mc_op[i], 2);
+	}
+	{
+		unsigned long list = rand_buf(fz.mc), count = rand_count(n, false);
+
+		fuzz_trace("multicall(0x%lx, 0x%lx)", list, count);
+		rc = HYPERVISOR_multicall((void *)list, count);
+	}
+	return fuzz_done("multicall", rc, multicall_detail(n));
 }
 
-static bool fuzz_setup(unsigned long seed)
+/*
+ * Fresh frames and tables: a pool of FUZZ_FRAMES and a new L3/L2/L1 in L4
+ * slot FUZZ_SLOT (the old ones, if any, are dropped from the slot and
+ * left as they are, never named again).
+ */
+static bool fuzz_setup(bool oracle)
 {
 	unsigned int i;
 
 	memset(&fz, 0, sizeof(fz));
-	fz.rng = seed;
+	fz.oracle = oracle;
 	fz.mask = 1;
 	fz.sp.slot = FUZZ_SLOT;
 	if (!mm_init() || !scratch_ensure(&fz.sp, 0))
@@ -475,7 +616,11 @@ static bool fuzz_setup(unsigned long seed)
 	return fuzz_cpu_setup();
 }
 
-/* Undo what could outlive the case: LDT, user base, M2P of our frames. */
+/*
+ * Undo what could outlive the case: LDT, user base, M2P of our frames.
+ * The pool frames stay with the fuzzer (pinned, typed or given back as it
+ * left them): the next case takes fresh ones.
+ */
 static void fuzz_cleanup(void)
 {
 	unsigned int i;
@@ -498,59 +643,67 @@ static void fuzz_cleanup(void)
 	mmuext1(MMUEXT_TLB_FLUSH_LOCAL, 0, 0);
 }
 
-static unsigned long cmdline_ulong(const char *key, unsigned long dflt)
+/*
+ * The oracle starts an epoch every `epoch` calls: clean up, fresh frames.
+ * A disagreement between two hypervisors then changes what follows only
+ * up to the end of its epoch.
+ */
+static bool new_epoch(void)
 {
-	char value[24];
-	unsigned long v = 0;
-	const char *p;
-
-	if (!guest_cmdline_value(key, value, sizeof(value)))
-		return dflt;
-	for (p = value; *p >= '0' && *p <= '9'; p++)
-		v = v * 10 + (unsigned long)(*p - '0');
-	return v;
+	fuzz_cleanup();
+	if (fuzz_cpu_cleanup())
+		return false;
+	return fuzz_setup(true);
 }
 
-void case_fuzz_mm(void)
+/* n calls of the seeded sequence, with the frame check every `every`. */
+static void fuzz_run(const char *mode, unsigned long seed, unsigned long n,
+		     bool oracle)
 {
+	unsigned long epoch = oracle ? fuzz_arg("fuzz-oracle-epoch", 50) : 0;
 	static long (*const calls[])(void) = {
 		call_mmu_update, call_mmu_update, call_mmuext_op,
 		call_update_va_mapping, call_update_va_mapping, call_multicall,
 		call_memory_op, fuzz_cpu_call, fuzz_cpu_call,
 	};
-	unsigned long seed = cmdline_ulong("fuzz-seed", 1);
-	unsigned long n = cmdline_ulong("fuzz-calls", 100000);
-	unsigned long every = cmdline_ulong("fuzz-check-every", 1);
+	unsigned long every = fuzz_arg("fuzz-check-every", 1);
 	unsigned long i;
 
-	EXPECT(fuzz_setup(seed), "fuzz setup");
+	fuzz_seed(seed);
+	EXPECT(fuzz_setup(oracle), "fuzz setup");
 	if (!every)
 		every = 1;
+	fuzz_checks_reset();
+	if (oracle)
+		fuzz_log_start(seed);
 	guest_printf("fuzz: seed %lu, %lu calls\n", seed, n);
 	for (i = 1; i <= n; i++) {
-		long rc = calls[below(sizeof(calls) / sizeof(calls[0]))]();
+		long rc;
+
+		if (epoch && i > 1 && (i - 1) % epoch == 0)
+			EXPECT(new_epoch(), "oracle epoch at call %lu", i);
+		rc = calls[below(sizeof(calls) / sizeof(calls[0]))]();
 
 		if (rc < 0)
 			fz.failed_calls++;
 		if (i % every == 0 || i == n) {
-			long check = HYPERVISOR_koan_debug(KOAN_DEBUG_CHECK_FRAMES);
+			long check = fuzz_check();
 
-			if (check != -XEN_ENOSYS)
-				fz.checks++;
-			EXPECT(check == 0 || check == -XEN_ENOSYS,
-			       "seed %lu call %lu: frame check says %ld", seed, i,
-			       check);
+			EXPECT(check == 0, "seed %lu call %lu: frame check says %ld",
+			       seed, i, check);
 		}
 		if (i % PROGRESS_EVERY == 0)
 			guest_printf("fuzz: seed %lu: %lu/%lu calls, %lu refused, "
 				     "%lu checks\n", seed, i, n, fz.failed_calls,
-				     fz.checks);
+				     fuzz_checks());
 	}
+	fuzz_log_stop();
 	fuzz_cleanup();
 	EXPECT_EQ(fuzz_cpu_cleanup(), 0, "CPU state restore failures");
 	guest_printf("fuzz: seed %lu done: %lu calls, %lu refused, %lu checks\n",
-		     seed, n, fz.failed_calls, fz.checks);
-	EXPECT_EQ(mm_check_frames(), 0, "frame check after cleanup");
+		     seed, n, fz.failed_calls, fuzz_checks());
+	fuzz_coverage_print(mode);
+	EXPECT_EQ(fuzz_check(), 0, "frame check after cleanup");
 	/* Our own frames came through untouched: M2P still agrees with p2m. */
 	for (i = 0; i < mm.nr_pages; i++) {
 		unsigned long mfn = pfn_mfn(i);
@@ -559,4 +712,20 @@ void case_fuzz_mm(void)
 		       "after fuzzing, pfn 0x%lx -> mfn 0x%lx -> M2P 0x%lx", i,
 		       mfn, m2p_read(mfn));
 	}
+}
+
+void case_fuzz_mm(void)
+{
+	fuzz_run("mm", fuzz_arg("fuzz-seed", 1), fuzz_arg("fuzz-calls", 100000),
+		 false);
+}
+
+/*
+ * The oracle runs first in the suite, from fresh frames: its log must not
+ * depend on what another case left behind.
+ */
+void case_fuzz_oracle(void)
+{
+	fuzz_run("oracle", fuzz_arg("fuzz-seed", 1), fuzz_arg("fuzz-oracle", 2000),
+		 true);
 }

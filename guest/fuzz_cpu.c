@@ -14,12 +14,12 @@
 
 #include <guest/cpu.h>
 #include <guest/desc.h>
+#include <guest/fuzz.h>
 #include <guest/lib.h>
 #include <guest/mm.h>
 #include <guest/test.h>
 
 /* From guest/fuzz.c. */
-uint64_t fuzz_rnd(void);
 unsigned long fuzz_pool_mfn(void);
 unsigned long fuzz_garbage_mfn(void);
 
@@ -49,15 +49,8 @@ static struct {
 	unsigned long stack[256] __attribute__((aligned(16)));
 } fc;
 
-static unsigned long below(unsigned long n)
-{
-	return n ? fuzz_rnd() % n : 0;
-}
-
-static bool chance(unsigned int pct)
-{
-	return below(100) < pct;
-}
+#define below fuzz_below
+#define chance fuzz_chance
 
 static void restore_check(long rc, const char *what)
 {
@@ -177,10 +170,14 @@ static long call_trap_table(void)
 		fc.traps[i].cs = (uint16_t)fuzz_rnd();
 		fc.traps[i].address = rand_addr();
 	}
+	for (i = 0; fuzz_tracing() && i < n; i++)
+		fuzz_trace("  trap %u: vector %u flags 0x%x cs 0x%x address 0x%lx", i,
+			   fc.traps[i].vector, fc.traps[i].flags, fc.traps[i].cs,
+			   (unsigned long)fc.traps[i].address);
 	rc = HYPERVISOR_set_trap_table(chance(5) ? NULL :
 				       (void *)rand_ptr(fc.traps));
 	restore_traps_and_callbacks();
-	return rc;
+	return fuzz_done("set_trap_table", rc, NULL);
 }
 
 static long call_callbacks(void)
@@ -188,19 +185,27 @@ static long call_callbacks(void)
 	long rc;
 
 	if (chance(15)) {
-		rc = HYPERVISOR_set_callbacks(rand_addr(), rand_addr(),
-					      rand_addr());
+		unsigned long a = rand_addr(), b = rand_addr(), c = rand_addr();
+
+		fuzz_trace("set_callbacks(0x%lx, 0x%lx, 0x%lx)", a, b, c);
+		rc = fuzz_done("set_callbacks", HYPERVISOR_set_callbacks(a, b, c),
+			       NULL);
 	} else if (chance(30)) {
 		fc.uncb.type = (uint16_t)(chance(80) ? below(8) : fuzz_rnd());
-		rc = HYPERVISOR_callback_op(CALLBACKOP_unregister,
-					    (void *)rand_ptr(&fc.uncb));
+		fuzz_trace("callback_op(unregister, type %u)", fc.uncb.type);
+		rc = fuzz_done("callback_unregister", HYPERVISOR_callback_op(
+				       CALLBACKOP_unregister,
+				       (void *)rand_ptr(&fc.uncb)), NULL);
 	} else {
 		fc.cb.type = (uint16_t)(chance(80) ? below(8) : fuzz_rnd());
 		fc.cb.flags = (uint16_t)(chance(80) ? below(2) : fuzz_rnd());
 		fc.cb.address = rand_addr();
-		rc = HYPERVISOR_callback_op(chance(95) ? CALLBACKOP_register :
-					    below(2) ? 2 : ~0UL,
-					    (void *)rand_ptr(&fc.cb));
+		fuzz_trace("callback_op(register, type %u flags 0x%x address 0x%lx)",
+			   fc.cb.type, fc.cb.flags, (unsigned long)fc.cb.address);
+		rc = fuzz_done("callback_register", HYPERVISOR_callback_op(
+				       chance(95) ? CALLBACKOP_register :
+				       below(2) ? 2 : ~0UL,
+				       (void *)rand_ptr(&fc.cb)), NULL);
 	}
 	restore_traps_and_callbacks();
 	return rc;
@@ -217,7 +222,7 @@ static long call_stack_switch(void)
 	restore_check(HYPERVISOR_stack_switch(FLAT_KERNEL_SS,
 					      (unsigned long)&fc.stack[256]),
 		      "stack_switch");
-	return rc;
+	return fuzz_done("stack_switch", rc, NULL);
 }
 
 static long call_segment_base(void)
@@ -239,7 +244,7 @@ static long call_segment_base(void)
 		      "kernel GS base");
 	restore_check(HYPERVISOR_set_segment_base(SEGBASE_GS_USER, 0),
 		      "user GS base");
-	return rc;
+	return fuzz_done("set_segment_base", rc, NULL);
 }
 
 static long call_fpu_taskswitch(void)
@@ -247,7 +252,7 @@ static long call_fpu_taskswitch(void)
 	long rc = HYPERVISOR_fpu_taskswitch(chance(90) ? below(2) : fuzz_rnd());
 
 	restore_check(HYPERVISOR_fpu_taskswitch(0), "fpu_taskswitch(0)");
-	return rc;
+	return fuzz_done("fpu_taskswitch", rc, NULL);
 }
 
 static long call_debugreg(void)
@@ -256,8 +261,10 @@ static long call_debugreg(void)
 	unsigned long v;
 	long rc;
 
-	if (chance(30))
-		return HYPERVISOR_get_debugreg(reg);
+	if (chance(30)) {
+		fuzz_trace("get_debugreg(%lu)", reg);
+		return fuzz_done("get_debugreg", HYPERVISOR_get_debugreg(reg), NULL);
+	}
 	if (reg >= 4 && reg != 6 && chance(80)) {
 		/* DR7 (and DR4/5): enables, lengths, types, GD, reserved. */
 		v = fuzz_rnd() & (chance(50) ? 0xffff00ffUL : ~0UL);
@@ -268,9 +275,10 @@ static long call_debugreg(void)
 	} else {
 		v = rand_addr();
 	}
+	fuzz_trace("set_debugreg(%lu, 0x%lx)", reg, v);
 	rc = HYPERVISOR_set_debugreg(reg, v);
 	restore_check(HYPERVISOR_set_debugreg(7, 0), "DR7 = 0");
-	return rc;
+	return fuzz_done("set_debugreg", rc, NULL);
 }
 
 static long call_gdt(void)
@@ -284,7 +292,8 @@ static long call_gdt(void)
 
 		if (chance(5))
 			ma += 1 + below(7);
-		return HYPERVISOR_update_descriptor(ma, rand_desc());
+		return fuzz_done("update_descriptor",
+				 HYPERVISOR_update_descriptor(ma, rand_desc()), NULL);
 	}
 	n = 1 + below(GDT_FRAMES);
 	for (i = 0; i < 16; i++)
@@ -302,7 +311,8 @@ static long call_gdt(void)
 	default:
 		entries = 1 + below(512 * n);
 	}
-	return HYPERVISOR_set_gdt((void *)rand_ptr(fc.frames), entries);
+	return fuzz_done("set_gdt", HYPERVISOR_set_gdt((void *)rand_ptr(fc.frames),
+						       entries), NULL);
 }
 
 static long call_iopl(void)
@@ -310,7 +320,7 @@ static long call_iopl(void)
 	long rc = cpu_set_iopl(chance(80) ? below(5) : (unsigned int)fuzz_rnd());
 
 	restore_check(cpu_set_iopl(0), "IOPL 0");
-	return rc;
+	return fuzz_done("set_iopl", rc, NULL);
 }
 
 static void restore_vm_assists(void)
@@ -331,7 +341,7 @@ static long call_vm_assist(void)
 				       chance(90) ? below(34) : fuzz_rnd());
 
 	restore_vm_assists();
-	return rc;
+	return fuzz_done("vm_assist", rc, NULL);
 }
 
 long fuzz_cpu_call(void);

@@ -81,7 +81,9 @@
 	X(mm_long_reservation)                                               \
 	X(mm_m2p_matches_p2m)
 
+/* The fuzzer (fuzz*.c): the oracle first, from a clean state. */
 #define CASES_FUZZ(X, K)                                                     \
+	X(fuzz_oracle)                                                       \
 	X(fuzz_mm)
 
 /* Benchmarks (bench.c: MMU updates; bench_cpu.c: hypercall, syscall, page

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Machinery shared by the fuzz modes (guest/include/guest/fuzz.h): the
+ * splitmix64 PRNG, numeric command-line words, the coverage table, Koan's
+ * frame check and the oracle log.
+ */
+#include <xen/errno.h>
+
+#include <guest/fuzz.h>
+#include <guest/guest.h>
+#include <guest/hypercall.h>
+#include <guest/lib.h>
+
+static uint64_t rng;
+
+void fuzz_seed(uint64_t seed)
+{
+	rng = seed;
+}
+
+uint64_t fuzz_rnd(void)
+{
+	uint64_t z = (rng += 0x9e3779b97f4a7c15UL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
+	return z ^ (z >> 31);
+}
+
+unsigned long fuzz_arg(const char *key, unsigned long dflt)
+{
+	char value[24];
+	unsigned long v = 0;
+	const char *p;
+
+	if (!guest_cmdline_value(key, value, sizeof(value)))
+		return dflt;
+	for (p = value; *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (unsigned long)(*p - '0');
+	return v;
+}
+
+/* ---- coverage ---- */
+
+#define MAX_KINDS 96
+
+static struct {
+	const char *kind;
+	unsigned long calls, refused;
+} cov[MAX_KINDS];
+static unsigned int nr_kinds;
+
+void fuzz_count(const char *kind, long rc)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_kinds && cov[i].kind != kind; i++)
+		;
+	if (i == nr_kinds) {
+		if (nr_kinds == MAX_KINDS)
+			i = MAX_KINDS - 1;	/* full: the last one takes the rest */
+		else
+			cov[nr_kinds++].kind = kind;
+	}
+	cov[i].calls++;
+	cov[i].refused += rc < 0;
+}
+
+void fuzz_coverage_print(const char *mode)
+{
+	char line[200];
+	unsigned int i, n = 0;
+
+	line[0] = '\0';
+	for (i = 0; i < nr_kinds; i++) {
+		char item[48];
+
+		snprintf(item, sizeof(item), " %s %lu/%lu", cov[i].kind,
+			 cov[i].calls, cov[i].refused);
+		if (n + strlen(item) >= sizeof(line) - 1) {
+			guest_printf("fuzz-coverage %s:%s\n", mode, line);
+			line[0] = '\0';
+			n = 0;
+		}
+		strlcpy(line + n, item, sizeof(line) - n);
+		n += strlen(item);
+	}
+	if (n)
+		guest_printf("fuzz-coverage %s:%s\n", mode, line);
+	nr_kinds = 0;
+}
+
+/* ---- Koan's frame check ---- */
+
+static unsigned long checks;
+
+long fuzz_check(void)
+{
+	long rc = HYPERVISOR_koan_debug(KOAN_DEBUG_CHECK_FRAMES);
+
+	if (rc == -XEN_ENOSYS || rc == -XEN_EPERM)
+		return 0;
+	checks++;
+	return rc;
+}
+
+unsigned long fuzz_checks(void)
+{
+	return checks;
+}
+
+void fuzz_checks_reset(void)
+{
+	checks = 0;
+}
+
+/* ---- the oracle log ---- */
+
+/* Short lines: Koan and Xen both split console lines of 256 characters. */
+#define TOKENS_PER_LINE 8
+
+#define MAX_TRACED 8
+
+static struct {
+	bool on;
+	unsigned long seed, next, first;
+	unsigned long trace[MAX_TRACED];	/* calls to describe (0: none) */
+	bool trace_all;
+	unsigned int tokens;
+	char line[200];
+} lg;
+
+/* `fuzz-trace=I,J,...`: the calls to describe. */
+static void read_trace_list(void)
+{
+	char value[96];
+	const char *p;
+	unsigned int n = 0;
+
+	if (!guest_cmdline_value("fuzz-trace", value, sizeof(value)))
+		return;
+	if (!strcmp(value, "all")) {
+		lg.trace_all = true;
+		return;
+	}
+	for (p = value; *p && n < MAX_TRACED; p += *p == ',') {
+		unsigned long v = 0;
+
+		for (; *p >= '0' && *p <= '9'; p++)
+			v = v * 10 + (unsigned long)(*p - '0');
+		lg.trace[n++] = v;
+		if (*p && *p != ',')
+			break;
+	}
+}
+
+void fuzz_log_start(unsigned long seed)
+{
+	memset(&lg, 0, sizeof(lg));
+	lg.on = true;
+	lg.seed = seed;
+	lg.next = lg.first = 1;
+	read_trace_list();
+}
+
+bool fuzz_tracing(void)
+{
+	unsigned int i;
+
+	if (lg.on && lg.trace_all)
+		return true;
+	for (i = 0; lg.on && i < MAX_TRACED; i++)
+		if (lg.trace[i] == lg.next)
+			return true;
+	return false;
+}
+
+void fuzz_trace(const char *fmt, ...)
+{
+	char text[160];
+	va_list ap;
+
+	if (!fuzz_tracing())
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	guest_printf("fuzz-trace %lu: %s\n", lg.next, text);
+}
+
+bool fuzz_logging(void)
+{
+	return lg.on;
+}
+
+static void log_token(const char *token)
+{
+	size_t n = strlen(lg.line);
+
+	if (n + strlen(token) + 2 > sizeof(lg.line)) {
+		fuzz_log_end();	/* a token is never split across lines */
+		n = 0;
+	}
+	if (!lg.tokens)
+		lg.first = lg.next;
+	snprintf(lg.line + n, sizeof(lg.line) - n, " %s", token);
+	lg.next++;
+	if (++lg.tokens == TOKENS_PER_LINE)
+		fuzz_log_end();
+}
+
+void fuzz_log(const char *kind, long rc, const char *detail)
+{
+	char token[120];
+
+	if (!lg.on)
+		return;
+	if (detail)
+		snprintf(token, sizeof(token), "%s=%ld/%s", kind, rc, detail);
+	else
+		snprintf(token, sizeof(token), "%s=%ld", kind, rc);
+	log_token(token);
+}
+
+void fuzz_log_uncomparable(const char *kind)
+{
+	char token[40];
+
+	if (!lg.on)
+		return;
+	snprintf(token, sizeof(token), "%s=x", kind);
+	log_token(token);
+}
+
+void fuzz_log_end(void)
+{
+	if (lg.on && lg.tokens)
+		guest_printf("fuzz-log %lu %lu:%s\n", lg.seed, lg.first, lg.line);
+	lg.tokens = 0;
+	lg.line[0] = '\0';
+}
+
+void fuzz_log_stop(void)
+{
+	fuzz_log_end();
+	lg.on = false;
+}
+
+long fuzz_done(const char *kind, long rc, const char *detail)
+{
+	fuzz_count(kind, rc);
+	fuzz_log(kind, rc, detail);
+	return rc;
+}
