@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <guest/fuzz.h>
 #include <guest/guest.h>
 #include <guest/hypercall.h>
 #include <guest/lib.h>
@@ -118,6 +119,7 @@ static void run_special_words(void)
 			HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 	}
 	cpu_special_words();	/* crash-on-bad-stack (guest/cpu_words.c) */
+	fuzz_special_words();	/* fuzz-watch, fuzz-delivery=N (guest/fuzz_words.c) */
 }
 
 /*

@@ -83,4 +83,7 @@ void fuzz_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A call is done: count it and log it; returns rc. */
 long fuzz_done(const char *kind, long rc, const char *detail);
 
+/* The fuzzer's words before the suite (guest/fuzz_words.c). */
+void fuzz_special_words(void);
+
 #endif /* GUEST_FUZZ_H */
