@@ -675,7 +675,7 @@ static void fuzz_run(const char *mode, unsigned long seed, unsigned long n,
 		every = 1;
 	fuzz_checks_reset();
 	if (oracle)
-		fuzz_log_start(seed);
+		fuzz_log_start(mode, seed);
 	guest_printf("fuzz: seed %lu, %lu calls\n", seed, n);
 	for (i = 1; i <= n; i++) {
 		long rc;

@@ -123,6 +123,7 @@ void fuzz_checks_reset(void)
 
 static struct {
 	bool on;
+	const char *mode;
 	unsigned long seed, next, first;
 	unsigned long trace[MAX_TRACED];	/* calls to describe (0: none) */
 	bool trace_all;
@@ -154,10 +155,11 @@ static void read_trace_list(void)
 	}
 }
 
-void fuzz_log_start(unsigned long seed)
+void fuzz_log_start(const char *mode, unsigned long seed)
 {
 	memset(&lg, 0, sizeof(lg));
 	lg.on = true;
+	lg.mode = mode;
 	lg.seed = seed;
 	lg.next = lg.first = 1;
 	read_trace_list();
@@ -185,7 +187,7 @@ void fuzz_trace(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	guest_printf("fuzz-trace %lu: %s\n", lg.next, text);
+	guest_printf("fuzz-trace %s %lu: %s\n", lg.mode, lg.next, text);
 }
 
 bool fuzz_logging(void)
@@ -235,7 +237,8 @@ void fuzz_log_uncomparable(const char *kind)
 void fuzz_log_end(void)
 {
 	if (lg.on && lg.tokens)
-		guest_printf("fuzz-log %lu %lu:%s\n", lg.seed, lg.first, lg.line);
+		guest_printf("fuzz-log %s %lu %lu:%s\n", lg.mode, lg.seed, lg.first,
+			     lg.line);
 	lg.tokens = 0;
 	lg.line[0] = '\0';
 }

@@ -34,7 +34,7 @@ static unsigned long kernel_stack[1024] __attribute__((aligned(16)));
 static void resume_excursion(long value)
 {
 	dl.in_excursion = false;
-	fuzz_dl_resume(value);
+	fuzz_excursion_end(value);
 }
 
 /* User mode during an excursion: syscalls are served, traps end it. */

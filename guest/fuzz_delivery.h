@@ -3,7 +3,7 @@
  * What the two files of the delivery fuzzer share (guest/fuzz_delivery.c:
  * the loop, the trap hook, exceptions and user mode;
  * guest/fuzz_delivery_events.c: iret frames, debug registers, LDT loads,
- * the failsafe callback) and the helpers of guest/fuzz_delivery.S.
+ * the failsafe callback).
  */
 #ifndef GUEST_FUZZ_DELIVERY_H
 #define GUEST_FUZZ_DELIVERY_H
@@ -15,7 +15,7 @@
 
 struct dl_state {
 	unsigned long seed, event, crash_pct;
-	bool in_excursion;	/* between fuzz_dl_enter and fuzz_dl_resume */
+	bool in_excursion;	/* between fuzz_excursion and fuzz_excursion_end */
 	unsigned long landing_top, kstack_top;	/* stacks for iret frames */
 	unsigned long bounces, debug_traps, failsafes, restore_failures;
 	unsigned long ldt_mfn, ldt_va;	/* a page for MMUEXT_SET_LDT */
@@ -27,11 +27,6 @@ extern struct dl_state dl;
 /* From guest/user.c (the cpu suite's user mode). */
 extern unsigned long user_kstack_override, user_cs_override, user_ss_override;
 
-/* guest/fuzz_delivery.S */
-long fuzz_dl_enter(const struct cpu_regs *regs);
-long fuzz_dl_multicall_iret(const void *list, unsigned long n, void *frame);
-void fuzz_dl_resume(long value) __attribute__((noreturn));
-extern char fuzz_dl_land[];
 
 /* guest/fuzz_delivery.c */
 void dl_restore(void);

@@ -48,7 +48,7 @@ static uint64_t hostile_rip(void)
 	return FUZZ_PICK(rips);
 }
 
-/* A kernel-mode frame landing on fuzz_dl_land (mostly). */
+/* A kernel-mode frame landing on fuzz_excursion_land (mostly). */
 static void kernel_frame(struct cpu_regs *r)
 {
 	static const uint64_t cs[] = { 0xe030, 0xe030, 0xe030, 0xe031, 0xe032,
@@ -56,7 +56,7 @@ static void kernel_frame(struct cpu_regs *r)
 	static const uint64_t ss[] = { 0xe02b, 0xe02b, 0xe02b, 0xe028, 0x1230,
 				       0xe010, 0 };
 
-	r->rip = fuzz_chance(80) ? (uint64_t)fuzz_dl_land : hostile_rip();
+	r->rip = fuzz_chance(80) ? (uint64_t)fuzz_excursion_land : hostile_rip();
 	r->cs = FUZZ_PICK(cs);
 	r->ss = FUZZ_PICK(ss);
 	r->rsp = dl.landing_top - 8 * fuzz_below(64) - (fuzz_chance(10) ? 4 : 0);
@@ -112,7 +112,7 @@ static long multicall_iret(const struct cpu_regs *r)
 	f->rflags = r->rflags;
 	f->rsp = r->rsp;
 	f->ss = r->ss;
-	return fuzz_dl_multicall_iret(list, n, frame);
+	return fuzz_excursion_multicall(list, n, frame);
 }
 
 long dl_ev_iret(void)
@@ -133,7 +133,7 @@ long dl_ev_iret(void)
 		kernel_frame(&r);
 	}
 	dl.in_excursion = true;
-	v = direct ? fuzz_dl_enter(&r) : multicall_iret(&r);
+	v = direct ? fuzz_excursion(&r) : multicall_iret(&r);
 	dl.in_excursion = false;
 	fuzz_count(user ? (direct ? "iret_user" : "multicall_iret_user") :
 		   (direct ? "iret_kernel" : "multicall_iret_kernel"), v);

@@ -84,7 +84,9 @@
 /* The fuzzer (fuzz*.c): the oracle first, from a clean state. */
 #define CASES_FUZZ(X, K)                                                     \
 	X(fuzz_oracle)                                                       \
-	X(fuzz_mm)
+	X(fuzz_mm)                                                           \
+	X(fuzz_ptwr)                                                         \
+	X(fuzz_decoder)
 
 /* Benchmarks (bench.c: MMU updates; bench_cpu.c: hypercall, syscall, page
  * fault, context switch, trap): run by `make bench`, never by `make test`;

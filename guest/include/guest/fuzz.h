@@ -60,11 +60,11 @@ void fuzz_checks_reset(void);
 
 /*
  * With logging on, each fuzz_log() adds one token `kind=rc` (detail, if
- * not NULL, is appended after a '/'), 12 to a line:
- *   fuzz-log SEED FIRST: kind=rc kind=rc/detail ...
+ * not NULL, is appended after a '/'), 8 to a line, numbered from 1:
+ *   fuzz-log MODE SEED FIRST: kind=rc kind=rc/detail ...
  * A kind whose answer depends on memory layout is logged as `kind=x`.
  */
-void fuzz_log_start(unsigned long seed);
+void fuzz_log_start(const char *mode, unsigned long seed);
 bool fuzz_logging(void);
 void fuzz_log(const char *kind, long rc, const char *detail);
 void fuzz_log_uncomparable(const char *kind);
@@ -74,7 +74,7 @@ void fuzz_log_stop(void);
 
 /*
  * With `fuzz-trace=I,J,...` (up to 8; `all` for every one), those calls of
- * a logged run describe their arguments (`fuzz-trace I: ...`) before they are made, to
+ * a logged run describe their arguments (`fuzz-trace MODE I: ...`) before they are made, to
  * explain a disagreement.
  */
 bool fuzz_tracing(void);
@@ -82,6 +82,22 @@ void fuzz_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A call is done: count it and log it; returns rc. */
 long fuzz_done(const char *kind, long rc, const char *detail);
+
+/* ---- excursions (guest/fuzz_excursion.S) ---- */
+
+/*
+ * Leave C through HYPERVISOR_iret to an arbitrary frame (a struct
+ * cpu_regs of guest/include/guest/cpu.h), directly or as an entry of a
+ * multicall (frame: a struct iret_context the multicall's iret reads at
+ * rsp); whatever ends the excursion -- a trap handler, a syscall, or
+ * fuzz_excursion_land -- calls fuzz_excursion_end(value), and the call
+ * returns value (the landing gives 1).  Flags are clean again after.
+ */
+struct cpu_regs;
+long fuzz_excursion(const struct cpu_regs *regs);
+long fuzz_excursion_multicall(const void *list, unsigned long n, void *frame);
+void fuzz_excursion_end(long value) __attribute__((noreturn));
+extern char fuzz_excursion_land[];
 
 /* The fuzzer's words before the suite (guest/fuzz_words.c). */
 void fuzz_special_words(void);
