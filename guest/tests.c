@@ -86,7 +86,8 @@
 	X(fuzz_oracle)                                                       \
 	X(fuzz_mm)                                                           \
 	X(fuzz_ptwr)                                                         \
-	X(fuzz_decoder)
+	X(fuzz_decoder)                                                      \
+	X(fuzz_scale)
 
 /* Benchmarks (bench.c: MMU updates; bench_cpu.c: hypercall, syscall, page
  * fault, context switch, trap): run by `make bench`, never by `make test`;
