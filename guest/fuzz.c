@@ -44,6 +44,7 @@ unsigned long fuzz_cpu_cleanup(void);
 
 static struct {
 	bool oracle;		/* layout-independent garbage only */
+	unsigned int peer;	/* peer-domid=N (only named unprivileged), or DOMID_SELF */
 	struct scratch sp;
 	unsigned long pfn[FUZZ_FRAMES], mfn[FUZZ_FRAMES];	/* NO_MFN: given back */
 	unsigned long calls, failed_calls, checks;
@@ -261,7 +262,24 @@ static unsigned int rand_domid(void)
 	static const unsigned int ids[] = { DOMID_IO, DOMID_XEN, 0x7fe0,
 					    0x7ff4, 0 };
 
+	if (fz.peer != DOMID_SELF && chance(3))
+		return fz.peer;
 	return chance(90) ? DOMID_SELF : ids[below(guest_privileged() ? 5 : 4)];
+}
+
+/*
+ * mmu_update's foreigndom: the page owner in the low 16 bits and, now
+ * and then, a table owner + 1 in the high 16 (our own id, a peer's, or
+ * nobody's).
+ */
+static unsigned long rand_foreigndom(void)
+{
+	unsigned long fd = rand_domid(), pt;
+
+	if (!chance(8))
+		return fd;
+	pt = chance(50) && fz.peer != DOMID_SELF ? fz.peer : chance(50) ? 0 : 0x7fe0;
+	return fd | (pt + 1) << 16;
 }
 
 static void fill_req(struct mmu_update *r, unsigned int n)
@@ -352,7 +370,7 @@ static long call_mmu_update(void)
 	count = rand_count(n, true);
 	/* The oracle always reads `done`: equal results must mean equal state. */
 	pdone = chance(80) || fz.oracle ? (unsigned long)&fz.done : rand_buf(NULL);
-	domid = rand_domid();
+	domid = rand_foreigndom();
 	fuzz_trace("mmu_update(0x%lx, 0x%lx, 0x%lx (done %u), 0x%lx)", buf, count,
 		   pdone, fz.done, domid);
 	trace_reqs(fz.req, n);
@@ -597,6 +615,9 @@ static bool fuzz_setup(bool oracle)
 
 	memset(&fz, 0, sizeof(fz));
 	fz.oracle = oracle;
+	/* Another domain's id only where it must be refused: a domU naming dom0. */
+	fz.peer = guest_privileged() ? DOMID_SELF :
+		  (unsigned int)fuzz_arg("peer-domid", DOMID_SELF);
 	fz.mask = 1;
 	fz.sp.slot = FUZZ_SLOT;
 	if (!mm_init() || !scratch_ensure(&fz.sp, 0))

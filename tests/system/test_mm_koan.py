@@ -1,18 +1,13 @@
 # SPDX-License-Identifier: MIT
-"""The mm and fuzz suites on Koan: as dom0, as a domU, two domains that map
-each other's frames (the Koan-only cases), the comparison with Xen, and the
-fuzzer with Koan's frame-table check.
+"""The mm suite on Koan: as dom0, as a domU, two domains that map each
+other's frames (the Koan-only cases), and the comparison with Xen.  The
+fuzzer's tests are in test_fuzz.py.
 
 Every refereed case expects what Xen 4.17 answers (test_mm_xen.py)."""
-import re
-
-import pytest
-
 import qemu_harness as h
 
 MM_SUITES = ("basic", "mm")
-# Koan under TCG: the mm suite takes seconds; the fuzzer's frame-table
-# check costs milliseconds per call.
+# Koan under TCG: the mm suite takes seconds.
 MM_TIMEOUT = 120
 
 
@@ -72,28 +67,3 @@ def test_koan_mm_matches_xen(xen_mm_run, koan_mm_run):
     differ = {n: (koan.get(n), xen.get(n)) for n in sorted(set(xen) | set(koan))
               if koan.get(n) != xen.get(n)}
     assert not differ, "case: (koan, xen) differ: %s" % differ
-
-
-def run_fuzzer(test_name, seed, calls, check_every):
-    run = h.run_koan(test_name, h.koan_guest(
-        "dom0", "suite=fuzz", "fuzz-seed=%d" % seed, "fuzz-calls=%d" % calls,
-        "fuzz-check-every=%d" % check_every), timeout=MM_TIMEOUT)
-    run.guest("dom0").assert_all_passed(str(run), suites=("fuzz",))
-    done = [l for l in run.lines() if re.match(
-        r"^\(dom0\) fuzz: seed %d done: %d calls, \d+ refused, \d+ checks$"
-        % (seed, calls), l)]
-    assert done, run
-    checks = int(done[0].rsplit(", ", 1)[1].split()[0])
-    assert checks == -(-calls // check_every), "frame checks: %s" % run
-    assert_powered_off(run, "dom0")
-    assert run.exit_code == 0, run
-
-
-def test_fuzzer_100000_calls_on_koan():
-    """10^5 calls; the frame check every 25 calls keeps it near a minute
-    under TCG (the check costs ~6 ms there)."""
-    run_fuzzer("koan_fuzz_100k", 1, 100000, 25)
-
-
-def test_fuzzer_checks_after_every_call_on_koan():
-    run_fuzzer("koan_fuzz_every_call", 2, 3000, 1)
