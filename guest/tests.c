@@ -142,6 +142,7 @@
 	X(cpu_desc_update_descriptor)                                        \
 	X(cpu_desc_stale_selector)                                           \
 	X(cpu_desc_ldt)                                                      \
+	X(cpu_db_on_bounce_frame)                                            \
 	K(cpu_fpu_two_domains)
 
 #define DECLARE_CASE(name) void case_##name(void);

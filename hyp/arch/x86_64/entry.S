@@ -162,6 +162,17 @@ SYSCALL_ENTRY lstar_entry, GUEST_CS64, do_syscall_entry
 SYSCALL_ENTRY cstar_entry, GUEST_CS32, do_compat_syscall_entry
 
 /*
+ * An IST exception from the guest, its frame already copied into
+ * cpu_info.guest_regs (%rdi): handle it on the main stack, which is empty
+ * while a guest runs, so that the IST stack is free for a nested one.
+ */
+    .globl guest_exception_on_main_stack
+guest_exception_on_main_stack:
+    lea     -CPU_INFO_GUEST_REGS(%rdi), %rsp    /* just below cpu_info, 16-byte aligned */
+    call    pv_guest_exception
+    jmp     return_to_guest
+
+/*
  * Resume the guest context in this CPU's cpu_info.guest_regs.  Callable
  * from anywhere on this CPU's stack block (main or IST stack); never returns.
  */

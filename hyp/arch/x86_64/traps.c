@@ -109,6 +109,30 @@ static void do_interrupt(struct cpu_user_regs *regs)
     }
 }
 
+/*
+ * A #DB in hypervisor context.  Guests can set breakpoints on their own
+ * addresses only (set_debugreg), so this is one of theirs hit by Koan
+ * touching guest memory (a copy, a bounce frame): it is noted in the guest's
+ * virtual DR6, where its own #DB handler will find it, and is never fatal.
+ * A single step of hypervisor code cannot come from a guest (every entry
+ * clears TF), but is stopped rather than repeated.
+ */
+static void hypervisor_debug_trap(struct cpu_user_regs *regs)
+{
+    static bool reported;
+
+    if (current_vcpu())
+        pv_debug_trap(current_vcpu(), regs);
+    else
+        asm volatile("mov %0, %%db6" :: "r"(0xffff0ff0UL));
+    regs->rflags &= ~X86_EFLAGS_TF;
+    if (!reported) {
+        reported = true;
+        log_debug("#DB in hypervisor context at %#lx (a guest breakpoint), noted for the guest\n",
+                  regs->rip);
+    }
+}
+
 void do_exception(struct cpu_user_regs *regs)
 {
     unsigned vector = regs->entry_vector;
@@ -119,15 +143,27 @@ void do_exception(struct cpu_user_regs *regs)
     }
     if (guest_mode(regs)) {
         struct cpu_user_regs *frame = guest_cpu_regs();
-        /* IST entries (NMI, #DB, ...) land elsewhere: move them home. */
-        if (regs != frame)
+        /*
+         * IST entries (NMI, #DB, #MC) land on their own stacks.  Move the
+         * frame home and go on on the main stack: delivering to the guest
+         * may raise the same exception again in hypervisor context (a
+         * breakpoint on the guest's kernel stack, hit by the bounce), and
+         * that one must not land on top of this one.
+         */
+        if (regs != frame) {
             memcpy(frame, regs, sizeof(*frame));
+            guest_exception_on_main_stack(frame);
+        }
         pv_guest_exception(frame);
         return;
     }
-    /* A guest's data breakpoint hit by Koan copying guest memory: the guest's news. */
-    if (vector == X86_EXC_DB && current_vcpu()) {
-        pv_debug_trap(current_vcpu(), regs);
+    if (vector == X86_EXC_DB) {
+        hypervisor_debug_trap(regs);
+        return;
+    }
+    if (vector == X86_EXC_NMI) {
+        /* Koan asks for no NMIs; one that interrupts the hypervisor has nobody to go to. */
+        log_debug("NMI in the hypervisor at %#lx, ignored\n", regs->rip);
         return;
     }
     /* Faults on guest accesses and on loading guest selectors have fix-ups. */
