@@ -117,6 +117,7 @@ static void run_special_words(void)
 		while (n--)
 			HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 	}
+	console_special_words();	/* console-flood=BYTES (guest/console_words.c) */
 	cpu_special_words();	/* crash-on-bad-stack (guest/cpu_words.c) */
 }
 

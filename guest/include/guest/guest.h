@@ -26,6 +26,9 @@ bool guest_cmdline_has(const char *word);
 /* Value of `key=value` on the command line, or NULL; copied into buf. */
 const char *guest_cmdline_value(const char *key, char *buf, size_t size);
 
+/* The console words (console-flood=BYTES), guest/console_words.c. */
+void console_special_words(void);
+
 /* SCHEDOP_shutdown with the given SHUTDOWN_* reason; never returns. */
 void guest_shutdown(unsigned int reason) __attribute__((noreturn));
 
