@@ -115,6 +115,7 @@ static void run_special_words(void)
 	}
 	for (unsigned long n = guest_cmdline_ulong("spin-yield", 0); n; n--)
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	console_special_words();	/* console-flood=BYTES (guest/console_words.c) */
 	cpu_special_words();	/* crash-on-bad-stack (guest/cpu_words.c) */
 	hostile_words();	/* issue 8's attacks (guest/hostile_words.c) */
 }

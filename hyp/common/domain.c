@@ -177,6 +177,7 @@ void domain_shutdown(struct domain *d, unsigned reason)
         domain_crash(d, "the guest asked to crash (SHUTDOWN_crash)");
         return;
     }
+    console_domain_end(d);
     log_info("domain %s shut down: %s\n", d->name, shutdown_reason_name(reason));
     domain_kill(d);
 }
@@ -189,6 +190,7 @@ void domain_crash(struct domain *d, const char *fmt, ...)
     va_start(ap, fmt);
     fmt_vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
+    console_domain_end(d);
     log_info("domain %s crashed: %s\n", d->name, reason);
     any_crashed = true;
     domain_kill(d);

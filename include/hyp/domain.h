@@ -13,6 +13,7 @@
 #ifndef KOAN_HYP_DOMAIN_H
 #define KOAN_HYP_DOMAIN_H
 
+#include <hyp/console_ring.h>
 #include <hyp/pv_vcpu.h>
 #include <hyp/types.h>
 #include <hyp/xen_public.h>
@@ -53,6 +54,7 @@ struct domain {
     struct vcpu vcpu0;
     char console_line[CONSOLE_LINE_MAX];
     size_t console_len;
+    struct console_quota console_quota;   /* zeroed by domain_alloc: full credit */
 };
 
 /* A free domain slot (id 0 for dom0, else the next domU id), or NULL. */

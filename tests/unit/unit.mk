@@ -21,6 +21,8 @@ UNIT_SRCS_guest_range := hyp/mm/guest_range.c
 UNIT_SRCS_x86_emulate := hyp/pv/x86_decode.c hyp/pv/x86_emulate.c hyp/lib/string.c
 UNIT_SRCS_modspec     := hyp/lib/modspec.c hyp/lib/string.c
 UNIT_SRCS_descriptor  := hyp/pv/descriptor.c
+UNIT_SRCS_console_ring := hyp/lib/console_ring.c
+UNIT_SRCS_io_reserved := hyp/lib/io_reserved.c
 UNIT_SRCS_frame_table := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/mm_check.c hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
 UNIT_SRCS_pt          := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/mm_check.c hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
 

@@ -98,6 +98,7 @@ static void do_interrupt(struct cpu_user_regs *regs)
         return;
     if (vector == TIMER_VECTOR) {
         apic_eoi();
+        console_tick();
         /* Only guests are interrupted (Koan runs with interrupts off). */
         if (guest_mode(regs))
             sched_tick();
