@@ -167,6 +167,11 @@ void do_exception(struct cpu_user_regs *regs)
         log_debug("NMI in the hypervisor at %#lx, ignored\n", regs->rip);
         return;
     }
+    /* The iretq to the guest refused its frame: the guest's fault (entry.S). */
+    if (regs->rip == (uint64_t)iret_to_guest) {
+        get_cpu_info()->iret_fault_vector = vector;
+        get_cpu_info()->iret_fault_error = regs->error_code;
+    }
     /* Faults on guest accesses and on loading guest selectors have fix-ups. */
     if ((vector == X86_EXC_PF || vector == X86_EXC_GP || vector == X86_EXC_NP ||
          vector == X86_EXC_SS) && exception_fixup(regs))
