@@ -88,3 +88,18 @@ def test_validation_amplification_keeps_dom0_alive():
           % (done[0] - start[0], len(during), max(gaps)))
     assert max(gaps) < MAX_HEARTBEAT_GAP_S, run
     assert "FATAL" not in run.log, run
+
+
+def test_frames_outlive_a_dying_domain():
+    """dom0 holds a foreign mapping of a domU's frame while the domU shuts
+    down: the domU stays dying around that frame, its reservation cannot
+    grow (those frames would never come back), and it vanishes when dom0
+    lets go."""
+    run = run_koan("outlive_peer",
+                   koan_guest("dom0", "outlive-peer=1")
+                   + koan_guest("peer", "spin-yield=50", options=("role=domU",)))
+    assert run.has_line("(dom0) outlive-peer: ok"), run
+    assert not any(l.endswith(": NO") for l in run.lines()), run
+    assert run.has_line("koan: domain peer shut down: poweroff"), run
+    assert run.has_line("koan: memory: every domain frame returned"), run
+    assert run.exit_code == 0, run
