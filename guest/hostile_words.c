@@ -15,9 +15,10 @@
  *                   one mmuext_op of N alternating PIN_L4_TABLE/UNPIN_TABLE on
  *                   it: millions of entries validated and devalidated in one
  *                   hypercall, which must stay preemptible.
- *   heartbeat       print "heartbeat N" lines forever, with a fixed amount of
- *                   work in between and no yield: the gaps between them show
- *                   how long other domains held the CPU.
+ *   heartbeat=D     print "heartbeat N" lines, with a fixed amount of work in
+ *                   between and no yield, until domain D is gone (privileged:
+ *                   it asks for D's reservation), then power off; the gaps
+ *                   between them show how long other domains held the CPU.
  *   outlive-peer=D  (privileged) map a frame of domain D read-only, wait
  *                   until D has shut down and been torn down around that
  *                   frame, check that D's memory can no longer grow, then
@@ -203,23 +204,25 @@ static void pt_amplify(unsigned long nops)
 
 #define HEARTBEAT_WORK 1000000UL
 
-static __attribute__((noreturn)) void heartbeat(void)
+static long domain_reservation(domid_t d)
 {
-	for (unsigned long n = 0;; n++) {
+	return HYPERVISOR_memory_op(XENMEM_current_reservation, &d);
+}
+
+static __attribute__((noreturn)) void heartbeat(domid_t peer)
+{
+	for (unsigned long n = 0; domain_reservation(peer) != -XEN_ESRCH; n++) {
 		for (volatile unsigned long i = 0; i < HEARTBEAT_WORK; i++)
 			;
 		guest_printf("heartbeat %lu\n", n);
 	}
+	guest_printf("heartbeat: domain %u is gone\n", peer);
+	guest_shutdown(SHUTDOWN_poweroff);
 }
 
 /* ---- outlive-peer --------------------------------------------------------- */
 
 #define OUTLIVE_MAX_YIELDS 1000000UL
-
-static long peer_reservation(domid_t peer)
-{
-	return HYPERVISOR_memory_op(XENMEM_current_reservation, &peer);
-}
 
 static void outlive_check(bool ok, const char *what)
 {
@@ -249,17 +252,17 @@ static void outlive_peer(domid_t peer)
 			      "mapped the peer's pfn 2 read-only");
 	}
 	word = va[0];
-	for (n = 0; n < OUTLIVE_MAX_YIELDS && peer_reservation(peer) != 1; n++)
+	for (n = 0; n < OUTLIVE_MAX_YIELDS && domain_reservation(peer) != 1; n++)
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
-	outlive_check(peer_reservation(peer) == 1,
+	outlive_check(domain_reservation(peer) == 1,
 		      "the peer is down to the one frame we hold");
 	outlive_check(HYPERVISOR_memory_op(XENMEM_increase_reservation, &grow) == 0,
 		      "increase_reservation for the dying peer does nothing");
-	outlive_check(peer_reservation(peer) == 1, "still one frame");
+	outlive_check(domain_reservation(peer) == 1, "still one frame");
 	outlive_check(va[0] == word, "the frame still reads as before");
 	outlive_check(scratch_unmap(&mm_scratch, idx) == 0, "unmapped it");
 	mmuext1(MMUEXT_INVLPG_LOCAL, (unsigned long)va, 0);
-	outlive_check(peer_reservation(peer) == -XEN_ESRCH, "the peer is gone");
+	outlive_check(domain_reservation(peer) == -XEN_ESRCH, "the peer is gone");
 	guest_printf("outlive-peer: ok\n");
 	guest_shutdown(SHUTDOWN_poweroff);
 }
@@ -273,8 +276,8 @@ void hostile_words(void)
 		user_crash(value);
 	if (guest_cmdline_value("pt-amplify", value, sizeof(value)))
 		pt_amplify(guest_cmdline_ulong("pt-amplify", 0));
-	if (guest_cmdline_has("heartbeat"))
-		heartbeat();
+	if (guest_cmdline_value("heartbeat", value, sizeof(value)))
+		heartbeat((domid_t)guest_cmdline_ulong("heartbeat", 0));
 	if (guest_cmdline_value("outlive-peer", value, sizeof(value)))
 		outlive_peer((domid_t)guest_cmdline_ulong("outlive-peer", 0));
 }
