@@ -13,7 +13,7 @@
 #include <hyp/string.h>
 
 static enum log_level console_level = LOG_INFO;
-static struct console_ring ring;
+struct console_ring console_out;
 static uint64_t ticks;
 
 static const char *const level_names[] = {
@@ -36,19 +36,19 @@ int console_set_level_name(const char *name)
     return -EINVAL;
 }
 
-void console_drain(void)
+void console_drain_some(void)
 {
     unsigned room;
 
-    while (console_ring_used(&ring) && (room = serial_tx_room()) != 0)
-        for (; room && console_ring_used(&ring); room--)
-            serial_tx((char)console_ring_get(&ring));
+    while (console_ring_used(&console_out) && (room = serial_tx_room()) != 0)
+        for (; room && console_ring_used(&console_out); room--)
+            serial_tx((char)console_ring_get(&console_out));
 }
 
 /* The only waiting loop: bounded by the ring's size at the UART's speed. */
 static void drain_until_free(size_t need)
 {
-    while (console_ring_free(&ring) < need) {
+    while (console_ring_free(&console_out) < need) {
         console_drain();
         cpu_relax();
     }
@@ -66,7 +66,7 @@ static void put_waiting(const char *s, size_t len)
 {
     while (len) {
         drain_until_free(1);
-        size_t n = console_ring_put(&ring, s, len);
+        size_t n = console_ring_put(&console_out, s, len);
         s += n;
         len -= n;
     }
@@ -88,15 +88,15 @@ void console_write(const char *s, size_t len)
 
 bool console_guest_room(size_t len)
 {
-    return console_ring_free(&ring) >= len + 2 + CONSOLE_HYP_RESERVE;
+    return console_ring_free(&console_out) >= len + 2 + CONSOLE_HYP_RESERVE;
 }
 
 void console_queue_guest_line(const char *s, size_t len)
 {
-    if (console_ring_free(&ring) < len + 2)
+    if (console_ring_free(&console_out) < len + 2)
         return;   /* console_guest_room said yes: cannot happen */
-    console_ring_put(&ring, s, len);
-    console_ring_put(&ring, "\r\n", 2);
+    console_ring_put(&console_out, s, len);
+    console_ring_put(&console_out, "\r\n", 2);
 }
 
 void console_tick(void)

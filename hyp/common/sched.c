@@ -150,8 +150,12 @@ static void context_switch(struct vcpu *prev, struct vcpu *next)
 
 void sched_maybe_switch(void)
 {
-    /* Loading the next vCPU may itself end it (a failsafe it cannot take): go on. */
-    while (switch_requested || !current_vcpu() || vcpu_is_dying(current_vcpu())) {
+    /*
+     * Loading the next vCPU may itself end it (a failsafe it cannot take): go
+     * on.  A vCPU that dies asks for a switch (sched_remove), so a dying
+     * current one is always left here.
+     */
+    while (switch_requested || !current_vcpu()) {
         struct vcpu *prev = current_vcpu();
         switch_requested = false;
         struct vcpu *next = pick_next(prev);

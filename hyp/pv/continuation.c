@@ -67,7 +67,7 @@ uint32_t batch_begin(struct batch *b, uint64_t count)
     return b->count;
 }
 
-int batch_drain(struct domain *d, struct domain *other)
+int batch_drain_queues(struct domain *d, struct domain *other)
 {
     int rc = frame_table_drain(d);
 
@@ -76,13 +76,13 @@ int batch_drain(struct domain *d, struct domain *other)
     return rc;
 }
 
-long batch_finish(struct domain *d, struct domain *other, long rc)
+long batch_finish_queues(struct domain *d, struct domain *other, long rc)
 {
     if (rc == 0)
-        return batch_drain(d, other);   /* -ERESTART: continued with nothing left but this */
+        return batch_drain_queues(d, other);   /* -ERESTART: continued with nothing left but this */
     /* Refused: what it had validated goes back as far as the budget allows, the rest next time. */
     if (rc != -ERESTART)
-        (void)batch_drain(d, other);
+        (void)batch_drain_queues(d, other);
     return rc;
 }
 

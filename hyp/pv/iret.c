@@ -56,6 +56,9 @@ static uint64_t code_limit(uint64_t desc)
  */
 static long rip_fault(uint64_t cs, uint64_t rip, bool *bad)
 {
+    *bad = !is_canonical_address(rip);
+    if ((cs | 3) == FLAT_RING3_CS64)
+        return 0;   /* nearly every frame: Xen's 64-bit selector, L=1 D=0 */
     uint64_t desc = *cpu_gdt_entry((uint16_t)(cs | 3));
 
     *bad = true;

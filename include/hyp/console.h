@@ -15,6 +15,7 @@
 #define KOAN_HYP_CONSOLE_H
 
 #include <stdarg.h>
+#include <hyp/console_ring.h>
 #include <hyp/types.h>
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
@@ -32,8 +33,14 @@ void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Hypervisor output: never dropped; waits for the UART only if the ring is full. */
 void console_write(const char *s, size_t len);
 
-/* Write what the UART takes now, never waiting. */
-void console_drain(void);
+/* Write what the UART takes now, never waiting (inline: on every return to a guest). */
+extern struct console_ring console_out;
+void console_drain_some(void);
+static inline void console_drain(void)
+{
+    if (console_ring_used(&console_out))
+        console_drain_some();
+}
 /* Write everything queued, waiting for the UART: the machine is stopping. */
 void console_flush(void);
 /* The scheduler's timer tick: the clock of the guests' console quotas. */

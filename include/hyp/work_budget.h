@@ -23,13 +23,27 @@
 /* Units of one batch entry (mmu_update, mmuext_op, multicall, ...) besides its own work. */
 #define WORK_UNITS_PER_OP     16u
 
+/* One CPU today: a single budget.  Inline, as it sits on every hypercall's path. */
+struct work_budget {
+    uint64_t used;       /* units charged since work_budget_begin */
+    uint32_t limit;      /* 0: unlimited */
+    bool spent;
+};
+extern struct work_budget work_budget;
+
 /* Start a budget of `limit` units; 0 = unlimited (not preemptible). */
-void work_budget_begin(uint32_t limit);
+static inline void work_budget_begin(uint32_t limit)
+{
+    work_budget = (struct work_budget){ .limit = limit };
+}
+
 /* Charge units; true if the budget is spent and the caller must stop. */
-bool work_budget_charge(uint32_t units);
-/* Is the budget spent (without charging)? */
-bool work_budget_spent(void);
-/* Units charged since work_budget_begin (statistics, tests). */
-uint64_t work_budget_used(void);
+static inline bool work_budget_charge(uint32_t units)
+{
+    work_budget.used += units;
+    if (work_budget.limit && work_budget.used >= work_budget.limit)
+        work_budget.spent = true;
+    return work_budget.spent;
+}
 
 #endif
