@@ -192,8 +192,8 @@ static int emu_run(const uint8_t *insn, unsigned len, struct cpu_user_regs *u,
     place_insn(insn, len);
     memset(c, 0, sizeof(*c));
     c->regs = u;
-    c->fs_base = fs;
-    c->gs_base = gs;
+    c->seg_base[X86_SEG_FS] = fs;
+    c->seg_base[X86_SEG_GS] = gs;
     return x86_emulate(c, &sim_ops);
 }
 
@@ -638,8 +638,8 @@ static int emulate(const uint8_t *insn, unsigned len)
     regs.rip = (uintptr_t)code + insn_off;
     memset(&ctxt, 0, sizeof(ctxt));
     ctxt.regs = &regs;
-    ctxt.fs_base = 0x1000;
-    ctxt.gs_base = (uintptr_t)data;
+    ctxt.seg_base[X86_SEG_FS] = 0x1000;
+    ctxt.seg_base[X86_SEG_GS] = (uintptr_t)data;
     return x86_emulate(&ctxt, &sim_ops);
 }
 
@@ -877,8 +877,8 @@ static void test_addressing(void **state)
     uint64_t rip;
 
     reset_state();
-    ctxt.fs_base = 0xffff888000000000ULL;
-    ctxt.gs_base = 0x10000;
+    ctxt.seg_base[X86_SEG_FS] = 0xffff888000000000ULL;
+    ctxt.seg_base[X86_SEG_GS] = 0x10000;
     regs.rbx = 0x1000;
     regs.r12 = 0x30;
     regs.r13 = 0x500;
@@ -895,7 +895,7 @@ static void test_addressing(void **state)
     assert_int_equal(ADDR(0x41, 0x89, 0x04, 0x25, 8, 0, 0, 0), 8);  /* base r13, mod 0 */
     assert_int_equal(ADDR(0x41, 0x89, 0x45, 0x08), 0x508);          /* disp8(%r13) */
     assert_int_equal(ADDR(0x89, 0x44, 0x1d, 0xf8), 0x7000 + 0x1000 - 8);   /* (%rbp,%rbx) */
-    assert_int_equal(ADDR(0x3e, 0x26, 0x64, 0x2e, 0x89, 0x03), ctxt.fs_base + 0x1000);
+    assert_int_equal(ADDR(0x3e, 0x26, 0x64, 0x2e, 0x89, 0x03), ctxt.seg_base[X86_SEG_FS] + 0x1000);
     /* bt with a register offset picks the unit holding the bit, signed */
     regs.rax = (uint64_t)-1;
     assert_int_equal(ADDR(0x0f, 0xa3, 0x03), 0x1000 - 4);

@@ -12,6 +12,7 @@
 #include <hyp/console.h>
 #include <hyp/machine.h>
 #include <hyp/emul.h>
+#include <hyp/ldt.h>
 #include <hyp/pv.h>
 #include <hyp/sched.h>
 #include <hyp/string.h>
@@ -130,6 +131,9 @@ void do_exception(struct cpu_user_regs *regs)
         pv_debug_trap(current_vcpu(), regs);
         return;
     }
+    /* Koan loading a guest selector whose LDT page is not mapped yet. */
+    if (vector == X86_EXC_PF && ldt_hypervisor_fault(regs))
+        return;
     /* Faults on guest accesses and on loading guest selectors have fix-ups. */
     if ((vector == X86_EXC_PF || vector == X86_EXC_GP || vector == X86_EXC_NP ||
          vector == X86_EXC_SS) && exception_fixup(regs))
