@@ -43,7 +43,7 @@ static void unmap_window(void)
 
 static void load_ldtr(const struct vcpu *v)
 {
-    if (!v->ldt_ents) {
+    if (!v || !v->ldt_ents) {
         asm volatile("lldt %w0" :: "r"(0));
         return;
     }
@@ -80,7 +80,7 @@ void ldt_drop_mappings(struct vcpu *v)
 void ldt_switch_to(struct vcpu *v)
 {
     unmap_window();
-    for (unsigned i = 0; i < LDT_PAGES; i++)
+    for (unsigned i = 0; v && i < LDT_PAGES; i++)
         if (v->pv.ldt_frames[i])
             paging_map_fixmap_ram(FIX_LDT_FIRST + i, v->pv.ldt_frames[i] << PAGE_SHIFT);
     load_ldtr(v);

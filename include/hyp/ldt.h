@@ -31,7 +31,7 @@ bool ldt_hypervisor_fault(struct cpu_user_regs *regs);
 /* Descriptor sel (TI set) of the running vCPU v's LDT, mapping its page if
  * needed; false if beyond the LDT or not mappable. */
 bool ldt_read_descriptor(struct vcpu *v, uint16_t sel, uint64_t *desc);
-/* Show v's LDT (vCPU switch). */
+/* Show v's LDT (vCPU switch); NULL: no LDT. */
 void ldt_switch_to(struct vcpu *v);
 /* Drop the running vCPU v's mappings (new kernel base pointer, as Xen). */
 void ldt_drop_mappings(struct vcpu *v);
