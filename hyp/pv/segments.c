@@ -7,6 +7,7 @@
  */
 #include <asm/traps.h>
 #include <asm/x86.h>
+#include <hyp/descriptor.h>
 #include <hyp/domain.h>
 #include <hyp/guest_range.h>
 #include <hyp/errno.h>
@@ -109,7 +110,6 @@ bool segments_load(struct vcpu *v)
 #define DESC_P    (1UL << 47)
 #define DESC_L    (1UL << 53)
 #define DESC_D    (1UL << 54)
-#define DESC_G    (1UL << 55)
 
 /*
  * The descriptor sel names, read where the CPU reads it: the GDT window
@@ -126,18 +126,6 @@ static uint64_t descriptor_of(struct vcpu *v, uint16_t sel)
     if (sel & 4)
         return ldt_read_descriptor(v, sel, &d) ? d : 0;
     return *cpu_gdt_entry(sel);
-}
-
-static uint32_t descriptor_base(uint64_t d)
-{
-    return (uint32_t)(((d >> 16) & 0xffffff) | ((d >> 56) << 24));
-}
-
-static uint32_t descriptor_limit(uint64_t d)
-{
-    uint32_t limit = (uint32_t)((d & 0xffff) | ((d >> 32) & 0xf0000));
-
-    return d & DESC_G ? limit << 12 | 0xfff : limit;
 }
 
 bool pv_emul_segments(struct vcpu *v, const struct cpu_user_regs *regs,
