@@ -5,9 +5,9 @@
  * a page fault; with the assist on, Koan decodes the faulting instruction
  * (hyp/pv/x86_emulate.c) in the code mode and with the segment bases it ran
  * with (a %gs-prefixed store goes where the CPU sent it), turns the write
- * into an update of the 8-byte entry it touches, validates that entry exactly like mmu_update, and
- * resumes the guest after the instruction.  Linux depends on it (fork,
- * munmap, accessed-bit clearing).
+ * into an update of the 8-byte entry it touches, validates that entry
+ * exactly like mmu_update, and resumes the guest after the instruction.
+ * Linux depends on it (fork, munmap, accessed-bit clearing).
  */
 #include <asm/page.h>
 #include <asm/percpu.h>

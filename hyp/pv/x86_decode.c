@@ -28,13 +28,15 @@ static int fetch(struct decoder *d, unsigned bytes, uint64_t *val)
 
     if (d->i->len + bytes > X86_MAX_INSN_LEN)
         return X86EMUL_UNHANDLEABLE;
-    if (mode_64(c))
+    if (mode_64(c)) {
         rc = d->ops->insn_fetch(off, buf, bytes, d->c);
-    for (unsigned k = 0; !mode_64(c) && k < bytes && rc == X86EMUL_OKAY; k++) {
-        if (off + k > c->cs_limit)
-            return X86EMUL_UNHANDLEABLE;
-        rc = d->ops->insn_fetch((uint32_t)(c->seg_base[X86_SEG_CS] + off + k), buf + k, 1,
-                                d->c);
+    } else {
+        for (unsigned k = 0; k < bytes && rc == X86EMUL_OKAY; k++) {
+            if (off + k > c->cs_limit)
+                return X86EMUL_UNHANDLEABLE;
+            rc = d->ops->insn_fetch((uint32_t)(c->seg_base[X86_SEG_CS] + off + k),
+                                    buf + k, 1, d->c);
+        }
     }
     if (rc != X86EMUL_OKAY)
         return rc;
