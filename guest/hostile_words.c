@@ -15,10 +15,18 @@
  *                   one mmuext_op of N alternating PIN_L4_TABLE/UNPIN_TABLE on
  *                   it: millions of entries validated and devalidated in one
  *                   hypercall, which must stay preemptible.
- *   heartbeat       print "heartbeat N" lines forever, with a fixed amount of
- *                   work in between and no yield: the gaps between them show
- *                   how long other domains held the CPU.
+ *   heartbeat=D     print "heartbeat N" lines, with a fixed amount of work in
+ *                   between and no yield, until domain D is gone (privileged:
+ *                   it asks for D's reservation), then power off; the gaps
+ *                   between them show how long other domains held the CPU.
+ *   outlive-peer=D  (privileged) map a frame of domain D read-only, wait
+ *                   until D has shut down and been torn down around that
+ *                   frame, check that D's memory can no longer grow, then
+ *                   let the frame go: D must vanish.  One line per check,
+ *                   "outlive-peer: ok" at the end, then poweroff.
  */
+#include <xen/errno.h>
+
 #include <guest/cpu.h>
 #include <guest/guest.h>
 #include <guest/lib.h>
@@ -196,13 +204,67 @@ static void pt_amplify(unsigned long nops)
 
 #define HEARTBEAT_WORK 1000000UL
 
-static __attribute__((noreturn)) void heartbeat(void)
+static long domain_reservation(domid_t d)
 {
-	for (unsigned long n = 0;; n++) {
+	return HYPERVISOR_memory_op(XENMEM_current_reservation, &d);
+}
+
+static __attribute__((noreturn)) void heartbeat(domid_t peer)
+{
+	for (unsigned long n = 0; domain_reservation(peer) != -XEN_ESRCH; n++) {
 		for (volatile unsigned long i = 0; i < HEARTBEAT_WORK; i++)
 			;
 		guest_printf("heartbeat %lu\n", n);
 	}
+	guest_printf("heartbeat: domain %u is gone\n", peer);
+	guest_shutdown(SHUTDOWN_poweroff);
+}
+
+/* ---- outlive-peer --------------------------------------------------------- */
+
+#define OUTLIVE_MAX_YIELDS 1000000UL
+
+static void outlive_check(bool ok, const char *what)
+{
+	guest_printf("outlive-peer: %s: %s\n", what, ok ? "yes" : "NO");
+	if (!ok)
+		guest_shutdown(SHUTDOWN_crash);
+}
+
+static void outlive_peer(domid_t peer)
+{
+	unsigned long mfn, idx, n;
+	struct xen_memory_reservation grow = { .nr_extents = 1, .domid = peer };
+	const volatile uint64_t *va;
+	uint64_t word;
+
+	if (!mm_init() || !(idx = scratch_take(1)) || !scratch_ensure(&mm_scratch, idx))
+		give_up("outlive-peer", "setup failed");
+	for (mfn = 0; mfn < mm.max_ram_page; mfn++)
+		if (!mm_mfn_is_ours(mfn) && m2p_read(mfn) == 2)
+			break;
+	va = (const volatile uint64_t *)scratch_va(&mm_scratch, idx);
+	{
+		struct mmu_update r = { .ptr = scratch_pte_ma(&mm_scratch, idx),
+					.val = pte_make(mfn, DATA_RO) };
+		outlive_check(mfn < mm.max_ram_page &&
+			      HYPERVISOR_mmu_update(&r, 1, NULL, peer) == 0,
+			      "mapped the peer's pfn 2 read-only");
+	}
+	word = va[0];
+	for (n = 0; n < OUTLIVE_MAX_YIELDS && domain_reservation(peer) != 1; n++)
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	outlive_check(domain_reservation(peer) == 1,
+		      "the peer is down to the one frame we hold");
+	outlive_check(HYPERVISOR_memory_op(XENMEM_increase_reservation, &grow) == 0,
+		      "increase_reservation for the dying peer does nothing");
+	outlive_check(domain_reservation(peer) == 1, "still one frame");
+	outlive_check(va[0] == word, "the frame still reads as before");
+	outlive_check(scratch_unmap(&mm_scratch, idx) == 0, "unmapped it");
+	mmuext1(MMUEXT_INVLPG_LOCAL, (unsigned long)va, 0);
+	outlive_check(domain_reservation(peer) == -XEN_ESRCH, "the peer is gone");
+	guest_printf("outlive-peer: ok\n");
+	guest_shutdown(SHUTDOWN_poweroff);
 }
 
 void hostile_words(void);
@@ -214,6 +276,8 @@ void hostile_words(void)
 		user_crash(value);
 	if (guest_cmdline_value("pt-amplify", value, sizeof(value)))
 		pt_amplify(guest_cmdline_ulong("pt-amplify", 0));
-	if (guest_cmdline_has("heartbeat"))
-		heartbeat();
+	if (guest_cmdline_value("heartbeat", value, sizeof(value)))
+		heartbeat((domid_t)guest_cmdline_ulong("heartbeat", 0));
+	if (guest_cmdline_value("outlive-peer", value, sizeof(value)))
+		outlive_peer((domid_t)guest_cmdline_ulong("outlive-peer", 0));
 }
