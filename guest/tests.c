@@ -145,6 +145,12 @@
 	X(cpu_desc_stale_selector)                                           \
 	X(cpu_desc_ldt)                                                      \
 	X(cpu_db_on_bounce_frame)                                            \
+	X(cpu_ldt_guest_access)                                              \
+	X(cpu_ldt_hypervisor_load)                                           \
+	X(cpu_ldt_mapping_lifetime)                                          \
+	X(cpu_ldt_reload)                                                    \
+	X(cpu_compat_port_io)                                                \
+	X(cpu_ptwr_segment_prefixes)                                         \
 	K(cpu_fpu_two_domains)
 
 #define DECLARE_CASE(name) void case_##name(void);

@@ -45,8 +45,10 @@ static long set_base_pointer(struct domain *d, mfn_t *slot, mfn_t mfn, bool load
             return rc;
     }
     *slot = mfn;
-    if (load)
+    if (load) {
+        ldt_drop_mappings(current_vcpu());   /* a new kernel L4 does, as on Xen */
         write_cr3(mfn << PAGE_SHIFT);
+    }
     if (old)
         put_page_and_type(mfn_to_page(old));
     return 0;

@@ -18,7 +18,9 @@ UNIT_SRCS_elf         := hyp/lib/elf.c hyp/lib/string.c hyp/mm/guest_range.c
 UNIT_SRCS_dom_layout  := hyp/pv/dom_layout.c hyp/lib/elf.c hyp/lib/string.c hyp/mm/guest_range.c
 UNIT_SRCS_frame_alloc := hyp/mm/frame_alloc.c hyp/lib/string.c
 UNIT_SRCS_guest_range := hyp/mm/guest_range.c
-UNIT_SRCS_x86_emulate := hyp/pv/x86_decode.c hyp/pv/x86_emulate.c hyp/lib/string.c
+UNIT_SRCS_x86_emulate := hyp/pv/x86_decode.c hyp/pv/x86_emulate.c hyp/lib/string.c \
+	tests/unit/x86_oracle.c tests/unit/x86_oracle_gen.c
+UNIT_SRCS_x86_compat  := $(UNIT_SRCS_x86_emulate)
 UNIT_SRCS_modspec     := hyp/lib/modspec.c hyp/lib/string.c
 UNIT_SRCS_descriptor  := hyp/pv/descriptor.c
 UNIT_SRCS_console_ring := hyp/lib/console_ring.c

@@ -12,6 +12,7 @@
 #include <hyp/console.h>
 #include <hyp/machine.h>
 #include <hyp/emul.h>
+#include <hyp/ldt.h>
 #include <hyp/pv.h>
 #include <hyp/sched.h>
 #include <hyp/string.h>
@@ -167,6 +168,9 @@ void do_exception(struct cpu_user_regs *regs)
         log_debug("NMI in the hypervisor at %#lx, ignored\n", regs->rip);
         return;
     }
+    /* Koan loading a guest selector whose LDT page is not mapped yet. */
+    if (vector == X86_EXC_PF && ldt_hypervisor_fault(regs))
+        return;
     /* The iretq to the guest refused its frame: the guest's fault (entry.S). */
     if (regs->rip == (uint64_t)iret_to_guest) {
         get_cpu_info()->iret_fault_vector = vector;
