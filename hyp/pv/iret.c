@@ -11,6 +11,7 @@
 #include <asm/x86.h>
 #include <hyp/console.h>
 #include <hyp/bounce.h>
+#include <hyp/descriptor.h>
 #include <hyp/domain.h>
 #include <hyp/guest_range.h>
 #include <hyp/gdt.h>
@@ -39,15 +40,6 @@ static bool stack_selector_ok(const struct vcpu *v, uint64_t ss)
 
 #define DESC_L (1UL << 53)   /* 64-bit code */
 #define DESC_D (1UL << 54)   /* 32-bit default size */
-#define DESC_G (1UL << 55)   /* limit in pages */
-
-/* The byte limit of a code descriptor (compatibility mode checks rip against it). */
-static uint64_t code_limit(uint64_t desc)
-{
-    uint64_t limit = (desc & 0xffff) | ((desc >> 32) & 0xf0000);
-
-    return desc & DESC_G ? (limit << 12) | 0xfff : limit;
-}
 
 /*
  * Where the code segment says rip may be, as the CPU checks it: canonical in
@@ -64,7 +56,7 @@ static long rip_fault(uint64_t cs, uint64_t rip, bool *bad)
     *bad = true;
     if ((desc & DESC_L) && (desc & DESC_D))
         return cs & 0xfffc;
-    if (desc & DESC_L ? !is_canonical_address(rip) : rip > code_limit(desc))
+    if (desc & DESC_L ? !is_canonical_address(rip) : rip > descriptor_limit(desc))
         return 0;
     *bad = false;
     return 0;
