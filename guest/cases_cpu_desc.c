@@ -24,35 +24,6 @@ extern unsigned long user_cs_override, user_ss_override;
 #define GATE_HI (GATE_OFF >> 32)	/* upper half of a 16-byte gate */
 #define NOT_PRESENT_GARBAGE 0x1234567800001234UL	/* P (bit 47) clear */
 
-/* A zeroed pool frame, mapped nowhere (0 when the pool is empty). */
-static unsigned long frame_new(void)
-{
-	unsigned long pfn = pool_alloc(true);
-
-	return pfn ? pfn_mfn(pfn) : 0;
-}
-
-static void frame_put(unsigned long mfn)
-{
-	if (mfn)
-		pool_free(m2p_read(mfn));
-}
-
-/* Write n descriptors from index idx of frame mfn (through window 2). */
-static bool frame_write(unsigned long mfn, unsigned int idx,
-			const uint64_t *d, unsigned int n)
-{
-	uint64_t *p = win_map(2, mfn, DATA_RW);
-	unsigned int i;
-
-	if (!p)
-		return false;
-	for (i = 0; i < n; i++)
-		p[idx + i] = d[i];
-	win_unmap(2);
-	return true;
-}
-
 static bool frame_zero(unsigned long mfn)
 {
 	uint64_t *p = win_map(2, mfn, DATA_RW);

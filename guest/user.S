@@ -271,6 +271,9 @@ G user_prog_syscall_only
 	SYS	SYS_GETPID
 	EXIT	%rax
 
+/* The decoder cases' compatibility-mode programs (guest/cases_cpu_decode.c). */
+#include "cpu_decode_user.inc"
+
 /* The bench suite's user programs (guest/bench_cpu.c). */
 #include "bench_cpu_user.inc"
 

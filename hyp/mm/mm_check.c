@@ -56,6 +56,17 @@ const struct domain *mm_check_domain(struct checker *c, domid_t id)
     return NULL;
 }
 
+/*
+ * A dying domain's teardown devalidates tables that others (or its own
+ * tables not yet reached) still reference.
+ */
+static bool owner_dying(struct checker *c, domid_t owner)
+{
+    const struct domain *d = c->env ? mm_check_domain(c, owner) : domain_from_id(owner);
+
+    return d && d->state != DOMAIN_RUNNING;
+}
+
 static bool owner_privileged(struct checker *c, domid_t owner)
 {
     const struct domain *d = mm_check_domain(c, owner);
@@ -150,7 +161,7 @@ static void count_upper_entry(struct checker *c, mfn_t table, domid_t towner, un
     c->count[t]++;
     c->type[t]++;
     bool ok = (pg->type == level - 1 || (pg->type == level && !(e & PTE_RW))) &&
-              (pg->flags & PGF_validated);
+              ((pg->flags & PGF_validated) || owner_dying(c, pg->owner));
     if (!ok)
         mm_check_problem(c, table, "entry to a frame of the wrong or unvalidated type",
                          level - 1, pg->type);
@@ -162,14 +173,20 @@ static void count_upper_entry(struct checker *c, mfn_t table, domid_t towner, un
         note_linear(c, table, t, e);
 }
 
-static void count_table(struct checker *c, mfn_t mfn, const struct page_info *pg)
+/*
+ * The entries that hold references: all 512 of a validated table, the
+ * first nr_valid of a partial one (half validated, or half devalidated).
+ */
+static void count_table(struct checker *c, mfn_t mfn, const struct page_info *pg,
+                        unsigned nr)
 {
     const uint64_t *t = pt_map_frame(mfn);
     unsigned level = pg->type;
+    bool validated = pg->flags & PGF_validated;
 
-    for (unsigned i = 0; i < 512; i++) {
+    for (unsigned i = 0; i < nr; i++) {
         if (level == 4 && !pt_is_guest_l4_slot(i)) {
-            if (c->env && t[i] != pt_hypervisor_l4_entry(i))
+            if (c->env && validated && t[i] != pt_hypervisor_l4_entry(i))
                 mm_check_problem(c, mfn, "validated L4 with a wrong hypervisor slot", i, t[i]);
             continue;
         }
@@ -182,7 +199,7 @@ static void count_table(struct checker *c, mfn_t mfn, const struct page_info *pg
     }
 }
 
-/* A former L4 must not show the hypervisor's entries (pt_devalidate clears them). */
+/* A former L4 must not show the hypervisor's entries (devalidation clears them). */
 static void check_former_l4(struct checker *c, mfn_t mfn)
 {
     const uint64_t *t = pt_map_frame(mfn);
@@ -201,7 +218,8 @@ static void check_unowned(struct checker *c, mfn_t m, const struct page_info *pg
         return;
     }
     if (c->env && pg->owner == DOMID_INVALID &&
-        (pg->flags || pg->linear || pg->next != FT_NIL || pg->prev != FT_NIL))
+        (pg->flags || pg->linear || pg->next != FT_NIL || pg->prev != FT_NIL ||
+         pg->queue_next != FT_NIL))
         mm_check_problem(c, m, "free frame with flags, linear uses or list links left", 0,
                          pg->flags);
 }
@@ -233,13 +251,20 @@ static void count_frame(struct checker *c, mfn_t m)
         mm_check_note_owned(c, m, pg);
     c->count[m] += !!(pg->flags & PGF_allocated);
     c->count[m] += !!(pg->flags & PGF_pinned);
+    c->count[m] += !!(pg->flags & PGF_partial);   /* a half-done table holds itself */
+    c->count[m] += !!(pg->flags & PGF_queued);    /* so does the devalidation queue */
     c->type[m] += !!(pg->flags & PGF_pinned);
     c->type[m] += !!(pg->flags & PGF_xen_shared);
     if (page_type_is_table(pg->type) && (pg->flags & PGF_validated))
-        count_table(c, m, pg);
-    if (page_type_is_table(pg->type) && pg->type_count && !(pg->flags & PGF_validated))
+        count_table(c, m, pg, 512);
+    else if (page_type_is_table(pg->type) && (pg->flags & PGF_partial))
+        count_table(c, m, pg, pg->nr_valid);
+    if (page_type_is_table(pg->type) && pg->type_count &&
+        !(pg->flags & (PGF_validated | PGF_partial)) && !owner_dying(c, pg->owner))
         mm_check_problem(c, m, "table in use but not validated", 1, 0);
-    if (c->env && pg->type == PGT_l4 && !(pg->flags & PGF_validated))
+    if ((pg->flags & PGF_partial) && !page_type_is_table(pg->type))
+        mm_check_problem(c, m, "partial frame that is not a table", 1, pg->type);
+    if (c->env && pg->type == PGT_l4 && !(pg->flags & (PGF_validated | PGF_partial)))
         check_former_l4(c, m);
 }
 
@@ -280,7 +305,8 @@ void mm_check_count_root(struct checker *c, mfn_t mfn)
 static bool clean_free_frame(const struct page_info *pg)
 {
     return pg->owner == DOMID_INVALID && !pg->count && !pg->type_count && !pg->flags &&
-           !pg->linear && pg->next == FT_NIL && pg->prev == FT_NIL;
+           !pg->linear && pg->next == FT_NIL && pg->prev == FT_NIL &&
+           pg->queue_next == FT_NIL;
 }
 
 void mm_check_walk_frames(struct checker *c)

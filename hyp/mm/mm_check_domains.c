@@ -4,7 +4,8 @@
  * Every domain's base pointers and GDT/LDT frames are roots -- a reference
  * and a type reference each, to a frame of the domain and of the right
  * type; its page list must hold exactly the frames it owns, as many as
- * tot_pages and xen_pages say; the allocator's free count must be its
+ * tot_pages and xen_pages say, and its devalidation queue exactly those
+ * marked queued; the allocator's free count must be its
  * bitmap's (mm_check.c checks each free frame is unowned); and the running
  * vCPU's CR3 must be the base pointer of the mode it is in.
  */
@@ -25,13 +26,18 @@ void mm_check_note_owned(struct checker *c, mfn_t mfn, const struct page_info *p
 {
     int i = domain_index(c, pg->owner);
 
-    if (i < 0)
+    if (i < 0) {
         mm_check_problem(c, mfn, "frame owned by no domain", 0, pg->owner);
-    else
-        c->owned[i]++;
+        return;
+    }
+    c->owned[i]++;
+    c->queued[i] += !!(pg->flags & PGF_queued);
 }
 
-/* A frame a vCPU holds: the domain's own, of `type`, validated. */
+/*
+ * A frame a vCPU holds: the domain's own, of `type`, validated (a dying
+ * domain's teardown may already have devalidated it).
+ */
 static void check_root(struct checker *c, const struct domain *d, mfn_t mfn, unsigned type,
                        const char *what)
 {
@@ -40,7 +46,9 @@ static void check_root(struct checker *c, const struct domain *d, mfn_t mfn, uns
         return;
     }
     const struct page_info *pg = mfn_to_page(mfn);
-    if (pg->owner != d->id || pg->type != type || !(pg->flags & PGF_validated))
+    bool validated = (pg->flags & PGF_validated) || d->state != DOMAIN_RUNNING;
+
+    if (pg->owner != d->id || pg->type != type || !validated)
         mm_check_problem(c, mfn, what, type, pg->type | (uint64_t)pg->owner << 16);
     mm_check_count_root(c, mfn);
 }
@@ -100,6 +108,27 @@ static void check_page_list(struct checker *c, const struct domain *d, unsigned 
         mm_check_problem(c, d->id, "xen_pages vs the page list", xen, d->xen_pages);
 }
 
+/* The devalidation queue: owned frames marked queued, each once. */
+static void check_queue(struct checker *c, const struct domain *d, unsigned index)
+{
+    uint64_t steps = 0;
+
+    for (uint32_t m = d->devalidate_head; m != FT_NIL; m = frame_table[m].queue_next) {
+        if (!mfn_valid(m) || ++steps > frame_table_frames) {
+            mm_check_problem(c, m, "devalidation queue leaves the frame table or loops",
+                             d->id, steps);
+            return;
+        }
+        const struct page_info *pg = mfn_to_page(m);
+        if (pg->owner != d->id || !(pg->flags & PGF_queued))
+            mm_check_problem(c, m, "frame on a devalidation queue not queued by its owner",
+                             d->id, pg->owner | (uint64_t)pg->flags << 16);
+    }
+    if (index < MAX_DOMAINS && c->queued[index] != steps)
+        mm_check_problem(c, d->id, "frames marked queued vs the devalidation queue",
+                         c->queued[index], steps);
+}
+
 /* The walk counted the free frames it saw; any beyond the frame table count too. */
 static void check_free_count(struct checker *c, const struct frame_allocator *a)
 {
@@ -139,8 +168,10 @@ unsigned mm_check_machine(const struct mm_check_env *env)
     for (unsigned i = 0; i < env->nr_domains; i++)
         check_vcpu_roots(&c, env->domains[i], &env->domains[i]->vcpu0);
     mm_check_compare(&c);
-    for (unsigned i = 0; i < env->nr_domains; i++)
+    for (unsigned i = 0; i < env->nr_domains; i++) {
         check_page_list(&c, env->domains[i], i);
+        check_queue(&c, env->domains[i], i);
+    }
     if (env->alloc)
         check_free_count(&c, env->alloc);
     if (env->running)

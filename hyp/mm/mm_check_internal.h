@@ -18,6 +18,7 @@ struct checker {
     const struct mm_check_env *env;   /* NULL: counts and targets only */
     const struct domain *last_domain; /* mm_check_domain's one-entry cache */
     uint64_t owned[MAX_DOMAINS];      /* frames seen owned, by env->domains index */
+    uint64_t queued[MAX_DOMAINS];     /* of which PGF_queued (devalidation queue) */
     uint64_t free_frames;             /* frames the allocator calls free */
 };
 

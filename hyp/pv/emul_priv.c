@@ -9,7 +9,8 @@
  *  - CR0: reads show the virtual TS; writes may change only TS.  CR3 reads
  *    give the base pointer; CR4 reads a sanitised value, writes of that value;
  *  - port I/O when the virtual IOPL allows it: real ports for domains with
- *    I/O rights, absent ones (reads all ones, writes dropped) for others;
+ *    I/O rights, except those Koan keeps (io_reserved.h); absent ones
+ *    (reads all ones, writes dropped) for everything else;
  *  - CLTS clears the virtual TS; XSETBV takes a valid XCR0;
  *  - everything else, and all of it from guest user mode, is the guest's #GP.
  */
@@ -23,6 +24,7 @@
 #include <hyp/guest_access.h>
 #include <hyp/guest_range.h>
 #include <hyp/guest_walk.h>
+#include <hyp/io_reserved.h>
 #include <hyp/segments.h>
 #include <hyp/x86_emulate.h>
 
@@ -33,11 +35,21 @@ static int fetch(uint64_t addr, void *buf, unsigned bytes, struct x86_emulate_ct
 
 static const struct x86_emulate_ops decode_ops = { .insn_fetch = fetch };
 
-static bool decode(struct vcpu *v, struct cpu_user_regs *regs, struct x86_insn *insn)
+/*
+ * The instruction the guest trapped on, decoded in the mode and with the
+ * segments it ran with (a compatibility-mode CS may have a base and a
+ * limit); false if CS is unusable or the bytes are nothing we know.
+ * *next: the rip after it (wrapping at 32 bits outside 64-bit mode).
+ */
+static bool decode(struct vcpu *v, struct cpu_user_regs *regs, struct x86_insn *insn,
+                   uint64_t *next)
 {
-    struct x86_emulate_ctxt c = { .regs = regs, .fs_base = v->pv.fs_base };
+    struct x86_emulate_ctxt c = { .regs = regs };
 
-    return x86_decode(insn, &c, &decode_ops) == X86EMUL_OKAY;
+    if (!pv_emul_segments(v, regs, &c) || x86_decode(insn, &c, &decode_ops) != X86EMUL_OKAY)
+        return false;
+    *next = c.next_rip;
+    return true;
 }
 
 /* MSRs a PV guest may also read (Xen 4.17's policy); all others are #GP. */
@@ -164,8 +176,12 @@ static bool port_io(struct vcpu *v, struct cpu_user_regs *regs, const struct x86
 
     if (!iopl_allows(v) || insn->rep)
         return false;
-    /* Without I/O rights the ports are not there: reads all ones, writes dropped (as Xen). */
-    if (!v->domain->privileged) {
+    /*
+     * Without I/O rights the ports are not there, and the ports Koan keeps
+     * (io_reserved.h) are not there for anyone: reads all ones, writes
+     * dropped, as Xen does for the ports it denies even to dom0.
+     */
+    if (!v->domain->privileged || io_port_reserved(port, size)) {
         if (insn->op == X86_OP_IN) {
             uint64_t mask = size == 4 ? 0xffffffffUL : (1UL << (size * 8)) - 1;
             regs->rax = size == 4 ? mask : regs->rax | mask;
@@ -209,13 +225,14 @@ static bool emulate_one(struct vcpu *v, struct cpu_user_regs *regs, const struct
         regs->rax = (uint32_t)val;
         regs->rdx = val >> 32;
         return true;
-    case X86_OP_MOV_FROM_CR:
+    case X86_OP_MOV_FROM_CR:   /* 32-bit operands outside 64-bit mode */
         if (!read_cr(v, insn->reg, &val))
             return false;
-        *gpr(regs, insn->rm) = val;
+        *gpr(regs, insn->rm) = insn->op_bytes == 4 ? (uint32_t)val : val;
         return true;
     case X86_OP_MOV_TO_CR:
-        return write_cr(v, insn->reg, *gpr(regs, insn->rm));
+        val = *gpr(regs, insn->rm);
+        return write_cr(v, insn->reg, insn->op_bytes == 4 ? (uint32_t)val : val);
     case X86_OP_CLTS:
         pv_fpu_set_ts(v, false);
         return true;
@@ -229,12 +246,13 @@ static bool emulate_one(struct vcpu *v, struct cpu_user_regs *regs, const struct
 bool pv_emulate_privileged(struct vcpu *v, struct cpu_user_regs *regs)
 {
     struct x86_insn insn;
+    uint64_t next;
 
-    if (regs->error_code || !decode(v, regs, &insn) || insn.forced)
+    if (regs->error_code || !decode(v, regs, &insn, &next) || insn.forced)
         return false;
     if (!emulate_one(v, regs, &insn))
         return false;
-    regs->rip += insn.len;
+    regs->rip = next;
     return true;
 }
 
@@ -242,15 +260,16 @@ bool pv_emulate_forced_cpuid(struct vcpu *v, struct cpu_user_regs *regs)
 {
     struct x86_insn insn;
     uint32_t out[4];
+    uint64_t next;
 
-    if (!decode(v, regs, &insn) || !insn.forced || insn.op != X86_OP_CPUID)
+    if (!decode(v, regs, &insn, &next) || !insn.forced || insn.op != X86_OP_CPUID)
         return false;
     pv_cpuid(v, (uint32_t)regs->rax, (uint32_t)regs->rcx, out);
     regs->rax = out[0];
     regs->rbx = out[1];
     regs->rcx = out[2];
     regs->rdx = out[3];
-    regs->rip += insn.len;
+    regs->rip = next;
     return true;
 }
 

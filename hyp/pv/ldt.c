@@ -1,5 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Lazily mapped guest LDTs (include/hyp/ldt.h). */
+/*
+ * Lazily mapped guest LDTs (include/hyp/ldt.h), as Xen 4.17 maps them.  A
+ * page of the CPU's LDT window is mapped when the CPU first reads a
+ * descriptor from it -- an implicit supervisor access that faults, from
+ * guest or from hypervisor context (Koan reloading a guest selector) -- or
+ * when Koan reads a descriptor itself.  The mapping holds a descriptor-page
+ * type reference on the guest's frame until SET_LDT changes the LDT or a
+ * new kernel base pointer is loaded; changing the guest's PTE alone does not
+ * drop it (Xen removed that in 4.14 with CONFIG_PV_LDT_PAGING).
+ */
 #include <asm/page.h>
 #include <asm/paging.h>
 #include <asm/percpu.h>
@@ -13,6 +22,13 @@
 #include <hyp/ldt.h>
 
 #define LDT_PAGES 16
+#define PFEC_PRESENT  (1u << 0)
+#define PFEC_USER     (1u << 2)
+#define PFEC_RESERVED (1u << 3)
+/* #GP error-code bits: external event, IDT, and TI (the LDT). */
+#define XEC_EXT 1u
+#define XEC_IDT 2u
+#define XEC_TI  4u
 
 static vaddr_t ldt_window(void)
 {
@@ -27,7 +43,7 @@ static void unmap_window(void)
 
 static void load_ldtr(const struct vcpu *v)
 {
-    if (!v->ldt_ents) {
+    if (!v || !v->ldt_ents) {
         asm volatile("lldt %w0" :: "r"(0));
         return;
     }
@@ -55,10 +71,16 @@ void ldt_set(struct vcpu *v, uint64_t base, uint64_t ents)
     load_ldtr(v);
 }
 
+void ldt_drop_mappings(struct vcpu *v)
+{
+    ldt_release(v);
+    unmap_window();
+}
+
 void ldt_switch_to(struct vcpu *v)
 {
     unmap_window();
-    for (unsigned i = 0; i < LDT_PAGES; i++)
+    for (unsigned i = 0; v && i < LDT_PAGES; i++)
         if (v->pv.ldt_frames[i])
             paging_map_fixmap_ram(FIX_LDT_FIRST + i, v->pv.ldt_frames[i] << PAGE_SHIFT);
     load_ldtr(v);
@@ -70,27 +92,78 @@ static mfn_t guest_frame(const struct vcpu *v, uint64_t va)
     struct guest_walk w;
 
     guest_walk(v->kernel_l4, va, &w);
-    return guest_walk_mapped(&w) ? pte_mfn(w.l1e) : 0;
+    return guest_walk_mapped(&w) && mfn_valid(pte_mfn(w.l1e)) ? pte_mfn(w.l1e) : 0;
+}
+
+/*
+ * Map page i of the running vCPU v's LDT (not mapped yet): the guest frame
+ * its kernel tables show there, if it may become a descriptor page.
+ */
+static bool map_page(struct vcpu *v, unsigned i)
+{
+    uint64_t guest_va = v->ldt_base + ((uint64_t)i << PAGE_SHIFT);
+    mfn_t mfn;
+
+    if ((uint64_t)i * 512 >= v->ldt_ents || !guest_range_ok(guest_va, PAGE_SIZE))
+        return false;
+    mfn = guest_frame(v, guest_va);
+    if (!mfn || get_page_and_type(mfn_to_page(mfn), v->domain, PGT_seg_desc))
+        return false;
+    v->pv.ldt_frames[i] = mfn;
+    paging_map_fixmap_ram(FIX_LDT_FIRST + i, mfn << PAGE_SHIFT);
+    return true;
+}
+
+/*
+ * The page of the window cr2 falls in, if the fault is the CPU reading a
+ * descriptor there: an implicit supervisor access (U and RSVD clear; a
+ * guest's own access to the window has U set) to a page not mapped yet.
+ */
+static bool lazy_fault(const struct vcpu *v, uint64_t cr2, unsigned ec, unsigned *page)
+{
+    if (cr2 < ldt_window() || cr2 >= ldt_window() + LDT_PAGES * PAGE_SIZE ||
+        (ec & (PFEC_USER | PFEC_RESERVED)))
+        return false;
+    *page = (cr2 - ldt_window()) >> PAGE_SHIFT;
+    return !v->pv.ldt_frames[*page];
 }
 
 bool ldt_page_fault(struct vcpu *v, struct cpu_user_regs *regs, uint64_t cr2)
 {
-    if (cr2 < ldt_window() || cr2 >= ldt_window() + LDT_PAGES * PAGE_SIZE)
-        return false;
-    unsigned i = (cr2 - ldt_window()) >> PAGE_SHIFT;
-    uint64_t guest_va = v->ldt_base + ((uint64_t)i << PAGE_SHIFT);
-    mfn_t mfn = (uint64_t)i * 512 < v->ldt_ents && guest_range_ok(guest_va, PAGE_SIZE)
-                    ? guest_frame(v, guest_va) : 0;
+    unsigned i, offset = cr2 - ldt_window();
 
-    if (mfn && !v->pv.ldt_frames[i] &&
-        get_page_and_type(mfn_to_page(mfn), v->domain, PGT_seg_desc) == 0) {
-        v->pv.ldt_frames[i] = mfn;
-        paging_map_fixmap_ram(FIX_LDT_FIRST + i, mfn << PAGE_SHIFT);
-        return true;   /* retry the instruction */
+    if (!lazy_fault(v, cr2, regs->error_code, &i))
+        return false;   /* an ordinary #PF at a hypervisor address */
+    if (map_page(v, i))
+        return true;    /* retry the instruction */
+    /* Not mappable: as Xen, #GP if the LDT ran out of canonical space... */
+    if (!is_canonical_address(v->ldt_base + offset)) {
+        pv_inject_exception(v, regs, X86_EXC_GP, true,
+                            (offset & ~(XEC_EXT | XEC_IDT)) | XEC_TI);
+        return true;
     }
-    /* Not mappable: the guest sees a page fault on its own LDT address. */
-    pv_vcpu_info(v)->arch.cr2 = v->ldt_base + (cr2 - ldt_window());
+    /* ...else a page fault on the guest's own LDT address. */
+    pv_vcpu_info(v)->arch.cr2 = v->ldt_base + offset;
     pv_inject_exception(v, regs, X86_EXC_PF, true, regs->error_code);
-    (void)regs;
+    return true;
+}
+
+bool ldt_hypervisor_fault(struct cpu_user_regs *regs)
+{
+    struct vcpu *v = current_vcpu();
+    uint64_t cr2 = read_cr2();
+    unsigned i;
+
+    /* Not mappable: the faulting load's fix-up (null selector) runs. */
+    return v && lazy_fault(v, cr2, regs->error_code, &i) && map_page(v, i);
+}
+
+bool ldt_read_descriptor(struct vcpu *v, uint16_t sel, uint64_t *desc)
+{
+    unsigned index = sel >> 3, i = index / 512;
+
+    if (index >= v->ldt_ents || (!v->pv.ldt_frames[i] && !map_page(v, i)))
+        return false;
+    *desc = ((const volatile uint64_t *)ldt_window())[index];
     return true;
 }

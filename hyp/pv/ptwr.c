@@ -3,10 +3,11 @@
  * Writable page tables ("ptwr", VMASST_TYPE_writable_pagetables): a guest
  * kernel that writes to one of its own read-only L1 page-table pages takes
  * a page fault; with the assist on, Koan decodes the faulting instruction
- * (hyp/pv/x86_emulate.c), turns the write into an update of the 8-byte
- * entry it touches, validates that entry exactly like mmu_update, and
- * resumes the guest after the instruction.  Linux depends on it (fork,
- * munmap, accessed-bit clearing).
+ * (hyp/pv/x86_emulate.c) in the code mode and with the segment bases it ran
+ * with (a %gs-prefixed store goes where the CPU sent it), turns the write
+ * into an update of the 8-byte entry it touches, validates that entry
+ * exactly like mmu_update, and resumes the guest after the instruction.
+ * Linux depends on it (fork, munmap, accessed-bit clearing).
  */
 #include <asm/page.h>
 #include <asm/percpu.h>
@@ -16,6 +17,7 @@
 #include <hyp/guest_walk.h>
 #include <hyp/pt.h>
 #include <hyp/ptwr.h>
+#include <hyp/segments.h>
 #include <hyp/string.h>
 #include <hyp/x86_emulate.h>
 
@@ -121,7 +123,7 @@ bool ptwr_do_page_fault(struct cpu_user_regs *regs, uint64_t cr2)
 
     struct ptwr_ctx p = { .d = d, .l1 = pg, .cr2 = cr2 };
     struct x86_emulate_ctxt c = { .regs = regs, .data = &p };
-    if (!get_page(pg, d))
+    if (!pv_emul_segments(v, regs, &c) || !get_page(pg, d))
         return false;
     int rc = x86_emulate(&c, &ptwr_ops);
     put_page(pg);

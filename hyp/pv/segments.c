@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * set_segment_base and the per-vCPU segment state (include/hyp/segments.h).
- * Koan never uses FS or GS itself, so the guest's values stay live in the
- * CPU while it runs.
+ * set_segment_base, the per-vCPU segment state, and the guest's segments as
+ * the instruction emulator needs them (include/hyp/segments.h).  Koan never
+ * uses DS, ES, FS or GS itself, so the guest's values stay live in the CPU
+ * while it runs and while Koan handles its traps.
  */
+#include <asm/traps.h>
 #include <asm/x86.h>
+#include <hyp/descriptor.h>
 #include <hyp/domain.h>
 #include <hyp/guest_range.h>
 #include <hyp/errno.h>
+#include <hyp/ldt.h>
 #include <hyp/pv.h>
 #include <hyp/segments.h>
+#include <hyp/x86_emulate.h>
 
 /* The MSR holding the user's GS base depends on the mode the guest is in. */
 static uint32_t user_gs_msr(const struct vcpu *v)
@@ -96,4 +101,53 @@ bool segments_load(struct vcpu *v)
     wrmsr(kernel_gs_msr(v), v->pv.gs_base_kernel);
     wrmsr(user_gs_msr(v), v->pv.gs_base_user);
     return ok;
+}
+
+/* ---- The guest's segments, for the emulator ---- */
+
+#define DESC_CODE (1UL << 43)
+#define DESC_S    (1UL << 44)
+#define DESC_P    (1UL << 47)
+#define DESC_L    (1UL << 53)
+#define DESC_D    (1UL << 54)
+
+/*
+ * The descriptor sel names, read where the CPU reads it: the GDT window
+ * (the guest's frames and Xen's reserved entries) or the LDT (its page
+ * mapped now if need be).  0 for a null selector or one beyond the LDT.
+ * Like Xen, this is the table's current entry, not the CPU's cached copy.
+ */
+static uint64_t descriptor_of(struct vcpu *v, uint16_t sel)
+{
+    uint64_t d = 0;
+
+    if (sel < 4)
+        return 0;
+    if (sel & 4)
+        return ldt_read_descriptor(v, sel, &d) ? d : 0;
+    return *cpu_gdt_entry(sel);
+}
+
+bool pv_emul_segments(struct vcpu *v, const struct cpu_user_regs *regs,
+                      struct x86_emulate_ctxt *c)
+{
+    uint64_t cs = descriptor_of(v, (uint16_t)regs->cs);
+
+    if ((cs & (DESC_P | DESC_S | DESC_CODE)) != (DESC_P | DESC_S | DESC_CODE))
+        return false;
+    /* The live bases: a selector load may have changed them since a save. */
+    c->seg_base[X86_SEG_FS] = rdmsr(MSR_FS_BASE);
+    c->seg_base[X86_SEG_GS] = rdmsr(MSR_GS_BASE);
+    /* L = 1 is 64-bit code whatever D says, as the CPU ran it (and Xen). */
+    if (cs & DESC_L) {
+        c->mode = X86_MODE_64;
+        return true;
+    }
+    c->mode = cs & DESC_D ? X86_MODE_32 : X86_MODE_16;
+    c->cs_limit = descriptor_limit(cs);
+    c->seg_base[X86_SEG_CS] = descriptor_base(cs);
+    c->seg_base[X86_SEG_SS] = descriptor_base(descriptor_of(v, (uint16_t)regs->ss));
+    c->seg_base[X86_SEG_DS] = descriptor_base(descriptor_of(v, read_sel(0)));
+    c->seg_base[X86_SEG_ES] = descriptor_base(descriptor_of(v, read_sel(1)));
+    return true;
 }

@@ -1,23 +1,43 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * x86-64 instruction decoder (see <hyp/x86_emulate.h>): instruction bytes
+ * x86 instruction decoder (see <hyp/x86_emulate.h>): instruction bytes
  * become a struct x86_insn -- prefixes, an opcode descriptor from a small
- * table, ModRM/SIB/displacement, immediate and the effective address.  It
- * reads only registers and instruction bytes (through ops->insn_fetch).
- * Pure C, tested on the host against the host CPU (tests/unit).
+ * table, ModRM/SIB/displacement, immediate and the effective address -- in
+ * the code mode the caller names (64-bit, or a 32-bit or 16-bit code
+ * segment of compatibility mode).  It reads only registers and instruction
+ * bytes (through ops->insn_fetch).  Pure C, tested on the host against the
+ * host CPU (tests/unit).
  */
 #include "x86_emulate_priv.h"
 
 /* ---- Decode: instruction bytes ---- */
 
+/*
+ * The next `bytes` instruction bytes.  Outside 64-bit mode rip is an offset
+ * into CS: every byte must lie within the CS limit (else the CPU raised #GP
+ * for the fetch, not for the instruction), and the linear address wraps at
+ * 4 GiB, so those bytes are fetched one at a time.  The offset itself does
+ * not wrap: an instruction running past 2^32 is beyond any limit.
+ */
 static int fetch(struct decoder *d, unsigned bytes, uint64_t *val)
 {
+    const struct x86_emulate_ctxt *c = d->c;
+    uint64_t off = c->regs->rip + d->i->len;
     uint8_t buf[8];
-    int rc;
+    int rc = X86EMUL_OKAY;
 
     if (d->i->len + bytes > X86_MAX_INSN_LEN)
         return X86EMUL_UNHANDLEABLE;
-    rc = d->ops->insn_fetch(d->c->regs->rip + d->i->len, buf, bytes, d->c);
+    if (mode_64(c)) {
+        rc = d->ops->insn_fetch(off, buf, bytes, d->c);
+    } else {
+        for (unsigned k = 0; k < bytes && rc == X86EMUL_OKAY; k++) {
+            if (off + k > c->cs_limit)
+                return X86EMUL_UNHANDLEABLE;
+            rc = d->ops->insn_fetch((uint32_t)(c->seg_base[X86_SEG_CS] + off + k),
+                                    buf + k, 1, d->c);
+        }
+    }
     if (rc != X86EMUL_OKAY)
         return rc;
     d->i->len += bytes;
@@ -33,17 +53,21 @@ static bool legacy_prefix(struct decoder *d, uint8_t b)
     case 0xf2: d->i->repne = true; return true;
     case 0xf3: d->i->rep = true; return true;
     case 0x66: d->opsize = true; return true;
-    case 0x67: d->i->addr_bytes = 4; return true;
-    case 0x64: d->i->seg = X86_SEG_FS; return true;
-    case 0x65: d->i->seg = X86_SEG_GS; return true;
+    case 0x67: d->adsize = true; return true;
+    case 0x64: d->seg_override = X86_SEG_FS; return true;
+    case 0x65: d->seg_override = X86_SEG_GS; return true;
     case 0x26: case 0x2e: case 0x36: case 0x3e:
-        return true;    /* ES/CS/SS/DS: null prefixes in 64-bit mode */
+        /* ES/CS/SS/DS: null prefixes in 64-bit mode, even after FS/GS */
+        if (!mode_64(d->c))
+            d->seg_override = (b >> 3) & 3;
+        return true;
     default:
         return false;
     }
 }
 
-/* Consume prefixes; returns the first opcode byte in *opc. */
+/* Consume prefixes; returns the first opcode byte in *opc.  REX exists in
+ * 64-bit mode only: elsewhere 0x40-0x4f are inc/dec, opcodes we refuse. */
 static int decode_prefixes(struct decoder *d, uint8_t *opc)
 {
     uint64_t b;
@@ -53,7 +77,7 @@ static int decode_prefixes(struct decoder *d, uint8_t *opc)
         rc = fetch(d, 1, &b);
         if (rc != X86EMUL_OKAY)
             return rc;
-        if ((b & 0xf0) == 0x40) {
+        if (mode_64(d->c) && (b & 0xf0) == 0x40) {
             d->i->rex = (uint8_t)b;
             continue;
         }
@@ -227,6 +251,8 @@ static int decode_modrm(struct decoder *d)
     i->rm = (i->modrm & 7) | (i->rex & REX_B ? 8 : 0);
     if (i->mod == 3 || (d->desc.flags & D_CTRL))
         return X86EMUL_OKAY;        /* register operand */
+    if (i->addr_bytes == 2)
+        return X86EMUL_UNHANDLEABLE;    /* 16-bit addressing: not decoded */
     i->mem = true;
     d->base = i->rm;
     d->index = -1;
@@ -239,7 +265,7 @@ static int decode_modrm(struct decoder *d)
             disp_bytes = 4;
     } else if (i->mod == 0 && (i->modrm & 7) == 5) {
         d->base = -1;
-        d->rip_rel = true;          /* also with REX.B */
+        d->rip_rel = mode_64(d->c); /* also with REX.B; else an absolute disp32 */
         disp_bytes = 4;
     }
     d->disp = 0;
@@ -250,6 +276,7 @@ static int decode_modrm(struct decoder *d)
     return rc;
 }
 
+/* The default sizes come from the mode; 66 and 67 toggle them (REX.W wins). */
 static unsigned operand_size(const struct decoder *d)
 {
     uint8_t f = d->desc.flags;
@@ -257,10 +284,27 @@ static unsigned operand_size(const struct decoder *d)
     if (f & D_BYTE)
         return 1;
     if (f & D_CTRL)
-        return 8;
+        return mode_64(d->c) ? 8 : 4;
     if ((d->i->rex & REX_W) && !(f & D_IO))
         return 8;
-    return d->opsize ? 2 : 4;
+    return (d->c->mode == X86_MODE_16) != d->opsize ? 2 : 4;
+}
+
+static unsigned address_size(const struct decoder *d)
+{
+    switch (d->c->mode) {
+    case X86_MODE_64: return d->adsize ? 4 : 8;
+    case X86_MODE_32: return d->adsize ? 2 : 4;
+    default:          return d->adsize ? 4 : 2;
+    }
+}
+
+/* An override, else DS; SS for an rsp or rbp base (not r12/r13). */
+static enum x86_seg memory_segment(const struct decoder *d)
+{
+    if (d->seg_override >= 0)
+        return (enum x86_seg)d->seg_override;
+    return d->base == 4 || d->base == 5 ? X86_SEG_SS : X86_SEG_DS;
 }
 
 static int decode_imm(struct decoder *d)
@@ -291,12 +335,16 @@ static int64_t floor_shift(int64_t off, unsigned shift)
 /*
  * Linear address of the memory operand.  bt/bts/btr/btc with a register bit
  * offset address the operand-sized unit holding that bit: the offset is
- * signed and may reach far outside the ModRM operand.
+ * signed and may reach far outside the ModRM operand; it is part of the
+ * effective address, so it wraps with it at the address size.  Then the
+ * segment base: only FS and GS have one in 64-bit mode; in the
+ * compatibility modes every segment may, and linear addresses are 32 bits.
  */
 static uint64_t effective_address(const struct decoder *d)
 {
     const struct x86_insn *i = d->i;
-    struct cpu_user_regs *r = d->c->regs;
+    const struct x86_emulate_ctxt *c = d->c;
+    struct cpu_user_regs *r = c->regs;
     uint64_t ea = (uint64_t)d->disp;
 
     if (d->rip_rel)
@@ -305,29 +353,27 @@ static uint64_t effective_address(const struct decoder *d)
         ea += *gpr(r, d->base);
     if (d->index >= 0)
         ea += *gpr(r, d->index) << d->scale;
-    if (i->addr_bytes == 4)
-        ea = (uint32_t)ea;
-    if (i->seg == X86_SEG_FS)
-        ea += d->c->fs_base;
-    else if (i->seg == X86_SEG_GS)
-        ea += d->c->gs_base;
     if (i->op >= X86_OP_BT && i->op <= X86_OP_BTC && i->opcode[1] != 0xba) {
         int64_t off = (int64_t)sign_extend(*gpr(r, i->reg), i->op_bytes);
         unsigned shift = i->op_bytes == 2 ? 4 : i->op_bytes == 4 ? 5 : 6;
 
         ea += (uint64_t)floor_shift(off, shift) * i->op_bytes;
     }
-    return ea;
+    ea &= width_mask(i->addr_bytes);
+    if (!mode_64(c))
+        return (uint32_t)(ea + c->seg_base[i->seg]);
+    return i->seg >= X86_SEG_FS ? ea + c->seg_base[i->seg] : ea;
 }
 
 /* Everything after the prefixes: opcode, ModRM, group, size, immediate, lock. */
 static int decode_insn(struct decoder *d)
 {
     struct x86_insn *i = d->i;
-    uint8_t b;
+    uint8_t b = 0;
     int rc;
 
     rc = decode_prefixes(d, &b);
+    i->addr_bytes = address_size(d);
     if (rc == X86EMUL_OKAY)
         rc = decode_opcode(d, b);
     if (rc == X86EMUL_OKAY && (d->desc.flags & D_MODRM))
@@ -350,10 +396,10 @@ static int decode_insn(struct decoder *d)
 static void decode_reset(struct decoder *d, bool forced)
 {
     memset(d->i, 0, sizeof(*d->i));
-    d->i->addr_bytes = 8;
     d->i->forced = forced;
     d->i->len = forced ? 5 : 0;
-    d->opsize = false;
+    d->opsize = d->adsize = false;
+    d->seg_override = -1;
     d->rip_rel = false;
     d->base = d->index = -1;
     d->scale = 0;
@@ -374,11 +420,14 @@ int x86_decode(struct x86_insn *out, struct x86_emulate_ctxt *c,
     }
     if (rc != X86EMUL_OKAY)
         return rc == DECODE_FORCED ? X86EMUL_UNHANDLEABLE : rc;
-    if (out->mem)
+    if (out->mem) {
+        out->seg = memory_segment(&d);
         out->ea = effective_address(&d);
+    }
     c->mem_addr = out->mem ? out->ea : 0;
     c->mem_bytes = out->mem ? out->op_bytes : 0;
     c->insn_len = out->len;
+    c->next_rip = next_rip(c, c->regs->rip, out->len);
     c->opcode[0] = out->opcode[0];
     c->opcode[1] = out->opcode[1];
     c->lock = out->lock || (out->op == X86_OP_XCHG && out->mem);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * x86-64 memory-write emulator (see <hyp/x86_emulate.h>): after
+ * x86 memory-write emulator (see <hyp/x86_emulate.h>): after
  * x86_decode, read the memory operand, compute the result and the
  * arithmetic flags the way hardware does, store through the caller's ops
  * (cmpxchg when locked), and only then update registers, rflags and rip.
@@ -227,18 +227,24 @@ static void commit(struct exec *e)
     else if (i->op == X86_OP_CMPXCHG && e->reg_load)
         reg_write(r, 0, i->op_bytes, i->rex, e->old);
     r->rflags = (r->rflags & ~e->res.affected) | e->res.flags;
-    r->rip += i->len;
+    r->rip = next_rip(e->c, r->rip, i->len);
 }
 
-/* Only memory-destination forms we execute, with an address that fits. */
-static bool emulatable(const struct x86_insn *i)
+/*
+ * Only memory-destination forms we execute, with an operand that fits: in
+ * 64-bit mode canonical and not wrapping; in the compatibility modes below
+ * 4 GiB (an operand that would wrap there is refused).
+ */
+static bool emulatable(const struct x86_emulate_ctxt *c, const struct x86_insn *i)
 {
     uint64_t last = i->ea + i->op_bytes - 1;
 
     if (i->op < X86_OP_MOV || i->op > X86_OP_NEG || !i->mem)
         return false;
-    if (i->rep || i->repne || i->forced || i->addr_bytes != 8)
+    if (i->rep || i->repne || i->forced)
         return false;
+    if (!mode_64(c))
+        return last <= 0xffffffffULL;
     return last >= i->ea && is_canonical_address(i->ea) && is_canonical_address(last);
 }
 
@@ -251,7 +257,7 @@ int x86_emulate(struct x86_emulate_ctxt *c, const struct x86_emulate_ops *ops)
     rc = x86_decode(&insn, c, ops);
     if (rc != X86EMUL_OKAY)
         return rc;
-    if (!emulatable(&insn))
+    if (!emulatable(c, &insn))
         return X86EMUL_UNHANDLEABLE;
     e.src = source_operand(&insn, c->regs);
     if (insn.op == X86_OP_MOV)

@@ -40,6 +40,8 @@ struct decoder {
     const struct x86_emulate_ops *ops;
     struct opdesc desc;
     bool opsize;        /* 66 prefix seen */
+    bool adsize;        /* 67 prefix seen */
+    int seg_override;   /* enum x86_seg of the last effective override, -1 none */
     bool rip_rel;
     int base, index;    /* register numbers, -1 for none */
     unsigned scale;     /* shift count 0-3 */
@@ -47,6 +49,17 @@ struct decoder {
 };
 
 /* ---- Helpers shared by both halves ---- */
+
+static inline bool mode_64(const struct x86_emulate_ctxt *c)
+{
+    return c->mode == X86_MODE_64;
+}
+
+/* rip after an instruction of len bytes: outside 64-bit mode EIP wraps. */
+static inline uint64_t next_rip(const struct x86_emulate_ctxt *c, uint64_t rip, unsigned len)
+{
+    return mode_64(c) ? rip + len : (uint32_t)(rip + len);
+}
 
 static inline uint64_t width_mask(unsigned bytes)
 {

@@ -16,6 +16,20 @@
 #include <hyp/types.h>
 #include <hyp/xen_public.h>   /* FIRST_RESERVED_GDT_ENTRY */
 
+/* The base of a code or data descriptor (32 bits; 64-bit code ignores it). */
+static inline uint32_t descriptor_base(uint64_t d)
+{
+    return (uint32_t)(((d >> 16) & 0xffffff) | ((d >> 56) << 24));
+}
+
+/* Its limit in bytes: the last valid offset, the G bit applied. */
+static inline uint32_t descriptor_limit(uint64_t d)
+{
+    uint32_t limit = (uint32_t)((d & 0xffff) | ((d >> 32) & 0xf0000));
+
+    return d & (1UL << 55) ? limit << 12 | 0xfff : limit;
+}
+
 /* Check *desc and fix it up in place; false if it must be refused. */
 bool descriptor_check(uint64_t *desc);
 /* Check (and fix up) all 512 descriptors of a page; false if any is refused. */

@@ -12,14 +12,18 @@
 #ifndef KOAN_HYP_HYPERCALL_H
 #define KOAN_HYP_HYPERCALL_H
 
+#include <hyp/domain.h>
+#include <hyp/frame_table.h>
 #include <hyp/types.h>
 
 /* Xen's mark of a continued mmu_update/mmuext_op count (internal to Xen). */
 #define MMU_UPDATE_PREEMPTED (~(~0U >> 1))
 
-#define HYPERCALL_PREEMPT_BUDGET 256   /* work units between preemption points */
-
-/* True every HYPERCALL_PREEMPT_BUDGET calls: time to stop and continue later. */
+/*
+ * Charge one batch entry to the hypercall's work budget
+ * (include/hyp/work_budget.h); true when the budget is spent: time to stop
+ * and continue later.
+ */
 bool hypercall_preempt_check(void);
 /* A new hypercall from the guest starts with a full budget. */
 void hypercall_preempt_reset(void);
@@ -48,6 +52,30 @@ struct batch {
 };
 uint32_t batch_begin(struct batch *b, uint64_t count);
 long batch_end(const struct batch *b, uint32_t i, long rc);
+/*
+ * The devalidation queues of the caller and of the foreign domain a batch
+ * acts on (frame_table_drain): drained before each entry (-ERESTART: the
+ * batch continues at that entry) and by batch_finish before the result
+ * goes back, so the guest never sees a table half devalidated.  Inline
+ * tests first: the queues are nearly always empty.
+ */
+int batch_drain_queues(struct domain *d, struct domain *other);
+long batch_finish_queues(struct domain *d, struct domain *other, long rc);
+
+static inline bool batch_queues_empty(const struct domain *d, const struct domain *other)
+{
+    return d->devalidate_head == FT_NIL && other->devalidate_head == FT_NIL;
+}
+
+static inline int batch_drain(struct domain *d, struct domain *other)
+{
+    return batch_queues_empty(d, other) ? 0 : batch_drain_queues(d, other);
+}
+
+static inline long batch_finish(struct domain *d, struct domain *other, long rc)
+{
+    return batch_queues_empty(d, other) ? rc : batch_finish_queues(d, other, rc);
+}
 
 /* Run one hypercall by number with these arguments (multicall entries). */
 long hypercall_call(uint64_t nr, const uint64_t args[6]);

@@ -12,7 +12,8 @@
  *    and the linear-page-table counters;
  *  - the hypervisor slots 256-271 of validated L4s (the hypervisor's own
  *    entries) and of L4-typed frames no longer validated (none left);
- *  - each domain's page list against its frames, tot_pages and xen_pages;
+ *  - each domain's page list against its frames, tot_pages and xen_pages,
+ *    and its devalidation queue against the frames marked queued;
  *  - the frame allocator's bitmap against the frame table (no frame both
  *    free and owned or referenced) and its free count;
  *  - the running vCPU's CR3 against its base pointers, and every base
@@ -21,8 +22,12 @@
  * frame_table.c: it restates their rules instead of calling them, so a bug
  * there is not repeated here.
  *
+ * Tables half validated or half devalidated (PGF_partial) count the
+ * references of their first nr_valid entries; a dying domain's tables may
+ * be devalidated under entries that still point at them.
+ *
  * Cost: one pass over the frame table, 512 entries per validated table, and
- * each domain's page list: O(F + 512 T) for F frames and T validated
+ * each domain's page list and queue: O(F + 512 T) for F frames and T validated
  * tables, no allocation (the caller gives the scratch).  It cannot be
  * preempted, so only dom0 may run it (hyp/pv/koan_debug.c).
  */

@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A small x86-64 instruction decoder and emulator for the memory-writing
+ * A small x86 instruction decoder and emulator for the memory-writing
  * instructions a PV guest kernel aims at its read-only page-table pages
  * ("ptwr", docs/xen-pv-abi.md §2.3), plus decode-only support for the
- * privileged instructions a ring-3 PV kernel executes (§4.2).
+ * privileged instructions a ring-3 PV guest executes (§4.2).
+ *
+ * It decodes in the code mode the guest ran in (c->mode, from CS.L/CS.D):
+ * 64-bit, or the compatibility modes of a 32-bit or 16-bit code segment,
+ * where 0x40-0x4f are inc/dec rather than REX, the default operand and
+ * address sizes differ, segment bases apply and rip wraps at 32 bits.
  *
  * Emulated (memory destination only, every operand size, with or without
- * lock, 66/REX/ModRM/SIB/disp/RIP-relative, FS/GS overrides):
+ * lock, 66/67/REX/ModRM/SIB/disp/RIP-relative, segment overrides; 16-bit
+ * addressing is refused):
  *   mov 88/89, C6/C7 /0      xchg 86/87 (always locked)   cmpxchg 0F B0/B1
  *   add/or/adc/sbb/and/sub/xor 00-31 (r/m,reg forms)      80/81/83 /0-/7
  *   bt/bts/btr/btc 0F A3/AB/B3/BB and 0F BA /4-/7          inc/dec FE/FF /0-/1
@@ -61,7 +67,12 @@ enum x86_op {
     X86_OP_CLI, X86_OP_STI, X86_OP_HLT, X86_OP_CLTS, X86_OP_WBINVD, X86_OP_XSETBV,
 };
 
-enum x86_seg { X86_SEG_NONE, X86_SEG_FS, X86_SEG_GS };   /* CS/DS/ES/SS are flat: NONE */
+/* Segment registers, in the architectural (prefix and ModRM) order. */
+enum x86_seg { X86_SEG_ES, X86_SEG_CS, X86_SEG_SS, X86_SEG_DS, X86_SEG_FS, X86_SEG_GS,
+               X86_NR_SEGS };
+
+/* The mode of the code segment: CS.L = 1 (64), else CS.D = 1 (32) or 0 (16). */
+enum x86_mode { X86_MODE_64, X86_MODE_32, X86_MODE_16 };
 
 /*
  * One decoded instruction.  Register numbers include the REX extension bit
@@ -73,27 +84,39 @@ struct x86_insn {
     uint8_t len;            /* bytes, including prefixes and a forced-emulation prefix */
     uint8_t opcode[2];      /* {0x0f, byte} for two-byte opcodes, else {byte, 0} */
     uint8_t op_bytes;       /* operand size: 1, 2, 4 or 8 */
-    uint8_t addr_bytes;     /* 8, or 4 with the 67 prefix */
-    uint8_t rex;            /* the REX byte (0x40-0x4f), 0 if none */
+    uint8_t addr_bytes;     /* 8, 4 or 2: by mode, toggled by the 67 prefix */
+    uint8_t rex;            /* the REX byte (0x40-0x4f, 64-bit mode), 0 if none */
     bool lock, rep, repne;  /* F0, F3, F2 prefixes */
     bool forced;            /* preceded by ud2 "xen" (0f 0b 78 65 6e) */
-    enum x86_seg seg;
+    enum x86_seg seg;       /* of the memory operand: override, else DS (SS for
+                               an rsp/rbp base) */
     bool has_modrm;
     uint8_t modrm, mod, reg, rm;
     bool mem;               /* has a memory operand (mod != 3) */
-    uint64_t ea;            /* its linear address: segment base included, and for
-                               bt* with a register bit offset, the addressed unit */
+    uint64_t ea;            /* its linear address: segment base included (in
+                               64-bit mode FS/GS only; in the compatibility
+                               modes truncated to 32 bits), and for bt* with a
+                               register bit offset, the addressed unit */
     uint64_t imm;           /* immediate, sign-extended to 64 bits (in/out port
                                and bt bit offset: use the low byte) */
     uint8_t imm_bytes;      /* 0, 1, 2 or 4 */
 };
 
+/*
+ * What the caller tells the decoder.  A zeroed context is 64-bit code with
+ * zero FS and GS bases.  Segment limits and access rights are not checked
+ * (the hardware did that before the fault that led here), except the CS
+ * limit for instruction bytes in the compatibility modes.
+ */
 struct x86_emulate_ctxt {
     struct cpu_user_regs *regs; /* in/out: rip advanced on success, rflags updated */
-    uint64_t fs_base, gs_base;  /* segment bases for 64/65 overrides */
+    enum x86_mode mode;
+    uint64_t seg_base[X86_NR_SEGS]; /* 64-bit mode: only FS and GS count */
+    uint32_t cs_limit;          /* compatibility modes: the last valid rip offset */
     void *data;                 /* the caller's */
     /* out (also set by x86_decode): what was decoded, for the caller's checks */
     uint64_t mem_addr;          /* linear address of the memory operand */
+    uint64_t next_rip;          /* rip after the instruction */
     unsigned mem_bytes;         /* its size, 0 if no memory operand */
     unsigned insn_len;
     uint8_t opcode[2];
@@ -116,10 +139,11 @@ struct x86_emulate_ops {
 };
 
 /*
- * Decode the instruction at c->regs->rip into *out and fill c's out fields.
- * Reads registers (for addresses) and memory only through ops->insn_fetch.
- * Returns OKAY; UNHANDLEABLE for an unknown opcode, an invalid lock prefix or
- * more than 15 bytes; or insn_fetch's error code.
+ * Decode the instruction at c->regs->rip (an offset into CS outside 64-bit
+ * mode) into *out and fill c's out fields.  Reads registers (for addresses)
+ * and memory only through ops->insn_fetch.  Returns OKAY; UNHANDLEABLE for
+ * an unknown opcode, an invalid lock prefix, more than 15 bytes, bytes past
+ * the CS limit or a 16-bit memory address; or insn_fetch's error code.
  */
 int x86_decode(struct x86_insn *out, struct x86_emulate_ctxt *c,
                const struct x86_emulate_ops *ops);
@@ -129,9 +153,10 @@ int x86_decode(struct x86_insn *out, struct x86_emulate_ctxt *c,
  * read-modify-writes (and xchg) use ops->cmpxchg, retrying a few times when
  * the value changed underneath; unlocked ones use read then write; mov only
  * writes.  Returns OKAY; UNHANDLEABLE (register destination, privileged or
- * unknown instruction, rep prefix, 67 prefix, non-canonical or wrapping
- * operand); RETRY if the memory kept changing; or an op's error code.  On any
- * result but OKAY, registers and memory are unchanged.
+ * unknown instruction, rep prefix, non-canonical or wrapping operand); RETRY
+ * if the memory kept changing; or an op's error code.  On any result but
+ * OKAY, registers and memory are unchanged.  Outside 64-bit mode the new rip
+ * is truncated to 32 bits, as the CPU does.
  */
 int x86_emulate(struct x86_emulate_ctxt *c, const struct x86_emulate_ops *ops);
 

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for hyp/pv/x86_emulate.c.  The oracle is the host CPU: every
- * instruction form is generated with random operands (fixed seed), executed
- * natively from an executable page on a host buffer, then emulated over the
- * same buffer through simulated ops, and memory, registers, rip and rflags
- * are compared.  Targeted tests cover the locked retry paths, unhandleable
- * forms (no side effects), length limits, fetch faults, addressing and the
- * decode-only privileged instructions.
+ * Unit tests for hyp/pv/x86_decode.c and x86_emulate.c in 64-bit mode.
+ * The oracle is the host CPU (tests/unit/x86_oracle.h): every instruction
+ * form is generated with random operands, executed natively and emulated,
+ * and the results compared.  Targeted tests cover the locked retry paths,
+ * unhandleable forms (no side effects), length limits, fetch faults,
+ * addressing and the decode-only privileged instructions.  The
+ * compatibility modes are test_x86_compat.c's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,615 +14,39 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#include <asm/prctl.h>
 #include <cmocka.h>
 
 #include <hyp/string.h>
 #include <hyp/x86_emulate.h>
 
-#define CODE_SIZE  4096
-#define DATA_SIZE  8192
-#define CASES      300      /* random cases per (form, width) */
-
-/* ---- Simulated memory: real host addresses inside the data window ---- */
-
-static uint8_t *code, *data;            /* MAP_32BIT: absolute disp32 reaches them */
-static unsigned insn_off;               /* where the instruction under test starts */
-static uint64_t fetch_end;              /* fetches at or past this address fault */
-static int fetch_rc = X86EMUL_EXCEPTION;
-static unsigned n_read, n_write, n_cmpxchg;
-static unsigned races;          /* fake concurrent changes left */
-static unsigned spurious;       /* RETRYs left that report an unchanged value */
-
-static bool in_data(uint64_t a, unsigned n)
-{
-    return a >= (uintptr_t)data && a + n <= (uintptr_t)data + DATA_SIZE;
-}
-
-static int sim_fetch(uint64_t a, void *buf, unsigned n, struct x86_emulate_ctxt *c)
-{
-    if (a < (uintptr_t)code || a + n > fetch_end)
-        return fetch_rc;
-    memcpy(buf, (void *)(uintptr_t)a, n);
-    return X86EMUL_OKAY;
-}
-
-static int sim_read(uint64_t a, void *buf, unsigned n, struct x86_emulate_ctxt *c)
-{
-    n_read++;
-    if (!in_data(a, n))
-        return X86EMUL_EXCEPTION;
-    memcpy(buf, (void *)(uintptr_t)a, n);
-    return X86EMUL_OKAY;
-}
-
-static int sim_write(uint64_t a, const void *buf, unsigned n, struct x86_emulate_ctxt *c)
-{
-    n_write++;
-    if (!in_data(a, n))
-        return X86EMUL_EXCEPTION;
-    memcpy((void *)(uintptr_t)a, buf, n);
-    return X86EMUL_OKAY;
-}
-
-/* While races > 0, another "CPU" flips bit 1 of the first byte before us. */
-static int sim_cmpxchg(uint64_t a, void *old, const void *new, unsigned n,
-                       struct x86_emulate_ctxt *c)
-{
-    uint8_t *p = (uint8_t *)(uintptr_t)a;
-
-    n_cmpxchg++;
-    if (!in_data(a, n))
-        return X86EMUL_EXCEPTION;
-    if (races) {
-        races--;
-        p[0] ^= 2;
-    }
-    if (spurious) {
-        spurious--;
-        memcpy(old, p, n);
-        return X86EMUL_RETRY;
-    }
-    if (memcmp(p, old, n)) {
-        memcpy(old, p, n);
-        return X86EMUL_RETRY;
-    }
-    memcpy(p, new, n);
-    return X86EMUL_OKAY;
-}
-
-static const struct x86_emulate_ops sim_ops = {
-    .insn_fetch = sim_fetch, .read = sim_read, .write = sim_write, .cmpxchg = sim_cmpxchg,
-};
-
-/* ---- Hardware oracle: prologue, instruction, epilogue in an RWX page ---- */
-
-struct hw {
-    uint64_t r[16];     /* by register number; r[4] (rsp) is not loaded */
-    uint64_t rflags;
-};
-
-static unsigned emit_movs(uint8_t *p, uint8_t opc)
-{
-    unsigned n = 0;
-
-    for (unsigned r = 0; r < 16; r++) {
-        if (r == 4 || r == 7)
-            continue;
-        p[n++] = r >= 8 ? 0x4c : 0x48;
-        p[n++] = opc;                           /* 8b load / 89 store */
-        p[n++] = 0x40 | (r & 7) << 3 | 7;       /* [rdi + disp8] */
-        p[n++] = (uint8_t)(8 * r);
-    }
-    return n;
-}
-
-/* Save callee-saved regs and the state pointer, load rflags and all GPRs. */
-static unsigned emit_prologue(uint8_t *p)
-{
-    static const uint8_t head[] = {
-        0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57, 0x57,
-        0xff, 0xb7, 0x80, 0, 0, 0,              /* push [rdi+128] */
-        0x9d,                                   /* popfq */
-    };
-    static const uint8_t last[] = { 0x48, 0x8b, 0x7f, 0x38 };   /* mov rdi,[rdi+56] */
-    unsigned n = sizeof(head);
-
-    memcpy(p, head, n);
-    n += emit_movs(p + n, 0x8b);
-    memcpy(p + n, last, sizeof(last));
-    return n + sizeof(last);
-}
-
-static unsigned emit_epilogue(uint8_t *p)
-{
-    static const uint8_t head[] = {
-        0x9c, 0x57,                             /* pushfq; push rdi */
-        0x48, 0x8b, 0x7c, 0x24, 0x10,           /* mov rdi,[rsp+16] */
-        0x8f, 0x47, 0x38,                       /* pop [rdi+56] */
-        0x8f, 0x87, 0x80, 0, 0, 0,              /* pop [rdi+128] */
-    };
-    static const uint8_t tail[] = {
-        0x5f, 0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3,
-    };
-    unsigned n = sizeof(head);
-
-    memcpy(p, head, n);
-    n += emit_movs(p + n, 0x89);
-    memcpy(p + n, tail, sizeof(tail));
-    return n + sizeof(tail);
-}
-
-static void place_insn(const uint8_t *insn, unsigned len)
-{
-    memcpy(code + insn_off, insn, len);
-    emit_epilogue(code + insn_off + len);
-}
-
-static void hw_run(const uint8_t *insn, unsigned len, struct hw *st)
-{
-    place_insn(insn, len);
-    ((void (*)(struct hw *))(void *)code)(st);
-}
-
-static uint64_t *ureg(struct cpu_user_regs *u, unsigned n)
-{
-    uint64_t *map[16] = { &u->rax, &u->rcx, &u->rdx, &u->rbx, &u->rsp, &u->rbp, &u->rsi,
-                          &u->rdi, &u->r8, &u->r9, &u->r10, &u->r11, &u->r12, &u->r13,
-                          &u->r14, &u->r15 };
-    return map[n];
-}
-
-static void hw_to_regs(const struct hw *st, struct cpu_user_regs *u)
-{
-    memset(u, 0, sizeof(*u));
-    for (unsigned n = 0; n < 16; n++)
-        *ureg(u, n) = st->r[n];
-    u->rsp = 0x5a5a5a5a5a5a5a5aULL;
-    u->rflags = st->rflags;
-    u->rip = (uintptr_t)code + insn_off;
-}
-
-static int emu_run(const uint8_t *insn, unsigned len, struct cpu_user_regs *u,
-                   uint64_t fs, uint64_t gs, struct x86_emulate_ctxt *c)
-{
-    place_insn(insn, len);
-    memset(c, 0, sizeof(*c));
-    c->regs = u;
-    c->fs_base = fs;
-    c->gs_base = gs;
-    return x86_emulate(c, &sim_ops);
-}
-
-/* ---- Random numbers and operands (fixed seed) ---- */
-
-static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
-
-static uint64_t rnd(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
-static uint64_t rnd_value(void)
-{
-    switch (rnd() % 8) {
-    case 0:  return 0;
-    case 1:  return ~0ULL;
-    case 2:  return 1ULL << (rnd() % 64);
-    case 3:  return (1ULL << (rnd() % 64)) - 1;
-    case 4:  return rnd() % 256;
-    case 5:  return -(rnd() % 256);
-    default: return rnd();
-    }
-}
-
-/* ---- Instruction forms ---- */
-
-enum { W1 = 1, W248 = 2 + 4 + 8 };
-enum { IMM_NONE, IMM_8, IMM_Z };
-
-struct form {
-    const char *name;
-    uint8_t opc[2], nopc;
-    int8_t ext;         /* ModRM.reg digit, or -1 for a register operand */
-    uint8_t imm;        /* IMM_* */
-    uint8_t widths;
-    bool lockable;
-    bool bitreg;        /* bt* with a register bit offset */
-    uint64_t undef;     /* architecturally undefined flags, not compared */
-};
-
-/* Undefined after bt*; the emulator leaves them unchanged (so did the hosts tried). */
-#define BT_UNDEF (X86_EFLAGS_OF | X86_EFLAGS_SF | X86_EFLAGS_AF | X86_EFLAGS_PF)
-
-static struct form forms[160];
-static unsigned n_forms;
-
-static void add_form(const char *name, uint8_t o0, int o1, int ext, uint8_t imm,
-                     uint8_t widths, bool lockable, uint64_t undef)
-{
-    struct form *f = &forms[n_forms++];
-
-    *f = (struct form){ name, { o0, (uint8_t)o1 }, o1 < 0 ? 1 : 2, (int8_t)ext, imm,
-                        widths, lockable, false, undef };
-    f->bitreg = o0 == 0x0f && ext < 0 && (o1 == 0xa3 || o1 == 0xab || o1 == 0xb3 ||
-                                          o1 == 0xbb);
-}
-
-static void build_forms(void)
-{
-    static const char *alu[8] = { "add", "or", "adc", "sbb", "and", "sub", "xor", "cmp" };
-    static const char *bt[4] = { "bt", "bts", "btr", "btc" };
-
-    n_forms = 0;
-    /*
-     * AF after and/or/xor is architecturally undefined, but Intel and AMD
-     * both clear it and so does the emulator: compared strictly.
-     */
-    for (int k = 0; k < 7; k++) {
-        add_form(alu[k], (uint8_t)(k * 8), -1, -1, IMM_NONE, W1, true, 0);
-        add_form(alu[k], (uint8_t)(k * 8 + 1), -1, -1, IMM_NONE, W248, true, 0);
-    }
-    for (int k = 0; k < 8; k++) {
-        add_form(alu[k], 0x80, -1, k, IMM_8, W1, k != 7, 0);
-        add_form(alu[k], 0x81, -1, k, IMM_Z, W248, k != 7, 0);
-        add_form(alu[k], 0x83, -1, k, IMM_8, W248, k != 7, 0);
-    }
-    add_form("xchg", 0x86, -1, -1, IMM_NONE, W1, true, 0);
-    add_form("xchg", 0x87, -1, -1, IMM_NONE, W248, true, 0);
-    add_form("mov", 0x88, -1, -1, IMM_NONE, W1, false, 0);
-    add_form("mov", 0x89, -1, -1, IMM_NONE, W248, false, 0);
-    add_form("mov", 0xc6, -1, 0, IMM_8, W1, false, 0);
-    add_form("mov", 0xc7, -1, 0, IMM_Z, W248, false, 0);
-    add_form("cmpxchg", 0x0f, 0xb0, -1, IMM_NONE, W1, true, 0);
-    add_form("cmpxchg", 0x0f, 0xb1, -1, IMM_NONE, W248, true, 0);
-    for (int k = 0; k < 4; k++) {
-        add_form(bt[k], 0x0f, 0xa3 + 8 * k, -1, IMM_NONE, W248, k != 0, BT_UNDEF);
-        add_form(bt[k], 0x0f, 0xba, 4 + k, IMM_8, W248, k != 0, BT_UNDEF);
-    }
-    add_form("inc", 0xfe, -1, 0, IMM_NONE, W1, true, 0);
-    add_form("dec", 0xfe, -1, 1, IMM_NONE, W1, true, 0);
-    add_form("inc", 0xff, -1, 0, IMM_NONE, W248, true, 0);
-    add_form("dec", 0xff, -1, 1, IMM_NONE, W248, true, 0);
-    add_form("not", 0xf6, -1, 2, IMM_NONE, W1, true, 0);
-    add_form("neg", 0xf6, -1, 3, IMM_NONE, W1, true, 0);
-    add_form("not", 0xf7, -1, 2, IMM_NONE, W248, true, 0);
-    add_form("neg", 0xf7, -1, 3, IMM_NONE, W248, true, 0);
-}
-
-/* ---- Random instruction generator ---- */
-
-enum mode { M_BASE0, M_BASE8, M_BASE32, M_SIB, M_SIB_NOBASE, M_RIP, M_ABS, M_COUNT };
-
-struct gen {
-    const struct form *f;
-    unsigned w;
-    uint8_t b[16];
-    unsigned n;
-    struct hw st;
-    uint64_t fs, gs;
-    bool rex;
-    int reg, base, index;
-    unsigned scale;
-    enum mode mode;
-    int seg;            /* 0 none, 0x64, 0x65 */
-    int disp_at, disp_bytes;
-    uint64_t ea;        /* the linear address the ModRM operand must name */
-};
-
-static uint64_t host_fs;
-static bool gs_settable;
-
-/* A register for the operand or addressing, distinct from those used so far. */
-static int pick_reg(struct gen *g, bool allow_rsp)
-{
-    for (;;) {
-        int r = (int)(rnd() % (g->rex ? 16 : 8));
-
-        if (r == 4 && !allow_rsp)
-            continue;
-        if (r == g->reg || r == g->base || r == g->index)
-            continue;
-        if (!strcmp(g->f->name, "cmpxchg") && r == 0 && g->reg >= 0)
-            continue;           /* keep rax for the accumulator */
-        return r;
-    }
-}
-
-static void gen_prefixes(struct gen *g)
-{
-    uint8_t p[6];
-    unsigned n = 0;
-
-    if (g->f->lockable && rnd() % 2)
-        p[n++] = 0xf0;
-    if (g->w == 2 || (g->w != 4 && rnd() % 8 == 0))
-        p[n++] = 0x66;          /* ignored for bytes, overridden by REX.W */
-    if (g->seg)
-        p[n++] = (uint8_t)g->seg;
-    if (rnd() % 8 == 0)
-        p[n++] = (uint8_t[]){ 0x26, 0x2e, 0x36, 0x3e }[rnd() % 4];
-    for (unsigned k = n; k > 1; k--) {      /* shuffle */
-        unsigned j = (unsigned)(rnd() % k);
-        uint8_t t = p[k - 1];
-
-        p[k - 1] = p[j];
-        p[j] = t;
-    }
-    memcpy(g->b, p, n);
-    g->n = n;
-}
-
-static void gen_modrm(struct gen *g)
-{
-    unsigned regf = g->f->ext >= 0 ? (unsigned)g->f->ext : (unsigned)g->reg & 7;
-    unsigned mod = g->mode == M_BASE8 ? 1 : g->mode == M_BASE32 ? 2 : 0;
-
-    if (g->mode == M_SIB)
-        mod = (unsigned)(rnd() % 3);
-    if (g->mode == M_SIB && mod == 0 && (g->base & 7) == 5)
-        mod = 1;                /* base rbp/r13 needs a displacement */
-    g->disp_bytes = mod == 1 ? 1 : mod == 2 ? 4 : 0;
-    if (g->mode == M_RIP) {
-        g->b[g->n++] = (uint8_t)(regf << 3 | 5);
-        g->disp_bytes = 4;
-    } else if (g->mode == M_SIB || g->mode == M_SIB_NOBASE || g->mode == M_ABS) {
-        unsigned idx = g->index >= 0 ? (unsigned)g->index & 7 : 4;
-        unsigned base = g->mode == M_SIB ? (unsigned)g->base & 7 : 5;
-
-        g->b[g->n++] = (uint8_t)(mod << 6 | regf << 3 | 4);
-        g->b[g->n++] = (uint8_t)(g->scale << 6 | idx << 3 | base);
-        if (g->mode != M_SIB)
-            g->disp_bytes = 4;
-    } else {
-        g->b[g->n++] = (uint8_t)(mod << 6 | regf << 3 | ((unsigned)g->base & 7));
-    }
-    g->disp_at = (int)g->n;
-    g->n += (unsigned)g->disp_bytes;
-}
-
-static void gen_imm(struct gen *g)
-{
-    unsigned n = g->f->imm == IMM_8 ? 1 : g->f->imm == IMM_Z ? (g->w == 2 ? 2 : 4) : 0;
-    uint64_t v = rnd_value();
-
-    for (unsigned k = 0; k < n; k++, v >>= 8)
-        g->b[g->n++] = (uint8_t)v;
-}
-
-/* Registers and addressing mode, respecting what each encoding can name. */
-static void gen_operands(struct gen *g)
-{
-    g->rex = g->w == 8 || rnd() % 2;
-    g->reg = g->base = g->index = -1;
-    if (g->f->ext < 0)
-        g->reg = pick_reg(g, g->w == 1 && !g->rex);     /* ah, not rsp */
-    g->mode = (enum mode)(rnd() % M_COUNT);
-    g->seg = (int[]){ 0, 0, 0x64, 0x65 }[rnd() % 4];
-    if (g->seg == 0x65 && !gs_settable)
-        g->seg = 0;
-    if (g->seg && (g->mode == M_RIP || g->mode == M_ABS || g->mode == M_SIB_NOBASE))
-        g->mode = M_BASE32;     /* the base is far from the data: use a register */
-    if (g->mode <= M_BASE32)
-        do g->base = pick_reg(g, false); while ((g->base & 7) == 4 ||
-                                                 (g->mode == M_BASE0 && (g->base & 7) == 5));
-    if (g->mode == M_SIB)
-        g->base = pick_reg(g, false);
-    if ((g->mode == M_SIB || g->mode == M_SIB_NOBASE) && rnd() % 4)
-        g->index = pick_reg(g, false);
-    g->scale = (unsigned)(rnd() % 4);
-}
-
-/* Bit offset for bt* reg forms, kept small where the address is a disp32. */
-static uint64_t gen_bit_offset(struct gen *g, int64_t *units)
-{
-    bool small = g->mode == M_RIP || g->mode == M_ABS || g->mode == M_SIB_NOBASE;
-    uint64_t v = small || rnd() % 2 ? (uint64_t)((int64_t)(rnd() % 4096) - 2048) : rnd();
-    int64_t off = (int64_t)v;
-    unsigned bits = g->w * 8;
-
-    if (g->w < 8) {                     /* only the low w bytes count, signed */
-        uint64_t sign = 1ULL << (bits - 1), m = (sign << 1) - 1;
-
-        off = (int64_t)(((v & m) ^ sign) - sign);
-    }
-    *units = off >= 0 ? off / bits : -((-(off + 1)) / bits) - 1;
-    return v;
-}
-
-static void fill_disp(struct gen *g, int64_t disp)
-{
-    for (int k = 0; k < g->disp_bytes; k++, disp >>= 8)
-        g->b[g->disp_at + k] = (uint8_t)disp;
-}
-
-static int64_t rnd_disp(unsigned bytes)
-{
-    return bytes == 1 ? (int8_t)rnd() : bytes == 4 ? (int32_t)(rnd() >> 40) : 0;
-}
-
-/* Make the ModRM operand name g->ea: set disp and base/index registers. */
-static void solve_address(struct gen *g, uint64_t insn_addr)
-{
-    uint64_t segbase = g->seg == 0x64 ? g->fs : g->seg == 0x65 ? g->gs : 0;
-    uint64_t nominal = g->ea - segbase, idx = 0;
-    int64_t disp;
-
-    if (g->index >= 0) {
-        idx = rnd() % 2 ? (uint64_t)((int64_t)(rnd() % 512) - 256) : rnd();
-        if (g->mode == M_SIB_NOBASE)
-            idx = rnd() % 256;
-        g->st.r[g->index] = idx;
-    }
-    if (g->mode == M_RIP) {
-        fill_disp(g, (int64_t)(nominal - (insn_addr + g->n)));
-        return;
-    }
-    if (g->mode == M_ABS || g->mode == M_SIB_NOBASE) {
-        fill_disp(g, (int64_t)(nominal - (idx << g->scale)));
-        return;
-    }
-    disp = rnd_disp((unsigned)g->disp_bytes);
-    fill_disp(g, disp);
-    g->st.r[g->base] = nominal - (idx << g->scale) - (uint64_t)disp;
-}
-
-static void gen_case(struct gen *g, const struct form *f, unsigned w)
-{
-    uint64_t target = (uintptr_t)data + 64 + rnd() % (DATA_SIZE - 128);
-    int64_t units = 0;
-
-    memset(g, 0, sizeof(*g));
-    g->f = f;
-    g->w = w;
-    target -= (target % 64) + w > 64 ? w : 0;       /* no split locks */
-    for (unsigned n = 0; n < 16; n++)
-        g->st.r[n] = rnd_value();
-    g->st.r[4] = 0;
-    g->st.rflags = 0x202 | (rnd() & X86_EFLAGS_ARITH);
-    gen_operands(g);
-    g->fs = host_fs;
-    g->gs = rnd() % (1ULL << 46);
-    if (f->bitreg)
-        g->st.r[g->reg] = gen_bit_offset(g, &units);
-    g->ea = target - (uint64_t)units * w;
-    gen_prefixes(g);
-    if (g->rex)
-        g->b[g->n++] = (uint8_t)(0x40 | (w == 8 ? 8 : 0) | (g->reg >= 8 ? 4 : 0) |
-                                 (g->index >= 8 ? 2 : 0) | (g->base >= 8 ? 1 : 0));
-    memcpy(g->b + g->n, f->opc, f->nopc);
-    g->n += f->nopc;
-    gen_modrm(g);
-    gen_imm(g);
-    solve_address(g, (uintptr_t)code + insn_off);
-    for (unsigned k = 0; k < w; k++)            /* cmpxchg: often equal to rax */
-        ((uint8_t *)(uintptr_t)target)[k] = (uint8_t)(rnd() % 2 ? g->st.r[0] >> (8 * k) : rnd());
-}
-
-/* ---- Running a case on both sides ---- */
-
-static uint8_t data_init[DATA_SIZE], data_hw[DATA_SIZE];
-static unsigned undef_differs, cases_run;
-
-static void dump_case(const struct gen *g, const char *what)
-{
-    char hex[64] = "";
-
-    for (unsigned k = 0; k < g->n; k++)
-        snprintf(hex + 3 * k, sizeof(hex) - 3 * k, "%02x ", g->b[k]);
-    print_message("%s/%u: %s mismatch, bytes %s\n", g->f->name, g->w, what, hex);
-}
-
-static bool regs_match(const struct gen *g, const struct hw *hw, struct cpu_user_regs *u)
-{
-    for (unsigned n = 0; n < 16; n++) {
-        if (n != 4 && hw->r[n] != *ureg(u, n)) {
-            print_message("r%u: hw %#lx emu %#lx\n", n, hw->r[n], *ureg(u, n));
-            return false;
-        }
-    }
-    if ((hw->rflags ^ u->rflags) & ~g->f->undef) {
-        print_message("rflags: in %#lx hw %#lx emu %#lx\n", g->st.rflags, hw->rflags,
-                      u->rflags);
-        return false;
-    }
-    if ((hw->rflags ^ u->rflags) & g->f->undef)
-        undef_differs++;
-    return u->rip == (uintptr_t)code + insn_off + g->n;
-}
-
-/* Execute g natively and emulated from the same state; true if they agree. */
-static bool run_case(struct gen *g)
-{
-    struct hw hw = g->st;
-    struct cpu_user_regs u;
-    struct x86_emulate_ctxt c;
-    int rc;
-
-    memcpy(data_init, data, DATA_SIZE);
-    if (g->seg == 0x65)
-        syscall(SYS_arch_prctl, ARCH_SET_GS, g->gs);
-    hw_run(g->b, g->n, &hw);
-    memcpy(data_hw, data, DATA_SIZE);
-    memcpy(data, data_init, DATA_SIZE);
-    hw_to_regs(&g->st, &u);
-    rc = emu_run(g->b, g->n, &u, g->fs, g->gs, &c);
-    cases_run++;
-    if (rc != X86EMUL_OKAY) {
-        dump_case(g, "rc");
-        print_message("rc %d\n", rc);
-        return false;
-    }
-    if (!regs_match(g, &hw, &u)) {
-        dump_case(g, "registers");
-        return false;
-    }
-    if (memcmp(data, data_hw, DATA_SIZE)) {
-        dump_case(g, "memory");
-        return false;
-    }
-    if (c.insn_len != g->n || (g->w && c.mem_bytes != g->w)) {
-        dump_case(g, "length");
-        print_message("insn_len %u mem_bytes %u\n", c.insn_len, c.mem_bytes);
-        return false;
-    }
-    return true;
-}
-
-static void run_forms(const char *const names[], unsigned n_names)
-{
-    struct gen g;
-    unsigned failures = 0;
-
-    for (unsigned k = 0; k < n_forms; k++) {
-        bool want = false;
-
-        for (unsigned j = 0; j < n_names; j++)
-            want |= !strcmp(forms[k].name, names[j]);
-        for (unsigned w = 1; want && w <= 8; w *= 2) {
-            if (!(forms[k].widths & w))
-                continue;
-            for (unsigned i = 0; i < CASES && failures < 5; i++) {
-                gen_case(&g, &forms[k], w);
-                failures += !run_case(&g);
-            }
-        }
-    }
-    assert_int_equal(failures, 0);
-}
+#include "x86_oracle.h"
 
 static void test_hw_alu(void **state)
 {
     static const char *const n[] = { "add", "or", "adc", "sbb", "and", "sub", "xor", "cmp" };
 
-    run_forms(n, ARRAY_SIZE(n));
+    run_forms(n, ARRAY_SIZE(n), X86_MODE_64);
 }
 
 static void test_hw_mov_xchg_cmpxchg(void **state)
 {
     static const char *const n[] = { "mov", "xchg", "cmpxchg" };
 
-    run_forms(n, ARRAY_SIZE(n));
+    run_forms(n, ARRAY_SIZE(n), X86_MODE_64);
 }
 
 static void test_hw_bit_ops(void **state)
 {
     static const char *const n[] = { "bt", "bts", "btr", "btc" };
 
-    run_forms(n, ARRAY_SIZE(n));
+    run_forms(n, ARRAY_SIZE(n), X86_MODE_64);
 }
 
 static void test_hw_unary(void **state)
 {
     static const char *const n[] = { "inc", "dec", "not", "neg" };
 
-    run_forms(n, ARRAY_SIZE(n));
+    run_forms(n, ARRAY_SIZE(n), X86_MODE_64);
 }
 
 /* ---- Hand-written instructions ---- */
@@ -638,8 +62,8 @@ static int emulate(const uint8_t *insn, unsigned len)
     regs.rip = (uintptr_t)code + insn_off;
     memset(&ctxt, 0, sizeof(ctxt));
     ctxt.regs = &regs;
-    ctxt.fs_base = 0x1000;
-    ctxt.gs_base = (uintptr_t)data;
+    ctxt.seg_base[X86_SEG_FS] = 0x1000;
+    ctxt.seg_base[X86_SEG_GS] = (uintptr_t)data;
     return x86_emulate(&ctxt, &sim_ops);
 }
 
@@ -788,7 +212,6 @@ static const struct { uint8_t b[16]; unsigned n; uint64_t rdi; } unhandleable[] 
     { { 0xf0, 0x89, 0x07 }, 3, 0 },                /* lock mov */
     { { 0xf0, 0x39, 0x07 }, 3, 0 },                /* lock cmp */
     { { 0xf0, 0x0f, 0xa3, 0x07 }, 4, 0 },          /* lock bt */
-    { { 0x67, 0x89, 0x07 }, 3, 0 },                /* 32-bit addressing */
     { { 0x0f, 0x30 }, 2, 0 },                      /* wrmsr: decode only */
     { { 0xfa }, 1, 0 },                            /* cli */
     { { 0x0f, 0x0b }, 2, 0 },                      /* ud2 */
@@ -877,8 +300,8 @@ static void test_addressing(void **state)
     uint64_t rip;
 
     reset_state();
-    ctxt.fs_base = 0xffff888000000000ULL;
-    ctxt.gs_base = 0x10000;
+    ctxt.seg_base[X86_SEG_FS] = 0xffff888000000000ULL;
+    ctxt.seg_base[X86_SEG_GS] = 0x10000;
     regs.rbx = 0x1000;
     regs.r12 = 0x30;
     regs.r13 = 0x500;
@@ -895,7 +318,7 @@ static void test_addressing(void **state)
     assert_int_equal(ADDR(0x41, 0x89, 0x04, 0x25, 8, 0, 0, 0), 8);  /* base r13, mod 0 */
     assert_int_equal(ADDR(0x41, 0x89, 0x45, 0x08), 0x508);          /* disp8(%r13) */
     assert_int_equal(ADDR(0x89, 0x44, 0x1d, 0xf8), 0x7000 + 0x1000 - 8);   /* (%rbp,%rbx) */
-    assert_int_equal(ADDR(0x3e, 0x26, 0x64, 0x2e, 0x89, 0x03), ctxt.fs_base + 0x1000);
+    assert_int_equal(ADDR(0x3e, 0x26, 0x64, 0x2e, 0x89, 0x03), ctxt.seg_base[X86_SEG_FS] + 0x1000);
     /* bt with a register offset picks the unit holding the bit, signed */
     regs.rax = (uint64_t)-1;
     assert_int_equal(ADDR(0x0f, 0xa3, 0x03), 0x1000 - 4);
@@ -1057,30 +480,12 @@ static void test_decode_privileged(void **state)
 
 static int setup(void **state)
 {
-    uint8_t *m = mmap(NULL, CODE_SIZE + DATA_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
-
-    if (m == MAP_FAILED)
-        return -1;
-    code = m;
-    data = m + CODE_SIZE;
-    insn_off = emit_prologue(code);
-    fetch_end = (uintptr_t)code + CODE_SIZE;
-    if (syscall(SYS_arch_prctl, ARCH_GET_FS, &host_fs))
-        return -1;
-    gs_settable = syscall(SYS_arch_prctl, ARCH_SET_GS, 0UL) == 0;
-    build_forms();
-    return 0;
+    return oracle_setup();
 }
 
 static int teardown(void **state)
 {
-    if (gs_settable)
-        syscall(SYS_arch_prctl, ARCH_SET_GS, 0UL);
-    print_message("x86_emulate: %u hardware-checked cases, %u differed only in undefined "
-                  "flags; GS oracle %s\n", cases_run, undef_differs,
-                  gs_settable ? "on" : "off");
-    munmap(code, CODE_SIZE + DATA_SIZE);
+    oracle_teardown("x86_emulate");
     return 0;
 }
 

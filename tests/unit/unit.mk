@@ -18,12 +18,17 @@ UNIT_SRCS_elf         := hyp/lib/elf.c hyp/lib/string.c hyp/mm/guest_range.c
 UNIT_SRCS_dom_layout  := hyp/pv/dom_layout.c hyp/lib/elf.c hyp/lib/string.c hyp/mm/guest_range.c
 UNIT_SRCS_frame_alloc := hyp/mm/frame_alloc.c hyp/lib/string.c
 UNIT_SRCS_guest_range := hyp/mm/guest_range.c
-UNIT_SRCS_x86_emulate := hyp/pv/x86_decode.c hyp/pv/x86_emulate.c hyp/lib/string.c
+UNIT_SRCS_x86_emulate := hyp/pv/x86_decode.c hyp/pv/x86_emulate.c hyp/lib/string.c \
+	tests/unit/x86_oracle.c tests/unit/x86_oracle_gen.c
+UNIT_SRCS_x86_compat  := $(UNIT_SRCS_x86_emulate)
 UNIT_SRCS_modspec     := hyp/lib/modspec.c hyp/lib/string.c
 UNIT_SRCS_descriptor  := hyp/pv/descriptor.c
-UNIT_SRCS_frame_table := hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/mm_check.c hyp/mm/mm_check_domains.c hyp/mm/frame_alloc.c hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
-UNIT_SRCS_pt          := hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/mm_check.c hyp/mm/mm_check_domains.c hyp/mm/frame_alloc.c hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
-UNIT_SRCS_mm_check    := hyp/mm/mm_check.c hyp/mm/mm_check_domains.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/frame_alloc.c hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
+UNIT_SRCS_console_ring := hyp/lib/console_ring.c
+UNIT_SRCS_io_reserved := hyp/lib/io_reserved.c
+MM_CHECK_SRCS         := hyp/mm/mm_check.c hyp/mm/mm_check_domains.c hyp/mm/frame_alloc.c
+UNIT_SRCS_frame_table := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
+UNIT_SRCS_pt          := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
+UNIT_SRCS_mm_check    := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst %,$(UNIT_DIR)/test_%,$(UNIT_NAMES))
