@@ -378,6 +378,19 @@ static long call_mmu_update(void)
 	return fuzz_done("mmu_update", rc, done_detail());
 }
 
+/* `done` and the commands, for the log: "2:18,9". */
+static const char *ops_detail(unsigned int n)
+{
+	static char d[48];
+	unsigned int i, len;
+
+	len = (unsigned int)snprintf(d, sizeof(d), "%u:", fz.done);
+	for (i = 0; i < n && len < sizeof(d) - 1; i++)
+		len += (unsigned int)snprintf(d + len, sizeof(d) - len, i ? ",%u" : "%u",
+					      fz.op[i].cmd);
+	return d;
+}
+
 static const char *const mmuext_names[] = {
 	"pin_l1", "pin_l2", "pin_l3", "pin_l4", "unpin", "new_baseptr",
 	"flush_local", "invlpg_local", "flush_multi", "invlpg_multi",
@@ -407,7 +420,7 @@ static long call_mmuext_op(void)
 	for (i = 0; i < n; i++)
 		fuzz_count(fz.op[i].cmd < 21 ? mmuext_names[fz.op[i].cmd] :
 			   "mmuext_bad_cmd", rc);
-	return fuzz_done("mmuext_op", rc, done_detail());
+	return fuzz_done("mmuext_op", rc, ops_detail(n));
 }
 
 static unsigned long rand_uvmf(void)

@@ -59,10 +59,11 @@ void fuzz_checks_reset(void);
 /* ---- the oracle log ---- */
 
 /*
- * With logging on, each fuzz_log() adds one token `kind=rc` (detail, if
- * not NULL, is appended after a '/'), 8 to a line, numbered from 1:
- *   fuzz-log MODE SEED FIRST: kind=rc kind=rc/detail ...
- * A kind whose answer depends on memory layout is logged as `kind=x`.
+ * With logging on, each fuzz_log() adds one token for a call, numbered from
+ * 1, to lines `fuzz-log MODE SEED FIRST: token token ...`: the kind's
+ * letter (announced once by `fuzz-log-kind MODE SEED LETTER KIND`), the
+ * result, and `/detail` if there is one: `B-22/3`.  A kind whose answer
+ * depends on memory layout is logged as `Bx`.
  */
 void fuzz_log_start(const char *mode, unsigned long seed);
 bool fuzz_logging(void);
