@@ -53,6 +53,8 @@ static struct {
 	struct mmuext_op op[4];
 	multicall_entry_t mc[6];
 	uint32_t mc_done[6];
+	bool mc_asked[6];		/* the entry has a done pointer */
+	unsigned long mc_domid[6];
 	struct mmu_update mc_req[6][2];
 	struct mmuext_op mc_op[6][2];
 	xen_pfn_t list[4];
@@ -327,12 +329,27 @@ static void fill_op(struct mmuext_op *o, unsigned int n)
 	}
 }
 
-/* `done` as a detail for the log. */
-static const char *done_detail(void)
+/*
+ * A foreigndom in one letter, for the log: S DOMID_SELF, I DOMID_IO,
+ * X DOMID_XEN, N a domain that does not exist, 0 dom0, P the peer,
+ * ? anything else; lower case when a table owner is named too.
+ */
+static char domid_letter(unsigned long fd)
+{
+	unsigned int low = fd & 0xffff;
+	char c = low == DOMID_SELF ? 'S' : low == DOMID_IO ? 'I' :
+		 low == DOMID_XEN ? 'X' : low == 0x7fe0 || low == 0x7ff4 ? 'N' :
+		 low == 0 ? '0' : low == fz.peer ? 'P' : '?';
+
+	return (fd >> 16) && c >= 'A' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* `done` and the foreigndom as a detail for the log: "3:S". */
+static const char *done_detail(unsigned long fd)
 {
 	static char d[16];
 
-	snprintf(d, sizeof(d), "%u", fz.done);
+	snprintf(d, sizeof(d), "%u:%c", fz.done, domid_letter(fd));
 	return d;
 }
 
@@ -375,16 +392,16 @@ static long call_mmu_update(void)
 		   pdone, fz.done, domid);
 	trace_reqs(fz.req, n);
 	rc = HYPERVISOR_mmu_update((void *)buf, count, (void *)pdone, domid);
-	return fuzz_done("mmu_update", rc, done_detail());
+	return fuzz_done("mmu_update", rc, done_detail(domid));
 }
 
-/* `done` and the commands, for the log: "2:18,9". */
-static const char *ops_detail(unsigned int n)
+/* `done`, the foreigndom and the commands, for the log: "2:S:18,9". */
+static const char *ops_detail(unsigned int n, unsigned long fd)
 {
 	static char d[48];
 	unsigned int i, len;
 
-	len = (unsigned int)snprintf(d, sizeof(d), "%u:", fz.done);
+	len = (unsigned int)snprintf(d, sizeof(d), "%u:%c:", fz.done, domid_letter(fd));
 	for (i = 0; i < n && len < sizeof(d) - 1; i++)
 		len += (unsigned int)snprintf(d + len, sizeof(d) - len, i ? ",%u" : "%u",
 					      fz.op[i].cmd);
@@ -420,7 +437,7 @@ static long call_mmuext_op(void)
 	for (i = 0; i < n; i++)
 		fuzz_count(fz.op[i].cmd < 21 ? mmuext_names[fz.op[i].cmd] :
 			   "mmuext_bad_cmd", rc);
-	return fuzz_done("mmuext_op", rc, ops_detail(n));
+	return fuzz_done("mmuext_op", rc, ops_detail(n, domid));
 }
 
 static unsigned long rand_uvmf(void)
@@ -533,21 +550,23 @@ static long call_memory_op(void)
 	}
 }
 
-/* The entries' results, for the log: "r0,r1,...". */
+/*
+ * The entries' results, for the log: "r0,r1:done:F,..." (batches with
+ * their done count and foreigndom letter), from what we asked, not from
+ * the arguments the hypervisor may have rewritten.
+ */
 static const char *multicall_detail(unsigned int n)
 {
-	static char d[80];
+	static char d[96];
 	unsigned int i, len = 0;
 
 	d[0] = '\0';
 	for (i = 0; i < n && len < sizeof(d) - 1; i++) {
 		len += snprintf(d + len, sizeof(d) - len, i ? ",%ld" : "%ld",
 				(long)fz.mc[i].result);
-		if ((fz.mc[i].op == __HYPERVISOR_mmu_update ||
-		     fz.mc[i].op == __HYPERVISOR_mmuext_op) &&
-		    fz.mc[i].args[2] && len < sizeof(d) - 1)
-			len += snprintf(d + len, sizeof(d) - len, ":%u",
-					fz.mc_done[i]);
+		if (fz.mc_asked[i] && len < sizeof(d) - 1)
+			len += snprintf(d + len, sizeof(d) - len, ":%u:%c",
+					fz.mc_done[i], domid_letter(fz.mc_domid[i]));
 	}
 	return d;
 }
@@ -559,6 +578,7 @@ static long call_multicall(void)
 
 	memset(fz.mc, 0, sizeof(fz.mc));
 	memset(fz.mc_done, 0, sizeof(fz.mc_done));
+	memset(fz.mc_asked, 0, sizeof(fz.mc_asked));
 	for (i = 0; i < n; i++) {
 		multicall_entry_t *m = &fz.mc[i];
 
@@ -571,7 +591,8 @@ static long call_multicall(void)
 			m->args[1] = 1 + below(2);
 			m->args[2] = chance(50) || fz.oracle ?
 					     (unsigned long)&fz.mc_done[i] : 0;
-			m->args[3] = rand_domid();
+			m->args[3] = fz.mc_domid[i] = rand_domid();
+			fz.mc_asked[i] = m->args[2];
 			break;
 		case 2:
 			fill_op(fz.mc_op[i], 2);
@@ -580,7 +601,8 @@ static long call_multicall(void)
 			m->args[1] = 1 + below(2);
 			if (fz.oracle)
 				m->args[2] = (unsigned long)&fz.mc_done[i];
-			m->args[3] = rand_domid();
+			m->args[3] = fz.mc_domid[i] = rand_domid();
+			fz.mc_asked[i] = m->args[2];
 			break;
 		case 3:
 			m->op = __HYPERVISOR_update_va_mapping;

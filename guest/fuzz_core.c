@@ -243,6 +243,11 @@ void fuzz_log(const char *kind, long rc, const char *detail)
 		return;
 	if (detail)
 		snprintf(token, sizeof(token), "%c%ld/%s", kind_letter(kind), rc, detail);
+	else if (rc >= 0 && rc <= 9)
+		snprintf(token, sizeof(token), "%c%c", kind_letter(kind), (char)('0' + rc));
+	else if (rc < 0 && rc >= -26)	/* the common errnos: one letter */
+		snprintf(token, sizeof(token), "%c%c", kind_letter(kind),
+			 (char)('a' - 1 - rc));
 	else
 		snprintf(token, sizeof(token), "%c%ld", kind_letter(kind), rc);
 	log_token(token);
@@ -250,7 +255,7 @@ void fuzz_log(const char *kind, long rc, const char *detail)
 
 void fuzz_log_uncomparable(const char *kind)
 {
-	char token[4] = { kind_letter(kind), 'x', 0 };
+	char token[4] = { kind_letter(kind), '~', 0 };
 
 	if (lg.on)
 		log_token(token);

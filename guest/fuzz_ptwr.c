@@ -146,7 +146,8 @@ static bool one_write(void)
 	write_form(p, how, v, before);
 	faulted = cpu_last.count && cpu_last.regs.vector == 14;
 	after = pw.view[t][e];
-	rc = faulted ? -14 : cpu_last.count ? -(long)cpu_last.regs.vector : 0;
+	/* 0: no trap; -(vector + 1): the trap it took (#PF: -15). */
+	rc = cpu_last.count ? -1 - (long)cpu_last.regs.vector : 0;
 	/* Whole entries name frames by role, and so compare across machines;
 	 * a partial write mixes our machine's frame numbers into the entry. */
 	if (how == 0 || how == 5 || how == 6 || how == 7)

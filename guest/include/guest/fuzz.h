@@ -62,8 +62,10 @@ void fuzz_checks_reset(void);
  * With logging on, each fuzz_log() adds one token for a call, numbered from
  * 1, to lines `fuzz-log MODE SEED FIRST: token token ...`: the kind's
  * letter (announced once by `fuzz-log-kind MODE SEED LETTER KIND`), the
- * result, and `/detail` if there is one: `B-22/3`.  A kind whose answer
- * depends on memory layout is logged as `Bx`.
+ * result, and `/detail` if there is one: `B-22/3:S`.  Results without a
+ * detail from -26 to 9 take one character: `0`-`9`, or `a` for -1 to `z`
+ * for -26 (`Bv`: -22).  A kind whose answer depends on memory layout is
+ * logged as `B~`.
  */
 void fuzz_log_start(const char *mode, unsigned long seed);
 bool fuzz_logging(void);
