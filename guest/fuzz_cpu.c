@@ -19,9 +19,7 @@
 #include <guest/mm.h>
 #include <guest/test.h>
 
-/* From guest/fuzz.c. */
-unsigned long fuzz_pool_mfn(void);
-unsigned long fuzz_garbage_mfn(void);
+#include "fuzz_mm.h"	/* pool_mfn, garbage_mfn */
 
 /* Everything we register points here; it must never run. */
 void fuzz_cpu_stray(void);
@@ -124,8 +122,8 @@ static unsigned long rand_desc_mfn(void)
 	if (r < 60)
 		return fc.gdt_mfn[below(GDT_FRAMES)];
 	if (r < 85)
-		return fuzz_pool_mfn();
-	return fuzz_garbage_mfn();
+		return pool_mfn();
+	return garbage_mfn();
 }
 
 static void restore_traps_and_callbacks(void)
@@ -297,7 +295,7 @@ static long call_gdt(void)
 	}
 	n = 1 + below(GDT_FRAMES);
 	for (i = 0; i < 16; i++)
-		fc.frames[i] = i < n ? rand_desc_mfn() : fuzz_garbage_mfn();
+		fc.frames[i] = i < n ? rand_desc_mfn() : garbage_mfn();
 	switch (below(6)) {
 	case 0:
 		entries = 0;
@@ -344,7 +342,6 @@ static long call_vm_assist(void)
 	return fuzz_done("vm_assist", rc, NULL);
 }
 
-long fuzz_cpu_call(void);
 long fuzz_cpu_call(void)
 {
 	static long (*const calls[])(void) = {
@@ -356,7 +353,6 @@ long fuzz_cpu_call(void)
 	return calls[below(sizeof(calls) / sizeof(calls[0]))]();
 }
 
-bool fuzz_cpu_setup(void);
 bool fuzz_cpu_setup(void)
 {
 	unsigned int i;
@@ -374,7 +370,6 @@ bool fuzz_cpu_setup(void)
 }
 
 /* Undo what may outlive the fuzzer; the number of restore failures. */
-unsigned long fuzz_cpu_cleanup(void);
 unsigned long fuzz_cpu_cleanup(void)
 {
 	unsigned int i;
