@@ -146,6 +146,9 @@ static void context_switch(struct vcpu *prev, struct vcpu *next)
     debugreg_switch_to(next);
     if (!segments_load(next))
         pv_bounce_failsafe(next, &ci->guest_regs);
+    /* Crashed on the way in: nothing of it may stay loaded while it is torn down. */
+    if (vcpu_is_dying(next))
+        load_idle_context();
 }
 
 void sched_maybe_switch(void)
@@ -155,6 +158,8 @@ void sched_maybe_switch(void)
      * on.  A vCPU that dies asks for a switch (sched_remove), so a dying
      * current one is always left here.
      */
+    bool switched = false;
+
     while (switch_requested || !current_vcpu()) {
         struct vcpu *prev = current_vcpu();
         switch_requested = false;
@@ -162,8 +167,11 @@ void sched_maybe_switch(void)
         if (!next)
             stop_when_idle();
         context_switch(prev, next);
-        teardown_slice();
+        switched = true;
     }
+    /* Only now is the vCPU loaded sure to live on: its CR3 comes back after the slice. */
+    if (switched)
+        teardown_slice();
 }
 
 void sched_start(void)
