@@ -87,6 +87,7 @@ static unsigned long parse_ulong(const char *s)
 }
 
 void cpu_special_words(void);
+void spec_special_words(void);
 
 /* The words that make this run something other than the plain suite. */
 static void run_special_words(void)
@@ -118,6 +119,7 @@ static void run_special_words(void)
 			HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 	}
 	cpu_special_words();	/* crash-on-bad-stack (guest/cpu_words.c) */
+	spec_special_words();	/* l1tf-unsafe=PATH (guest/cases_spec.c) */
 }
 
 /*

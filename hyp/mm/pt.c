@@ -8,6 +8,7 @@
 #include <hyp/domain.h>
 #include <hyp/errno.h>
 #include <hyp/pt.h>
+#include <hyp/pte_l1tf.h>
 
 #define PTE_P      (1UL << 0)
 #define PTE_RW     (1UL << 1)
@@ -188,9 +189,10 @@ int pt_validate(struct page_info *pg, unsigned level, struct domain *d)
     uint64_t *t = pt_map_frame(mfn);
 
     for (unsigned i = 0; i < 512; i++) {
-        if (!slot_is_guest(level, i) || !(t[i] & PTE_P))
+        if (!slot_is_guest(level, i) || !t[i])
             continue;
-        int rc = get_entry_refs(level, t[i], mfn, d, d);
+        int rc = (t[i] & PTE_P) ? get_entry_refs(level, t[i], mfn, d, d)
+                                : pte_l1tf_check(d, level, t[i]);   /* not-present: L1TF */
         if (rc) {
             put_entries_below(pg, level, i);
             return rc;
@@ -226,6 +228,8 @@ int pt_update_entry(struct page_info *pg, unsigned index, uint64_t val, bool pre
     if (!slot_is_guest(level, index))
         return -EINVAL;
     if (level > 1 && pg_owner != d)
+        return -EINVAL;
+    if (pte_l1tf_check(d, level, val))   /* a not-present entry: L1TF */
         return -EINVAL;
     uint64_t old = t[index];
     if (val & PTE_P) {
