@@ -21,8 +21,10 @@ UNIT_SRCS_guest_range := hyp/mm/guest_range.c
 UNIT_SRCS_x86_emulate := hyp/pv/x86_decode.c hyp/pv/x86_emulate.c hyp/lib/string.c
 UNIT_SRCS_modspec     := hyp/lib/modspec.c hyp/lib/string.c
 UNIT_SRCS_descriptor  := hyp/pv/descriptor.c
-UNIT_SRCS_frame_table := hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/mm_check.c hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
-UNIT_SRCS_pt          := hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/mm_check.c hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
+UNIT_SRCS_frame_table := hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c hyp/mm/mm_check.c hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
+UNIT_SRCS_pt          := hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c hyp/mm/mm_check.c hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
+UNIT_SRCS_pte_l1tf    := hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c hyp/mm/mm_check.c hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
+UNIT_SRCS_spec_ctrl   := hyp/arch/x86_64/spec_ctrl_policy.c hyp/mm/pte_l1tf.c hyp/lib/format.c hyp/lib/string.c
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst %,$(UNIT_DIR)/test_%,$(UNIT_NAMES))

@@ -50,6 +50,8 @@ struct fake_machine {
     uint32_t free_count[FAKE_FRAMES];    /* frame_table_on_free per frame */
     uint32_t assign_count[FAKE_FRAMES];  /* fake_assign per frame */
     bool quiet;                   /* do not print checker problems */
+    unsigned long crashes;        /* domain_crash calls (recorded, nothing torn down) */
+    char crash_reason[160];       /* the last one's reason */
 };
 extern struct fake_machine fake;
 
