@@ -52,7 +52,7 @@ void pte_l1tf_enable(const struct l1tf_params *p, bool dom0, bool domu)
     l1tf.domu = domu;
 }
 
-int pte_l1tf_check(struct domain *d, unsigned level, uint64_t pte)
+int pte_l1tf_check_not_present(struct domain *d, unsigned level, uint64_t pte)
 {
     bool checked = d->is_dom0 ? l1tf.dom0 : l1tf.domu;
 

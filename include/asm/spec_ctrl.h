@@ -10,6 +10,10 @@
 #ifndef KOAN_ASM_SPEC_CTRL_H
 #define KOAN_ASM_SPEC_CTRL_H
 
+/* Bits of spec_ctrl_entry_flags, tested on every guest entry and exit. */
+#define SPEC_FLAG_XPTI_PROBE 0x1
+#define SPEC_FLAG_VERW       0x2
+
 #ifdef __ASSEMBLY__
 
 /*
@@ -19,7 +23,7 @@
  * from the hypervisor.  Without the probe: one test and a branch.
  */
 .macro SPEC_CTRL_ENTRY_FROM_GUEST cs=
-    testb   $1, spec_ctrl_xpti_probe(%rip)
+    testb   $SPEC_FLAG_XPTI_PROBE, spec_ctrl_entry_flags(%rip)
     jz      .Lspec_entry_done\@
     .ifnb \cs
     testb   $3, \cs
@@ -36,14 +40,17 @@
  * a writable data selector overwrites the CPU's store, fill and load-port
  * buffers on CPUs with MD_CLEAR, so nothing the hypervisor touched can be
  * sampled by the guest (MDS).  The probe's CR3 reload is XPTI's switch back.
+ * With neither: one test and a branch.
  */
 .macro SPEC_CTRL_EXIT_TO_GUEST
-    testb   $1, spec_ctrl_xpti_probe(%rip)
+    testb   $(SPEC_FLAG_XPTI_PROBE | SPEC_FLAG_VERW), spec_ctrl_entry_flags(%rip)
+    jz      .Lspec_exit_done\@
+    testb   $SPEC_FLAG_XPTI_PROBE, spec_ctrl_entry_flags(%rip)
     jz      .Lspec_exit_verw\@
     mov     %cr3, %rax
     mov     %rax, %cr3
 .Lspec_exit_verw\@:
-    testb   $1, spec_ctrl_verw_on_exit(%rip)
+    testb   $SPEC_FLAG_VERW, spec_ctrl_entry_flags(%rip)
     jz      .Lspec_exit_done\@
     verw    spec_ctrl_verw_sel(%rip)
 .Lspec_exit_done\@:
@@ -139,8 +146,8 @@ void spec_ctrl_init(paddr_t ram_end);
 /* The scheduler is about to run a vCPU of d: IBPB and RSB when d differs from the last. */
 void spec_ctrl_enter_domain(const struct domain *d);
 
-/* Read by entry.S. */
-extern uint8_t spec_ctrl_xpti_probe, spec_ctrl_verw_on_exit;
+/* Read by entry.S: SPEC_FLAG_* */
+extern uint8_t spec_ctrl_entry_flags;
 extern const uint16_t spec_ctrl_verw_sel;
 
 #endif

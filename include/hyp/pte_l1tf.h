@@ -41,11 +41,20 @@ bool pte_l1tf_safe(uint64_t pte, unsigned level, const struct l1tf_params *p);
 /* Check from now on (spec_ctrl_init, on affected CPUs only): dom0, the others. */
 void pte_l1tf_enable(const struct l1tf_params *p, bool dom0, bool domu);
 
+/* pte_l1tf_check for a nonzero not-present entry. */
+int pte_l1tf_check_not_present(struct domain *d, unsigned level, uint64_t pte);
+
 /*
  * An entry about to be stored in a level-`level` table of domain d (the
  * table's owner): 0 if it is present, safe, or d is not checked; otherwise
  * d is crashed and the answer is -EINVAL, so that nothing is stored.
+ * Inline, so that present and zero entries -- nearly all -- cost a test.
  */
-int pte_l1tf_check(struct domain *d, unsigned level, uint64_t pte);
+static inline int pte_l1tf_check(struct domain *d, unsigned level, uint64_t pte)
+{
+    if (likely((pte & 1) || !pte))
+        return 0;
+    return pte_l1tf_check_not_present(d, level, pte);
+}
 
 #endif

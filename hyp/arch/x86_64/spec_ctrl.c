@@ -15,7 +15,7 @@
 #include <hyp/domain.h>
 #include <hyp/pte_l1tf.h>
 
-uint8_t spec_ctrl_xpti_probe, spec_ctrl_verw_on_exit;
+uint8_t spec_ctrl_entry_flags;
 /* VERW's memory operand: a writable data selector, so it completes quickly. */
 const uint16_t spec_ctrl_verw_sel = HYP_DS;
 
@@ -91,8 +91,8 @@ void spec_ctrl_init(paddr_t ram_end)
     if (policy.eibrs)
         wrmsr(MSR_SPEC_CTRL, SPEC_CTRL_IBRS);
     l1tf_apply(ram_end);
-    spec_ctrl_verw_on_exit = policy.verw_on_exit;
-    spec_ctrl_xpti_probe = policy.xpti_probe;
+    spec_ctrl_entry_flags = (policy.xpti_probe ? SPEC_FLAG_XPTI_PROBE : 0) |
+                            (policy.verw_on_exit ? SPEC_FLAG_VERW : 0);
     if (spec_ctrl_describe(&cpu, &policy, line, sizeof(line)))
         log_warn("spec-ctrl: %s\n", line);
     else
