@@ -127,15 +127,6 @@ static bool run_multicall(unsigned long first, unsigned long n,
 	return true;
 }
 
-static unsigned long parse_ulong(const char *s)
-{
-	unsigned long v = 0;
-
-	while (*s >= '0' && *s <= '9')
-		v = v * 10 + (unsigned long)(*s++ - '0');
-	return v;
-}
-
 /* Does page show frame i (word 1 of its pattern)?  Flush the TLB first. */
 static bool page_shows(unsigned long page, unsigned int i)
 {
@@ -194,16 +185,13 @@ static bool bench_setup_space(void)
 
 static bool bench_ready(void)
 {
-	char value[24];
 	uint64_t t0, t1;
 
 	if (bs.ready)
 		return true;
 	if (!mm_init())
 		return false;
-	bs.updates = BENCH_DEFAULT_UPDATES;
-	if (guest_cmdline_value("bench-updates", value, sizeof(value)))
-		bs.updates = parse_ulong(value);
+	bs.updates = guest_cmdline_ulong("bench-updates", BENCH_DEFAULT_UPDATES);
 	/* Whole pairs of passes, so every entry ends where it started. */
 	bs.updates = (bs.updates + 2 * PASS_UPDATES - 1) / (2 * PASS_UPDATES) *
 		     (2 * PASS_UPDATES);

@@ -126,18 +126,8 @@ static bool bench_hook(struct cpu_regs *r)
 	return false;
 }
 
-static unsigned long parse_ulong(const char *s)
-{
-	unsigned long v = 0;
-
-	while (*s >= '0' && *s <= '9')
-		v = v * 10 + (unsigned long)(*s++ - '0');
-	return v;
-}
-
 static bool bench_cpu_ready(void)
 {
-	char value[24];
 	unsigned int i;
 	unsigned long pfn;
 
@@ -145,16 +135,12 @@ static bool bench_cpu_ready(void)
 		return true;
 	if (!cpu_init())
 		return false;
-	bc.ops = BENCH_DEFAULT_OPS;
-	if (guest_cmdline_value("bench-ops", value, sizeof(value)))
-		bc.ops = parse_ulong(value);
+	bc.ops = guest_cmdline_ulong("bench-ops", BENCH_DEFAULT_OPS);
 	/* Whole turns of the ring; an even number for the two processes. */
 	bc.ops = (bc.ops + BENCH_PF_RING - 1) / BENCH_PF_RING * BENCH_PF_RING;
 	if (!bc.ops)
 		bc.ops = BENCH_PF_RING;
-	bc.hcalls = 16 * bc.ops;
-	if (guest_cmdline_value("bench-hcalls", value, sizeof(value)))
-		bc.hcalls = parse_ulong(value);
+	bc.hcalls = guest_cmdline_ulong("bench-hcalls", 16 * bc.ops);
 	if (!bc.hcalls)
 		bc.hcalls = 1;
 	for (i = 0; i < BENCH_PF_RING; i++) {

@@ -77,23 +77,25 @@ void guest_shutdown(unsigned int reason)
 		HYPERVISOR_sched_op(SCHEDOP_shutdown, &arg);
 }
 
-static unsigned long parse_ulong(const char *s)
+unsigned long guest_cmdline_ulong(const char *key, unsigned long dflt)
 {
+	char value[24];
 	unsigned long v = 0;
 
-	while (*s >= '0' && *s <= '9')
-		v = v * 10 + (unsigned long)(*s++ - '0');
+	if (!guest_cmdline_value(key, value, sizeof(value)))
+		return dflt;
+	for (const char *s = value; *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (unsigned long)(*s - '0');
 	return v;
 }
 
 void cpu_special_words(void);
+void hostile_words(void);
 void spec_special_words(void);
 
 /* The words that make this run something other than the plain suite. */
 static void run_special_words(void)
 {
-	char value[24];
-
 	if (guest_cmdline_has("crash-now")) {
 		guest_printf("crash-now: shutting down with SHUTDOWN_crash\n");
 		guest_shutdown(SHUTDOWN_crash);
@@ -112,13 +114,11 @@ static void run_special_words(void)
 		for (;;)
 			__asm__ volatile("pause");
 	}
-	if (guest_cmdline_value("spin-yield", value, sizeof(value))) {
-		unsigned long n = parse_ulong(value);
-
-		while (n--)
-			HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
-	}
+	for (unsigned long n = guest_cmdline_ulong("spin-yield", 0); n; n--)
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	console_special_words();	/* console-flood=BYTES (guest/console_words.c) */
 	cpu_special_words();	/* crash-on-bad-stack (guest/cpu_words.c) */
+	hostile_words();	/* issue 8's attacks (guest/hostile_words.c) */
 	spec_special_words();	/* l1tf-unsafe=PATH (guest/cases_spec.c) */
 }
 

@@ -56,6 +56,7 @@
 	X(mm_tlb_stale_write)                                                \
 	X(mm_map_m2p_frame)                                                  \
 	X(mm_map_foreign_frames)                                             \
+	X(mm_map_apic_frames)                                                \
 	K(mm_map_peer_frame)                                                 \
 	X(mm_map_pinned_table_writable)                                      \
 	X(mm_pin_errors)                                                     \
@@ -136,6 +137,7 @@
 	X(cpu_cpuid)                                                         \
 	X(cpu_rdtsc)                                                         \
 	X(cpu_io_ports)                                                      \
+	X(cpu_io_denied_ports)                                               \
 	X(cpu_segbase_kernel)                                                \
 	X(cpu_segbase_user)                                                  \
 	X(cpu_hostile_trap_table)                                            \
@@ -147,6 +149,7 @@
 	X(cpu_desc_update_descriptor)                                        \
 	X(cpu_desc_stale_selector)                                           \
 	X(cpu_desc_ldt)                                                      \
+	X(cpu_db_on_bounce_frame)                                            \
 	K(cpu_fpu_two_domains)
 
 #define DECLARE_CASE(name) void case_##name(void);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Domain lifecycle: allocation, shutdown, crash, and release of memory. */
-#include <asm/paging.h>
-#include <asm/x86.h>
+/*
+ * Domain lifecycle: allocation, shutdown, crash, and the deferred teardown
+ * of dying domains (include/hyp/domain.h).
+ */
 #include <hyp/console.h>
 #include <hyp/domain.h>
+#include <hyp/emul.h>
 #include <hyp/errno.h>
 #include <hyp/format.h>
 #include <hyp/fpu.h>
@@ -14,10 +16,13 @@
 #include <hyp/m2p.h>
 #include <hyp/sched.h>
 #include <hyp/string.h>
+#include <hyp/work_budget.h>
 
 static struct domain domains[MAX_DOMAINS];
-struct domain dom_io = { .id = DOMID_IO, .name = "io", .state = DOMAIN_RUNNING };
-struct domain dom_xen = { .id = DOMID_XEN, .name = "xen", .state = DOMAIN_RUNNING };
+struct domain dom_io = { .id = DOMID_IO, .name = "io", .state = DOMAIN_RUNNING,
+                         .devalidate_head = FT_NIL, .relinquish_next = FT_NIL };
+struct domain dom_xen = { .id = DOMID_XEN, .name = "xen", .state = DOMAIN_RUNNING,
+                          .devalidate_head = FT_NIL, .relinquish_next = FT_NIL };
 static domid_t next_domu_id = 1;
 static bool any_crashed;
 
@@ -39,39 +44,66 @@ struct domain *domain_alloc(const char *name, bool is_dom0)
         d->vcpu0.pv.dr[6] = 0xffff0ff0;   /* the architectural reset values */
         d->vcpu0.pv.dr[7] = 0x400;
         d->page_list_head = d->page_list_tail = FT_NIL;
+        d->devalidate_head = d->relinquish_next = FT_NIL;
         d->state = DOMAIN_RUNNING;
         return d;
     }
     return NULL;
 }
 
-static void vcpu_drop_base_pointers(struct vcpu *v)
+/*
+ * Release what the vCPU holds: base pointers, GDT and LDT frames, FPU state,
+ * debug registers.  Runs on the idle page tables with no vCPU of the domain
+ * loaded, so nothing released here is in use by the CPU.
+ */
+static void vcpu_teardown(struct vcpu *v)
 {
-    /* Never free the tables the CPU is walking. */
-    if (v->kernel_l4 && read_cr3() >> PAGE_SHIFT == v->kernel_l4)
-        write_cr3(paging_idle_cr3());
     if (v->kernel_l4)
         put_page_and_type(mfn_to_page(v->kernel_l4));
     if (v->user_l4)
         put_page_and_type(mfn_to_page(v->user_l4));
     v->kernel_l4 = v->user_l4 = 0;
+    gdt_release(v);
+    ldt_release(v);
+    fpu_free(v);
+    debugreg_reset(v);
 }
 
-/* Give every frame back; those others still reference go when they let go. */
-static void domain_release_memory(struct domain *d)
+/* One dying domain, as far as the budget goes: 0 when torn down, or -ERESTART. */
+static int domain_teardown(struct domain *d)
 {
-    vcpu_drop_base_pointers(&d->vcpu0);
-    gdt_release(&d->vcpu0);
-    ldt_release(&d->vcpu0);
-    fpu_free(&d->vcpu0);
-    d->state = DOMAIN_DYING;
-    domain_relinquish_memory(d);
-    domain_check_gone(d);
+    if (!d->vcpus_torn_down) {
+        vcpu_teardown(&d->vcpu0);
+        d->vcpus_torn_down = true;
+    }
+    return domain_relinquish_memory(d);
+}
+
+static bool teardown_waiting(const struct domain *d)
+{
+    return d->state == DOMAIN_DYING && d->relinquish_phase != RELINQUISH_DONE;
+}
+
+bool domain_teardown_pending(void)
+{
+    for (unsigned i = 0; i < MAX_DOMAINS; i++)
+        if (teardown_waiting(&domains[i]))
+            return true;
+    return false;
+}
+
+int domain_teardown_run(void)
+{
+    for (unsigned i = 0; i < MAX_DOMAINS; i++)
+        if (teardown_waiting(&domains[i]) && domain_teardown(&domains[i]))
+            return -ERESTART;
+    return 0;
 }
 
 void domain_check_gone(struct domain *d)
 {
-    if (d->state == DOMAIN_DYING && d->tot_pages == 0 && d->xen_pages == 0)
+    if (d->state == DOMAIN_DYING && d->relinquish_phase == RELINQUISH_DONE &&
+        d->tot_pages == 0 && d->xen_pages == 0)
         d->state = DOMAIN_FREE;
 }
 
@@ -110,15 +142,23 @@ bool domain_may_use(const struct domain *d, const struct domain *other)
     return d == other || d->privileged;
 }
 
-void domain_free(struct domain *d)
-{
-    domain_release_memory(d);
-}
-
+/* Mark d dying and stop its vCPU; the teardown comes later (domain_teardown_run). */
 static void domain_kill(struct domain *d)
 {
-    domain_release_memory(d);
+    if (domain_is_dying(d))
+        return;   /* crashed twice on the way out: once is enough */
+    d->state = DOMAIN_DYING;
+    d->relinquish_phase = RELINQUISH_UNPIN;
+    d->relinquish_next = FT_NIL;
     sched_remove(&d->vcpu0);
+}
+
+void domain_free(struct domain *d)
+{
+    /* Never ran: nothing of it is loaded anywhere, so it goes at once. */
+    domain_kill(d);
+    work_budget_begin(0);
+    (void)domain_teardown(d);
 }
 
 static const char *shutdown_reason_name(unsigned reason)
@@ -137,6 +177,7 @@ void domain_shutdown(struct domain *d, unsigned reason)
         domain_crash(d, "the guest asked to crash (SHUTDOWN_crash)");
         return;
     }
+    console_domain_end(d);
     log_info("domain %s shut down: %s\n", d->name, shutdown_reason_name(reason));
     domain_kill(d);
 }
@@ -149,6 +190,7 @@ void domain_crash(struct domain *d, const char *fmt, ...)
     va_start(ap, fmt);
     fmt_vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
+    console_domain_end(d);
     log_info("domain %s crashed: %s\n", d->name, reason);
     any_crashed = true;
     domain_kill(d);

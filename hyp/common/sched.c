@@ -2,10 +2,13 @@
 /*
  * Round-robin scheduling of vCPUs on the one CPU.  The running vCPU's
  * registers live in cpu_info.guest_regs; a switch saves them into the old
- * vCPU, loads the new one's, and changes CR3.  When nothing is left to run
- * the machine stops, with a status that says whether any domain crashed.
+ * vCPU, loads the new one's, and changes CR3.  Dying domains are torn down
+ * here, between vCPUs: a slice of the work budget after each switch, on the
+ * idle page tables.  When nothing is left to run the machine finishes every
+ * teardown and stops, with a status that says whether any domain crashed.
  */
 #include <asm/apic.h>
+#include <asm/paging.h>
 #include <asm/percpu.h>
 #include <asm/spec_ctrl.h>
 #include <asm/traps.h>
@@ -21,6 +24,7 @@
 #include <hyp/machine.h>
 #include <hyp/sched.h>
 #include <hyp/string.h>
+#include <hyp/work_budget.h>
 
 static struct vcpu *run_queue[MAX_DOMAINS];
 static unsigned nr_queued;
@@ -59,8 +63,7 @@ void sched_remove(struct vcpu *v)
         nr_queued--;
         break;
     }
-    if (current_vcpu() == v)
-        get_cpu_info()->current = NULL;
+    /* If v is running, it stays current until the way back to the guest switches. */
     switch_requested = true;
 }
 
@@ -71,13 +74,38 @@ void sched_request(void)
 
 void sched_tick(void)
 {
-    /* The running vCPU's slice is over: round-robin on the way back. */
-    if (nr_queued > 1)
+    /* The running vCPU's slice is over: round-robin on the way back
+     * (and another slice of teardown, if a domain is dying). */
+    if (nr_queued > 1 || domain_teardown_pending())
         switch_requested = true;
+}
+
+/* No vCPU on this CPU: the idle tables, Koan's own GDT entries, no LDT, no breakpoints. */
+static void load_idle_context(void)
+{
+    write_cr3(paging_idle_cr3());
+    gdt_switch_to(NULL);
+    ldt_switch_to(NULL);
+    debugreg_switch_to(NULL);
+}
+
+/* One budget of teardown work, on the idle tables, then back to next's. */
+static void teardown_slice(void)
+{
+    if (!domain_teardown_pending())
+        return;
+    uint64_t cr3 = read_cr3();
+    write_cr3(paging_idle_cr3());
+    work_budget_begin(WORK_BUDGET_HYPERCALL);
+    (void)domain_teardown_run();
+    write_cr3(cr3);
 }
 
 __attribute__((noreturn)) static void stop_when_idle(void)
 {
+    load_idle_context();
+    work_budget_begin(0);
+    (void)domain_teardown_run();
     log_info("all domains gone\n");
     check_memory_returned();
     machine_stop(domain_any_crashed() ? KOAN_EXIT_DOMAIN_CRASHED : KOAN_EXIT_OK);
@@ -93,12 +121,19 @@ static struct vcpu *pick_next(struct vcpu *prev)
     return run_queue[0];
 }
 
+static bool vcpu_is_dying(const struct vcpu *v)
+{
+    return v && domain_is_dying(v->domain);
+}
+
 static void context_switch(struct vcpu *prev, struct vcpu *next)
 {
     struct cpu_info *ci = get_cpu_info();
 
     if (prev == next)
         return;
+    if (vcpu_is_dying(prev))
+        prev = NULL;   /* nothing of it is kept: its teardown is on the way */
     if (prev) {
         memcpy(&prev->regs, &ci->guest_regs, sizeof(prev->regs));
         segments_save(prev);
@@ -118,13 +153,14 @@ static void context_switch(struct vcpu *prev, struct vcpu *next)
 void sched_maybe_switch(void)
 {
     /* Loading the next vCPU may itself end it (a failsafe it cannot take): go on. */
-    while (switch_requested || !current_vcpu()) {
+    while (switch_requested || !current_vcpu() || vcpu_is_dying(current_vcpu())) {
         struct vcpu *prev = current_vcpu();
         switch_requested = false;
         struct vcpu *next = pick_next(prev);
         if (!next)
             stop_when_idle();
         context_switch(prev, next);
+        teardown_slice();
     }
 }
 

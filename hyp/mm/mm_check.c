@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Frame-table invariant checker (see include/hyp/mm_check.h). */
+#include <hyp/domain.h>
 #include <hyp/mm_check.h>
 #include <hyp/pt.h>
 #include <hyp/string.h>
@@ -40,6 +41,14 @@ static void count_l1_entry(struct expect *x, mfn_t table, uint64_t e)
     }
 }
 
+/* A dying domain's teardown devalidates tables that others still reference. */
+static bool owner_dying(const struct page_info *pg)
+{
+    const struct domain *d = domain_from_id(pg->owner);
+
+    return d && d->state != DOMAIN_RUNNING;
+}
+
 static void count_upper_entry(struct expect *x, mfn_t table, unsigned level, uint64_t e)
 {
     mfn_t t = (e & PTE_ADDR) >> 12;
@@ -54,16 +63,17 @@ static void count_upper_entry(struct expect *x, mfn_t table, unsigned level, uin
     x->count[t]++;
     x->type[t]++;
     bool ok = (pg->type == level - 1 || (pg->type == level && !(e & PTE_RW))) &&
-              (pg->flags & PGF_validated);
+              ((pg->flags & PGF_validated) || owner_dying(pg));
     if (!ok)
         problem(x, table, "entry to a frame of the wrong or unvalidated type", level - 1, pg->type);
 }
 
-static void count_table(struct expect *x, mfn_t mfn, unsigned level)
+/* The first nr entries of a table hold references (all 512 once validated). */
+static void count_table(struct expect *x, mfn_t mfn, unsigned level, unsigned nr)
 {
     const uint64_t *t = pt_map_frame(mfn);
 
-    for (unsigned i = 0; i < 512; i++) {
+    for (unsigned i = 0; i < nr; i++) {
         if ((level == 4 && !pt_is_guest_l4_slot(i)) || !(t[i] & PTE_P))
             continue;
         if (level == 1)
@@ -86,12 +96,19 @@ static void count_frame(struct expect *x, mfn_t m)
     }
     x->count[m] += !!(pg->flags & PGF_allocated);
     x->count[m] += !!(pg->flags & PGF_pinned);
+    x->count[m] += !!(pg->flags & PGF_partial);   /* a half-done table holds itself */
+    x->count[m] += !!(pg->flags & PGF_queued);    /* so does the devalidation queue */
     x->type[m] += !!(pg->flags & PGF_pinned);
     x->type[m] += !!(pg->flags & PGF_xen_shared);
     if (page_type_is_table(pg->type) && (pg->flags & PGF_validated))
-        count_table(x, m, pg->type);
-    if (page_type_is_table(pg->type) && pg->type_count && !(pg->flags & PGF_validated))
+        count_table(x, m, pg->type, 512);
+    else if (page_type_is_table(pg->type) && (pg->flags & PGF_partial))
+        count_table(x, m, pg->type, pg->nr_valid);
+    if (page_type_is_table(pg->type) && pg->type_count &&
+        !(pg->flags & (PGF_validated | PGF_partial)) && !owner_dying(pg))
         problem(x, m, "table in use but not validated", 1, 0);
+    if ((pg->flags & PGF_partial) && !page_type_is_table(pg->type))
+        problem(x, m, "partial frame that is not a table", 1, pg->type);
 }
 
 unsigned mm_check_frames(const mfn_t *roots, unsigned nr_roots, uint32_t *scratch,

@@ -12,11 +12,10 @@
 #include <hyp/domain.h>
 #include <hyp/frame.h>
 #include <hyp/frame_table.h>
+#include <hyp/io_reserved.h>
 #include <hyp/m2p.h>
 #include <hyp/machine.h>
 #include <hyp/pt.h>
-
-#define LAPIC_MFN (0xfee00000UL >> PAGE_SHIFT)
 
 static mfn_t io_mfn_limit;   /* machine frames below 2^physical-address-bits */
 
@@ -39,8 +38,8 @@ uint64_t pt_hypervisor_l4_entry(unsigned slot)
 
 bool pt_io_access_permitted(const struct domain *d, mfn_t mfn)
 {
-    /* Domains with I/O rights reach device memory, never the local APIC. */
-    return d->privileged && mfn < io_mfn_limit && mfn != LAPIC_MFN;
+    /* Domains with I/O rights reach device memory, never what Koan keeps (io_reserved.h). */
+    return d->privileged && mfn < io_mfn_limit && !io_mfn_reserved(mfn);
 }
 
 void *pt_map_frame(mfn_t mfn)

@@ -110,18 +110,23 @@ long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t fore
                        sizeof(struct mmu_update), 0, 0 };
     uint32_t n = batch_begin(&b, count), i;
     struct mmu_ctx c;
+    struct domain *other;
     long rc;
 
     if (!guest_range_ok(ureqs, (uint64_t)n * sizeof(struct mmu_update)))
         return -EFAULT;
     if ((rc = mmu_ctx_init(&c, foreigndom)))
         return rc;
+    other = c.d->privileged ? c.pt_owner : c.d;   /* whose queue we may drain */
     for (i = 0; i < n; i++) {
         struct mmu_update req;
         if (i && hypercall_preempt_check()) {
             rc = -ERESTART;
             break;
         }
+        /* What earlier updates left to devalidate is done before the next one. */
+        if ((rc = batch_drain(c.d, other)))
+            break;
         if (copy_from_guest(&req, ureqs + (uint64_t)i * sizeof(req), sizeof(req))) {
             rc = -EFAULT;
             break;
@@ -131,5 +136,5 @@ long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t fore
     }
     if (c.flush)
         frame_table_flush_tlb();
-    return batch_end(&b, i, rc);
+    return batch_end(&b, i, batch_finish(c.d, other, rc));
 }

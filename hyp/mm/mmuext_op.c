@@ -166,19 +166,23 @@ long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreig
     struct batch b = { __HYPERVISOR_mmuext_op, uops, pdone, foreigndom,
                        sizeof(struct mmuext_op), 0, 0 };
     uint32_t n = batch_begin(&b, count), i;
-    struct domain *d = current_domain(), *pg_owner;
+    struct domain *d = current_domain(), *pg_owner, *other;
     long rc;
 
     if (!guest_range_ok(uops, (uint64_t)n * sizeof(struct mmuext_op)))
         return -EFAULT;
     if ((rc = domain_get_pg_owner(d, (domid_t)foreigndom, &pg_owner)))
         return rc;
+    other = domain_may_use(d, pg_owner) ? pg_owner : d;   /* whose queue we may drain */
     for (i = 0; i < n; i++) {
         struct mmuext_op op;
         if (i && hypercall_preempt_check()) {
             rc = -ERESTART;
             break;
         }
+        /* What earlier operations left to devalidate is done before the next one. */
+        if ((rc = batch_drain(d, other)))
+            break;
         if (copy_from_guest(&op, uops + (uint64_t)i * sizeof(op), sizeof(op))) {
             rc = -EFAULT;
             break;
@@ -187,5 +191,5 @@ long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreig
         if (rc)
             break;
     }
-    return batch_end(&b, i, rc);
+    return batch_end(&b, i, batch_finish(d, other, rc));
 }

@@ -5,10 +5,12 @@
  * validated table holds exactly the references pt_get_entry_refs took for
  * it; pt_put_entry_refs gives back the same ones.
  */
+#include <asm/layout.h>
 #include <hyp/domain.h>
 #include <hyp/errno.h>
 #include <hyp/pt.h>
 #include <hyp/pte_l1tf.h>
+#include <hyp/work_budget.h>
 
 #define PTE_P      (1UL << 0)
 #define PTE_RW     (1UL << 1)
@@ -173,47 +175,58 @@ static bool slot_is_guest(unsigned level, unsigned i)
     return level != 4 || pt_is_guest_l4_slot(i);
 }
 
-static void put_entries_below(struct page_info *pg, unsigned level, unsigned end)
-{
-    mfn_t mfn = page_to_mfn(pg);
-    uint64_t *t = pt_map_frame(mfn);
-
-    for (unsigned i = 0; i < end; i++)
-        if (slot_is_guest(level, i) && (t[i] & PTE_P))
-            put_entry_refs(level, t[i], mfn);
-}
-
 int pt_validate(struct page_info *pg, unsigned level, struct domain *d)
 {
     mfn_t mfn = page_to_mfn(pg);
     uint64_t *t = pt_map_frame(mfn);
 
-    for (unsigned i = 0; i < 512; i++) {
-        if (!slot_is_guest(level, i) || !t[i])
-            continue;
-        int rc = (t[i] & PTE_P) ? get_entry_refs(level, t[i], mfn, d, d)
-                                : pte_l1tf_check(d, level, t[i]);   /* not-present: L1TF */
+    for (unsigned i = pg->nr_valid; i < 512; i++) {
+        int rc = work_budget_charge(1) ? -ERESTART : 0;
+        if (rc == 0 && slot_is_guest(level, i) && (t[i] & PTE_P))
+            rc = get_entry_refs(level, t[i], mfn, d, d);
+        else if (rc == 0 && slot_is_guest(level, i))
+            rc = pte_l1tf_check(d, level, t[i]);   /* not present: L1TF (docs/security.md) */
         if (rc) {
-            put_entries_below(pg, level, i);
+            pg->nr_valid = (uint16_t)i;
+            /* Out of budget: keep what holds; refused: give it all back. */
+            if (rc != -ERESTART)
+                pt_devalidate(pg, level, false);
             return rc;
         }
-        t[i] = adjust_entry(level, t[i]);
+        if (slot_is_guest(level, i) && (t[i] & PTE_P))
+            t[i] = adjust_entry(level, t[i]);
     }
+    pg->nr_valid = 512;
     if (level == 4)
-        for (unsigned i = 256; i <= 271; i++)
+        for (unsigned i = HYP_SLOT_FIRST; i <= HYP_SLOT_LAST; i++)
             t[i] = pt_hypervisor_l4_entry(i);
     return 0;
 }
 
-void pt_devalidate(struct page_info *pg, unsigned level)
+int pt_devalidate(struct page_info *pg, unsigned level, bool budgeted)
 {
-    put_entries_below(pg, level, 512);
-    /* A former L4 must not show the hypervisor's entries once it is writable. */
-    if (level == 4) {
-        uint64_t *t = pt_map_frame(page_to_mfn(pg));
-        for (unsigned i = 256; i <= 271; i++)
-            t[i] = 0;
+    mfn_t mfn = page_to_mfn(pg);
+    uint64_t *t = pt_map_frame(mfn);
+
+    for (unsigned i = pg->nr_valid; i-- > 0;) {
+        if (work_budget_charge(1) && budgeted) {
+            pg->nr_valid = (uint16_t)(i + 1);
+            return -ERESTART;
+        }
+        if (slot_is_guest(level, i) && (t[i] & PTE_P))
+            put_entry_refs(level, t[i], mfn);
     }
+    pg->nr_valid = 0;
+    return 0;
+}
+
+void pt_clear_hypervisor_slots(struct page_info *pg)
+{
+    if (pg->type != PGT_l4)
+        return;
+    uint64_t *t = pt_map_frame(page_to_mfn(pg));
+    for (unsigned i = HYP_SLOT_FIRST; i <= HYP_SLOT_LAST; i++)
+        t[i] = 0;
 }
 
 int pt_update_entry(struct page_info *pg, unsigned index, uint64_t val, bool preserve_ad,

@@ -4,8 +4,15 @@
  * build, Koan accepts writes from every domain (a Xen debug build does too):
  * until the PV console ring exists this is how boot-time domUs are heard.
  * Each line appears on the serial console as "(name) text".
+ *
+ * A guest never waits for the UART: each finished line is admitted by the
+ * domain's quota (include/hyp/console_ring.h) into the console ring, or
+ * dropped and counted.  The count is reported once, in a line
+ * "koan: domain NAME: N console bytes dropped", just before the domain's
+ * next admitted line, or when the domain ends.
  */
 #include <hyp/console.h>
+#include <hyp/console_ring.h>
 #include <hyp/domain.h>
 #include <hyp/errno.h>
 #include <hyp/guest_access.h>
@@ -16,14 +23,42 @@
 
 #define CONSOLE_CHUNK 128
 
+static void report_dropped(const struct domain *d, uint64_t bytes)
+{
+    /* Unconditional like the guest's own output, whatever the log level. */
+    console_printf("koan: domain %s: %lu console bytes dropped\n", d->name, bytes);
+}
+
 static void console_flush_line(struct domain *d)
 {
-    console_write("(", 1);
-    console_write(d->name, strnlen(d->name, sizeof(d->name)));
-    console_write(") ", 2);
-    console_write(d->console_line, d->console_len);
-    console_write("\n", 1);
+    char line[1 + DOMAIN_NAME_MAX + 2 + CONSOLE_LINE_MAX];
+    size_t name_len = strnlen(d->name, sizeof(d->name)), n = 0;
+    uint64_t dropped = 0;
+
+    line[n++] = '(';
+    memcpy(line + n, d->name, name_len);
+    n += name_len;
+    line[n++] = ')';
+    line[n++] = ' ';
+    memcpy(line + n, d->console_line, d->console_len);
+    n += d->console_len;
+    /* The domain's own bytes are charged: its text and the newline. */
+    bool admitted = console_quota_admit(&d->console_quota, console_now(), d->console_len + 1,
+                                        console_guest_room(n), &dropped);
     d->console_len = 0;
+    if (!admitted)
+        return;
+    if (dropped)
+        report_dropped(d, dropped);
+    console_queue_guest_line(line, n);
+}
+
+void console_domain_end(struct domain *d)
+{
+    uint64_t dropped = console_quota_take_dropped(&d->console_quota);
+
+    if (dropped)
+        report_dropped(d, dropped);
 }
 
 void console_guest_write(struct domain *d, const char *buf, size_t len)

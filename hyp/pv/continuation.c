@@ -6,25 +6,22 @@
  */
 #include <stdarg.h>
 #include <asm/percpu.h>
+#include <hyp/errno.h>
 #include <hyp/guest_access.h>
 #include <hyp/hypercall.h>
-#include <hyp/sched.h>
-#include <hyp/errno.h>
+#include <hyp/frame_table.h>
+#include <hyp/work_budget.h>
 
 struct multicall_state multicall_state;
-static unsigned preempt_work;
 
 void hypercall_preempt_reset(void)
 {
-    preempt_work = 0;
+    work_budget_begin(WORK_BUDGET_HYPERCALL);
 }
 
 bool hypercall_preempt_check(void)
 {
-    if (++preempt_work < HYPERCALL_PREEMPT_BUDGET)
-        return false;
-    preempt_work = 0;
-    return true;
+    return work_budget_charge(WORK_UNITS_PER_OP);
 }
 
 long hypercall_create_continuation(unsigned nr, unsigned nargs, ...)
@@ -50,8 +47,11 @@ long hypercall_create_continuation(unsigned nr, unsigned nargs, ...)
     regs->r10 = args[3];
     regs->r8 = args[4];
     regs->r9 = args[5];
-    /* Let another vCPU run before the batch goes on. */
-    sched_request();
+    /*
+     * No switch is asked for: the guest re-enters at once, unless the
+     * preemption tick arrived meanwhile -- it is delivered as soon as the
+     * guest runs with interrupts on, and the slice ends there.
+     */
     return nr;   /* becomes rax: the call is issued again */
 }
 
@@ -65,6 +65,25 @@ uint32_t batch_begin(struct batch *b, uint64_t count)
             (void)copy_from_guest(&b->done, b->pdone, sizeof(b->done));
     }
     return b->count;
+}
+
+int batch_drain(struct domain *d, struct domain *other)
+{
+    int rc = frame_table_drain(d);
+
+    if (rc == 0 && other != d)
+        rc = frame_table_drain(other);
+    return rc;
+}
+
+long batch_finish(struct domain *d, struct domain *other, long rc)
+{
+    if (rc == 0)
+        return batch_drain(d, other);   /* -ERESTART: continued with nothing left but this */
+    /* Refused: what it had validated goes back as far as the budget allows, the rest next time. */
+    if (rc != -ERESTART)
+        (void)batch_drain(d, other);
+    return rc;
 }
 
 long batch_end(const struct batch *b, uint32_t i, long rc)

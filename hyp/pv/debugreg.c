@@ -69,10 +69,20 @@ void debugreg_switch_to(struct vcpu *v)
 {
     /* Breakpoints off while the others change, then the new vCPU's set. */
     load_hw(7, DR7_RESERVED_ONE);
+    if (!v)
+        return;
     for (unsigned r = 0; r < 4; r++)
         load_hw(r, v->pv.dr[r]);
     load_hw(6, v->pv.dr[6] ? v->pv.dr[6] : DR6_RESERVED_ONE);
     load_hw(7, v->pv.dr[7] ? v->pv.dr[7] : DR7_RESERVED_ONE);
+}
+
+void debugreg_reset(struct vcpu *v)
+{
+    for (unsigned r = 0; r < 4; r++)
+        v->pv.dr[r] = 0;
+    v->pv.dr[6] = DR6_RESERVED_ONE;
+    v->pv.dr[7] = DR7_RESERVED_ONE;
 }
 
 long do_set_debugreg(uint64_t reg, uint64_t value)

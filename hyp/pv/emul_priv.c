@@ -9,7 +9,8 @@
  *  - CR0: reads show the virtual TS; writes may change only TS.  CR3 reads
  *    give the base pointer; CR4 reads a sanitised value, writes of that value;
  *  - port I/O when the virtual IOPL allows it: real ports for domains with
- *    I/O rights, absent ones (reads all ones, writes dropped) for others;
+ *    I/O rights, except those Koan keeps (io_reserved.h); absent ones
+ *    (reads all ones, writes dropped) for everything else;
  *  - CLTS clears the virtual TS; XSETBV takes a valid XCR0;
  *  - everything else, and all of it from guest user mode, is the guest's #GP.
  */
@@ -23,6 +24,7 @@
 #include <hyp/guest_access.h>
 #include <hyp/guest_range.h>
 #include <hyp/guest_walk.h>
+#include <hyp/io_reserved.h>
 #include <hyp/segments.h>
 #include <hyp/x86_emulate.h>
 
@@ -164,8 +166,12 @@ static bool port_io(struct vcpu *v, struct cpu_user_regs *regs, const struct x86
 
     if (!iopl_allows(v) || insn->rep)
         return false;
-    /* Without I/O rights the ports are not there: reads all ones, writes dropped (as Xen). */
-    if (!v->domain->privileged) {
+    /*
+     * Without I/O rights the ports are not there, and the ports Koan keeps
+     * (io_reserved.h) are not there for anyone: reads all ones, writes
+     * dropped, as Xen does for the ports it denies even to dom0.
+     */
+    if (!v->domain->privileged || io_port_reserved(port, size)) {
         if (insn->op == X86_OP_IN) {
             uint64_t mask = size == 4 ? 0xffffffffUL : (1UL << (size * 8)) - 1;
             regs->rax = size == 4 ? mask : regs->rax | mask;

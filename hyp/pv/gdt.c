@@ -82,6 +82,10 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc)
 
 void gdt_switch_to(struct vcpu *v)
 {
+    if (!v) {
+        cpu_gdt_load_frames(NULL, 0);   /* Koan's own entries only */
+        return;
+    }
     cpu_gdt_load_frames(v->pv.gdt_frames, (v->pv.gdt_ents + 511) / 512);
 }
 

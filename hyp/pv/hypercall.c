@@ -135,6 +135,7 @@ void do_compat_syscall_entry(struct cpu_user_regs *regs)
 bool prepare_return_to_guest(struct cpu_user_regs *regs)
 {
     sched_maybe_switch();
+    console_drain();
     return regs->rcx == regs->rip && regs->r11 == regs->rflags &&
            regs->cs == FLAT_RING3_CS64 && regs->ss == FLAT_RING3_SS64 &&
            is_canonical_address(regs->rip) &&

@@ -27,7 +27,7 @@ static void unmap_window(void)
 
 static void load_ldtr(const struct vcpu *v)
 {
-    if (!v->ldt_ents) {
+    if (!v || !v->ldt_ents) {
         asm volatile("lldt %w0" :: "r"(0));
         return;
     }
@@ -58,7 +58,7 @@ void ldt_set(struct vcpu *v, uint64_t base, uint64_t ents)
 void ldt_switch_to(struct vcpu *v)
 {
     unmap_window();
-    for (unsigned i = 0; i < LDT_PAGES; i++)
+    for (unsigned i = 0; v && i < LDT_PAGES; i++)
         if (v->pv.ldt_frames[i])
             paging_map_fixmap_ram(FIX_LDT_FIRST + i, v->pv.ldt_frames[i] << PAGE_SHIFT);
     load_ldtr(v);

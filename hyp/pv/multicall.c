@@ -4,9 +4,10 @@
  * were called directly, writing each result back.  The multicall itself
  * returns 0 unless the list cannot be read or written (-EFAULT).  A nested
  * multicall is refused (-EINVAL in its result); an `iret` entry ends the
- * batch.  A preempted entry keeps its new arguments in the list and the
- * multicall continues from it.
+ * batch, and so does one that ends the domain.  A preempted entry keeps its
+ * new arguments in the list and the multicall continues from it.
  */
+#include <hyp/domain.h>
 #include <hyp/errno.h>
 #include <hyp/guest_access.h>
 #include <hyp/guest_range.h>
@@ -42,6 +43,8 @@ long do_multicall(uint64_t call_list, uint64_t nr_calls)
         multicall_state.preempted = false;
         e.result = (uint64_t)run_entry(&e);
         multicall_state.active = false;
+        if (domain_is_dying(current_domain()))
+            return 0;   /* an entry ended the domain: nothing more is done for it */
         if (multicall_state.preempted) {
             /* Re-run this entry later with the arguments it left us. */
             if (copy_to_guest(addr + offsetof(struct multicall_entry, args),

@@ -126,5 +126,5 @@ bool ptwr_do_page_fault(struct cpu_user_regs *regs, uint64_t cr2)
     int rc = x86_emulate(&c, &ptwr_ops);
     put_page(pg);
     /* A write that got the domain crashed (L1TF) is not bounced as well. */
-    return rc == X86EMUL_OKAY || d->state != DOMAIN_RUNNING;
+    return rc == X86EMUL_OKAY || domain_is_dying(d);
 }

@@ -23,7 +23,9 @@ struct cpu_info {
     struct cpu_user_regs guest_regs;  /* the interrupted guest context */
     struct vcpu *current;             /* vCPU whose state is in guest_regs */
     uint32_t cpu_id;
-    uint8_t pad[CPU_INFO_SIZE - CPU_INFO_GUEST_REGS - sizeof(struct cpu_user_regs) - 8 - 4];
+    uint32_t iret_fault_vector;       /* the fault iretq raised (iret_to_guest_fixup) */
+    uint32_t iret_fault_error;
+    uint8_t pad[CPU_INFO_SIZE - CPU_INFO_GUEST_REGS - sizeof(struct cpu_user_regs) - 8 - 12];
 };
 
 _Static_assert(sizeof(struct cpu_info) == CPU_INFO_SIZE, "cpu_info size");

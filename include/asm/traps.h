@@ -34,6 +34,11 @@ void do_syscall_entry(struct cpu_user_regs *regs);
 void do_compat_syscall_entry(struct cpu_user_regs *regs);
 bool prepare_return_to_guest(struct cpu_user_regs *regs);
 __attribute__((noreturn)) void return_to_guest(void);
+/* The iretq of return_to_guest, and what its fix-up calls with the frame it refused. */
+extern const char iret_to_guest[];
+void pv_iret_to_guest_faulted(struct cpu_user_regs *regs);
+/* From an IST stack: pv_guest_exception(frame) on this CPU's main stack, then back to the guest. */
+__attribute__((noreturn)) void guest_exception_on_main_stack(struct cpu_user_regs *frame);
 
 /* True if regs were interrupted in the guest (ring 3). */
 static inline int guest_mode(const struct cpu_user_regs *regs) { return (regs->cs & 3) == 3; }

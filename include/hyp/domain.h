@@ -3,12 +3,17 @@
  * Domains and their vCPUs.  A domain owns its memory (the frames on its page
  * list in the frame table: tot_pages of them, at most max_pages, plus
  * xen_pages shared by the hypervisor such as shared_info) and one vCPU for
- * now.  A domain that shut down or crashed is DYING until the last reference
- * to its frames has gone; then its slot is free again.
+ * now.  A domain that shuts down or crashes becomes DYING at once: its vCPU
+ * stops, and nothing may take new references to its frames.  Its teardown
+ * runs later, in budgeted steps between vCPUs and on the idle page tables
+ * (domain_teardown_run), never in the middle of whatever the domain was
+ * doing; once torn down, the slot is free again when the last reference to
+ * its frames has gone.
  */
 #ifndef KOAN_HYP_DOMAIN_H
 #define KOAN_HYP_DOMAIN_H
 
+#include <hyp/console_ring.h>
 #include <hyp/pv_vcpu.h>
 #include <hyp/types.h>
 #include <hyp/xen_public.h>
@@ -42,9 +47,14 @@ struct domain {
     uint32_t page_list_head, page_list_tail;   /* frame numbers, FT_NIL = none */
     mfn_t shared_info_mfn;
     unsigned long vm_assist;     /* VMASST_TYPE_* bits enabled */
+    uint32_t devalidate_head;    /* tables queued for devalidation (frame_table.h) */
+    bool vcpus_torn_down;        /* DYING: the vCPU's state has been released */
+    unsigned relinquish_phase;   /* DYING: how far domain_relinquish_memory got */
+    uint32_t relinquish_next;    /* DYING: the page its current walk visits next */
     struct vcpu vcpu0;
     char console_line[CONSOLE_LINE_MAX];
     size_t console_len;
+    struct console_quota console_quota;   /* zeroed by domain_alloc: full credit */
 };
 
 /* A free domain slot (id 0 for dom0, else the next domU id), or NULL. */
@@ -67,10 +77,23 @@ bool domain_may_use(const struct domain *d, const struct domain *other);
 extern struct domain dom_io, dom_xen;
 /* Called when a dying domain may have lost its last frame. */
 void domain_check_gone(struct domain *d);
-/* Record a clean shutdown (SHUTDOWN_* reason), print it, release the domain. */
+/* Record a clean shutdown (SHUTDOWN_* reason), print it, and kill the domain. */
 void domain_shutdown(struct domain *d, unsigned reason);
-/* Crash the domain with a reason; the others go on. */
+/*
+ * Crash the domain with a reason; the others go on.  Only marks it DYING and
+ * stops its vCPU: the caller may still be running on the domain's page
+ * tables and vCPU, which stay intact until the teardown.
+ */
 void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline bool domain_is_dying(const struct domain *d) { return d->state != DOMAIN_RUNNING; }
+/* Is a dying domain still waiting for (part of) its teardown? */
+bool domain_teardown_pending(void);
+/*
+ * Tear dying domains down under the current work budget, from a context
+ * that runs no vCPU of theirs, on page tables that are not theirs.
+ * 0 when none is left, -ERESTART when the budget ran out first.
+ */
+int domain_teardown_run(void);
 /* Number of domains still alive. */
 unsigned domain_count_alive(void);
 struct domain *domain_by_index(unsigned i);

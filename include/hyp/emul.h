@@ -23,8 +23,10 @@ void pv_fpu_set_ts(struct vcpu *v, bool ts);
 bool pv_xsetbv(struct vcpu *v, uint32_t idx, uint64_t val);
 /* set_debugreg for v: 0, -EINVAL (register) or -EPERM (value). */
 long pv_set_debugreg(struct vcpu *v, unsigned reg, uint64_t value);
-/* Load v's debug registers into the CPU (vCPU switch). */
+/* Load v's debug registers into the CPU (vCPU switch); NULL: every breakpoint off. */
 void debugreg_switch_to(struct vcpu *v);
+/* Back to the reset values (a dying vCPU's breakpoints must not outlive it). */
+void debugreg_reset(struct vcpu *v);
 /* The CPUID the guest sees (docs/cpu.md). */
 void pv_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 

@@ -7,7 +7,7 @@
 
 /* Drop the vCPU's GDT frames (domain teardown). */
 void gdt_release(struct vcpu *v);
-/* Show v's GDT in the CPU's window (vCPU switch). */
+/* Show v's GDT in the CPU's window (vCPU switch); NULL: Koan's entries only. */
 void gdt_switch_to(struct vcpu *v);
 /* May iretq load `sel` as ring-3 code (code) or stack (!code) for v?  Requires v running. */
 bool gdt_selector_ok(const struct vcpu *v, uint16_t sel, bool code);

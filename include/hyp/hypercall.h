@@ -17,9 +17,11 @@
 /* Xen's mark of a continued mmu_update/mmuext_op count (internal to Xen). */
 #define MMU_UPDATE_PREEMPTED (~(~0U >> 1))
 
-#define HYPERCALL_PREEMPT_BUDGET 256   /* work units between preemption points */
-
-/* True every HYPERCALL_PREEMPT_BUDGET calls: time to stop and continue later. */
+/*
+ * Charge one batch entry to the hypercall's work budget
+ * (include/hyp/work_budget.h); true when the budget is spent: time to stop
+ * and continue later.
+ */
 bool hypercall_preempt_check(void);
 /* A new hypercall from the guest starts with a full budget. */
 void hypercall_preempt_reset(void);
@@ -48,6 +50,15 @@ struct batch {
 };
 uint32_t batch_begin(struct batch *b, uint64_t count);
 long batch_end(const struct batch *b, uint32_t i, long rc);
+struct domain;
+/*
+ * The devalidation queues of the caller and of the foreign domain a batch
+ * acts on (frame_table_drain): drained before each entry (-ERESTART: the
+ * batch continues at that entry) and by batch_finish before the result
+ * goes back, so the guest never sees a table half devalidated.
+ */
+int batch_drain(struct domain *d, struct domain *other);
+long batch_finish(struct domain *d, struct domain *other, long rc);
 
 /* Run one hypercall by number with these arguments (multicall entries). */
 long hypercall_call(uint64_t nr, const uint64_t args[6]);

@@ -15,7 +15,7 @@
 void ldt_set(struct vcpu *v, uint64_t base, uint64_t ents);
 /* A #PF at cr2: if it is in the LDT window, handle it (true). */
 bool ldt_page_fault(struct vcpu *v, struct cpu_user_regs *regs, uint64_t cr2);
-/* Show v's LDT (vCPU switch). */
+/* Show v's LDT (vCPU switch); NULL: no LDT. */
 void ldt_switch_to(struct vcpu *v);
 /* Drop the frames v's LDT holds (domain teardown). */
 void ldt_release(struct vcpu *v);

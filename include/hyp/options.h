@@ -8,6 +8,7 @@
 struct koan_options {
     uint64_t dom_mem;    /* default memory of a boot-time domain, bytes */
     bool selftest_fault; /* selftest=fault: fault on purpose after boot (tests the dump) */
+    bool selftest_iret_unchecked; /* selftest=iret-unchecked: the CPU judges iret frames */
 };
 
 extern struct koan_options koan_options;

@@ -18,10 +18,23 @@
 
 struct domain;
 
-/* Validate every entry of the table pg as `level` for its owner d. 0 or -errno. */
+/*
+ * Validate the entries of table pg as `level` for its owner d, from entry
+ * pg->nr_valid on, charging the work budget one unit per entry.  0 when
+ * all 512 hold their references (an L4 also gets the hypervisor's slots);
+ * -ERESTART when the budget ran out (entries [0, nr_valid) hold theirs, and
+ * the entry at nr_valid may have left a partial table below); another error
+ * when an entry is refused (every entry has been given back, nr_valid 0).
+ */
 int pt_validate(struct page_info *pg, unsigned level, struct domain *d);
-/* Drop the references the entries of a validated table hold. */
-void pt_devalidate(struct page_info *pg, unsigned level);
+/*
+ * Give back the references of entries [0, pg->nr_valid), from the top down.
+ * Budgeted: -ERESTART when the budget ran out (nr_valid says how far it
+ * got); otherwise to the end (at most 512 entries).  0 when done.
+ */
+int pt_devalidate(struct page_info *pg, unsigned level, bool budgeted);
+/* An L4 that is no longer validated: remove the hypervisor's slots from it. */
+void pt_clear_hypervisor_slots(struct page_info *pg);
 
 /*
  * Replace entry `index` of the validated table pg (level 1-4) with `val`,

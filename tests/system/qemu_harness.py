@@ -88,6 +88,8 @@ class Run:
     log: str
     exit_code: Optional[int]
     log_path: Path
+    # (host time in s, line) as each line arrived, when asked for (stamp_lines)
+    stamped: List[Tuple[float, str]] = field(default_factory=list)
 
     def lines(self) -> List[str]:
         return [l.rstrip("\r") for l in self.log.split("\n")]
@@ -117,11 +119,30 @@ class Run:
         return "exit %s, log %s" % (self.exit_code, self.log_path)
 
 
+def _read_stamped(child, until: Optional[str], deadline: float):
+    """Read line by line, noting when each arrived; stop at EOF (0), a line
+    matching `until` (1) or the deadline (-1)."""
+    stamped = []
+    pattern = re.compile(until) if until else None
+    while True:
+        child.timeout = max(1.0, deadline - time.monotonic())
+        try:
+            line = child.readline()
+        except pexpect.TIMEOUT:
+            return stamped, -1
+        if line == "":
+            return stamped, 0
+        stamped.append((time.monotonic(), line.rstrip("\r\n")))
+        if pattern and pattern.search(line):
+            return stamped, 1
+
+
 def run_qemu(test_name: str, args: List[str], timeout: int = DEFAULT_TIMEOUT,
-             until: Optional[str] = None) -> Run:
+             until: Optional[str] = None, stamp_lines: bool = False) -> Run:
     """Boot through the launcher; wait for QEMU to exit, or for `until`
     (a regex) and then stop QEMU.  The serial log is saved under
-    build/tests/system/<test_name>.log."""
+    build/tests/system/<test_name>.log.  With stamp_lines, Run.stamped has
+    the host time at which each line arrived."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log_path = LOG_DIR / (re.sub(r"[^\w.-]", "_", test_name) + ".log")
     argv = [str(LAUNCHER), "--timeout", str(timeout)] + args
@@ -130,11 +151,16 @@ def run_qemu(test_name: str, args: List[str], timeout: int = DEFAULT_TIMEOUT,
                           dimensions=(50, 250))
     patterns = [pexpect.EOF] + ([until] if until else [])
     started = time.monotonic()
-    try:
-        idx = child.expect(patterns)
-    except pexpect.TIMEOUT:
-        idx = -1
-    log = child.before + (child.after if isinstance(child.after, str) else "")
+    stamped = []
+    if stamp_lines:
+        stamped, idx = _read_stamped(child, until, started + timeout + 10)
+        log = "\n".join(line for _, line in stamped)
+    else:
+        try:
+            idx = child.expect(patterns)
+        except pexpect.TIMEOUT:
+            idx = -1
+        log = child.before + (child.after if isinstance(child.after, str) else "")
     if idx != 0:
         child.close(force=True)  # SIGHUP: the launcher stops QEMU
         exit_code = None
@@ -144,7 +170,7 @@ def run_qemu(test_name: str, args: List[str], timeout: int = DEFAULT_TIMEOUT,
     log_path.write_text(log + "\n[harness] exit %s after %.1f s\n" % (
         exit_code, time.monotonic() - started))
     print("serial log: %s" % log_path)
-    return Run(log, exit_code, log_path)
+    return Run(log, exit_code, log_path, stamped)
 
 
 def module(path: str, *words: str) -> List[str]:
@@ -160,9 +186,10 @@ def koan_guest(name: str, *guest_args: str, options=(), ramdisk=False) -> List[s
 
 
 def run_koan(test_name: str, args: List[str], append: str = "loglvl=info",
-             timeout: int = DEFAULT_TIMEOUT) -> Run:
+             timeout: int = DEFAULT_TIMEOUT, until: Optional[str] = None,
+             stamp_lines: bool = False) -> Run:
     return run_qemu(test_name, ["--kernel", KOAN, "--append", append] + args,
-                    timeout=timeout)
+                    timeout=timeout, until=until, stamp_lines=stamp_lines)
 
 
 def run_xen_dom0(test_name: str, guest_args: List[str], ramdisk: bool = True,

@@ -71,3 +71,17 @@ def test_iret_word_on_koan(word):
         assert any(l.startswith("koan: domain dom0 crashed: ")
                    for l in run.lines()), run
         assert run.exit_code == 1, run
+
+
+@pytest.mark.parametrize("word", [w for w, want in IRET_WORDS.items() if want])
+def test_iret_word_refused_by_the_cpu_on_koan(word):
+    """With selftest=iret-unchecked Koan hands every frame to its own iretq;
+    the exception-table fix-up must turn the CPU's refusal into the same
+    #GP for the guest (the safety net behind the checks in hyp/pv/iret.c)."""
+    run = h.run_koan("koan_unchecked_" + word, h.koan_guest("dom0", word),
+                     append="loglvl=info selftest=iret-unchecked")
+    check_outcome(run, word, "(dom0) ")
+    assert run.has_line("koan: domain dom0 shut down: poweroff"), run
+    assert run.exit_code == 0, run
+    if word != "iret-noncanonical-rip":   # TCG faults at the fetch, in the guest
+        assert any("the CPU refused the frame" in l for l in run.lines()), run

@@ -19,6 +19,7 @@
 
 #include <hyp/errno.h>
 #include <hyp/mm_check.h>
+#include <hyp/work_budget.h>
 
 #define FAKE_HARNESS_PAGES 200
 #include "fake_harness.h"
@@ -69,6 +70,7 @@ static void refuse(mfn_t table, unsigned i, uint64_t val, struct domain *d, stru
     uint64_t before = i < 512 ? fake_pt(table)[i] : 0;
 
     assert_int_equal(pt_update_entry(pg(table), i, val, false, d, o), err);
+    fake_drain(d);   /* what validating on the way queued goes back, as in mmu_update */
     assert_true(strict ? fake_same_as(snap) : fake_same_counts(snap));
     if (i < 512)
         assert_int_equal(fake_pt(table)[i], before);
@@ -78,6 +80,7 @@ static void refuse(mfn_t table, unsigned i, uint64_t val, struct domain *d, stru
 static void accept(mfn_t table, unsigned i, uint64_t val, struct domain *d, struct domain *o)
 {
     assert_int_equal(pt_update_entry(pg(table), i, val, false, d, o), 0);
+    fake_drain(d);
     CHECK0();
 }
 
@@ -777,6 +780,7 @@ static int op_guest_write(struct world *w, struct domain *d)
         put_page_type(p);
     }
     put_page(p);
+    fake_drain(d);
     return rc;
 }
 
@@ -797,7 +801,13 @@ static int op_update(struct world *w, struct domain *d)
     fake_snapshot(snap);
     uint64_t before = fake_pt(m)[i];
     val = random_entry(w, owner, m);
-    int rc = pt_update_entry(p, i, val, rnd_below(2), d, owner);
+    bool keep_ad = rnd_below(2);
+    int rc;
+    do {   /* continued as the guest re-issues it */
+        work_budget_begin(fake.budget);
+        rc = pt_update_entry(p, i, val, keep_ad, d, owner);
+    } while (rc == -ERESTART);
+    fake_drain(d);
     if (rc) {
         assert_true(fake_same_counts(snap));
         assert_int_equal(fake_pt(m)[i], before);
@@ -829,13 +839,20 @@ static int op_base_pointer(struct world *w, unsigned di)
     if (m == old)
         return 0;
     if (m) {
-        int rc = get_page_and_type(pg(m), d, PGT_l4);
-        if (rc)
+        int rc;
+        do {
+            work_budget_begin(fake.budget);
+            rc = get_page_and_type(pg(m), d, PGT_l4);
+        } while (rc == -ERESTART);
+        if (rc) {
+            fake_drain(d);
             return rc;
+        }
     }
     w->roots[di] = m;
     if (old)
         put_page_and_type(pg(old));
+    fake_drain(d);
     return 0;
 }
 
@@ -858,7 +875,9 @@ static void kill_domain(struct world *w, unsigned di)
         put_page_and_type(pg(w->roots[di]));
     w->roots[di] = 0;
     d->state = DOMAIN_DYING;
-    domain_relinquish_memory(d);
+    while (work_budget_begin(fake.budget), domain_relinquish_memory(d) == -ERESTART)
+        fake.restarts++;
+    work_budget_begin(0);
 }
 
 static unsigned check_world(struct world *w)
@@ -909,6 +928,8 @@ static void test_random_operations(void **state)
                                          "base ptr", "release", "assign" };
 
     rng = *(const uint64_t *)*state;
+    /* Some seeds run every operation under a tiny work budget: restarts everywhere. */
+    fake.budget = rng % 3 == 0 ? 0 : (uint32_t)(1 + rng % 97);
     fake_domain_init(&d2, 2, false, 200);
     w.d[2] = &d2;
     for (unsigned i = 0; i < 200; i++)
@@ -933,6 +954,7 @@ static void test_random_operations(void **state)
     }
     for (unsigned i = 0; i < 7; i++)
         printf("random: %-11s %5u of %5u succeeded\n", names[i], w.ok[i], w.tried[i]);
+    printf("random: work budget %u, %lu restarts\n", fake.budget, fake.restarts);
     unsigned validated = 0;
     for (mfn_t m = 0; m < FAKE_FRAMES; m++)
         validated += !!(pg(m)->flags & PGF_validated);

@@ -25,6 +25,11 @@ bool guest_cmdline_has(const char *word);
 
 /* Value of `key=value` on the command line, or NULL; copied into buf. */
 const char *guest_cmdline_value(const char *key, char *buf, size_t size);
+/* The decimal value of `key=N` on the command line, or dflt without one. */
+unsigned long guest_cmdline_ulong(const char *key, unsigned long dflt);
+
+/* The console words (console-flood=BYTES), guest/console_words.c. */
+void console_special_words(void);
 
 /* SCHEDOP_shutdown with the given SHUTDOWN_* reason; never returns. */
 void guest_shutdown(unsigned int reason) __attribute__((noreturn));

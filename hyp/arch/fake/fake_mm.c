@@ -12,6 +12,7 @@
 
 #include <hyp/errno.h>
 #include <hyp/mm_check.h>
+#include <hyp/work_budget.h>
 
 #include "fake_mm.h"
 
@@ -45,11 +46,12 @@ struct domain *domain_from_id(domid_t id)
     return NULL;
 }
 
-/* As hyp/common/domain.c: a dying domain with no frames left is gone. */
+/* As hyp/common/domain.c: a torn-down dying domain with no frames left is gone. */
 void domain_check_gone(struct domain *d)
 {
     fake.check_gone++;
-    if (d->state == DOMAIN_DYING && d->tot_pages == 0 && d->xen_pages == 0)
+    if (d->state == DOMAIN_DYING && d->relinquish_phase == RELINQUISH_DONE &&
+        d->tot_pages == 0 && d->xen_pages == 0)
         d->state = DOMAIN_FREE;
 }
 
@@ -121,6 +123,7 @@ void fake_domain_init(struct domain *d, domid_t id, bool privileged, uint64_t ma
     d->privileged = d->is_dom0 = privileged;
     d->max_pages = max_pages;
     d->page_list_head = d->page_list_tail = FT_NIL;
+    d->devalidate_head = d->relinquish_next = FT_NIL;
     d->state = DOMAIN_RUNNING;
     d->vcpu0.domain = d;
     snprintf(d->name, sizeof(d->name), "d%u", id);
@@ -168,14 +171,62 @@ uint64_t *fake_pt(mfn_t mfn)
 
 /* ---- pin/unpin: the frame table's own, as mmuext_op uses them ---- */
 
-int fake_pin(struct domain *d, mfn_t mfn, unsigned type)
+static int pin_op(struct domain *d, mfn_t mfn, unsigned type)
 {
     return page_pin(d, mfn, type);
 }
 
-int fake_unpin(struct domain *d, mfn_t mfn)
+static int unpin_op(struct domain *d, mfn_t mfn, unsigned type)
 {
     return page_unpin(d, mfn);
+}
+
+/* Stopped half-way: count it, and check the frame table is consistent right there. */
+static void restarted(void)
+{
+    fake.restarts++;
+    if (fake.check_restarts && fake_check(fake.roots, fake.nr_roots)) {
+        fprintf(stderr, "fake: inconsistent after restart %lu\n", fake.restarts);
+        abort();
+    }
+}
+
+void fake_drain(struct domain *d)
+{
+    for (;;) {
+        work_budget_begin(fake.budget);
+        if (frame_table_drain(d) == 0)
+            break;
+        restarted();
+    }
+    work_budget_begin(0);
+}
+
+static int run_op(int (*op)(struct domain *, mfn_t, unsigned), struct domain *d, mfn_t mfn,
+                  unsigned type)
+{
+    int rc;
+
+    do {   /* the queue, then the operation, continued as a re-issued hypercall is */
+        work_budget_begin(fake.budget);
+        rc = frame_table_drain(d);
+        if (rc == 0)
+            rc = op(d, mfn, type);
+        if (rc == -ERESTART)
+            restarted();
+    } while (rc == -ERESTART);
+    fake_drain(d);   /* then what it left to devalidate */
+    return rc;
+}
+
+int fake_pin(struct domain *d, mfn_t mfn, unsigned type)
+{
+    return run_op(pin_op, d, mfn, type);
+}
+
+int fake_unpin(struct domain *d, mfn_t mfn)
+{
+    return run_op(unpin_op, d, mfn, 0);
 }
 
 /* ---- consistency checks ---- */

@@ -50,6 +50,11 @@ struct fake_machine {
     uint32_t free_count[FAKE_FRAMES];    /* frame_table_on_free per frame */
     uint32_t assign_count[FAKE_FRAMES];  /* fake_assign per frame */
     bool quiet;                   /* do not print checker problems */
+    uint32_t budget;              /* work budget per (continued) operation; 0 = unlimited */
+    unsigned long restarts;       /* continuations fake_pin/fake_unpin/fake_drain went through */
+    bool check_restarts;          /* fake_check (with these roots) at every one of them */
+    const mfn_t *roots;
+    unsigned nr_roots;
     unsigned long crashes;        /* domain_crash calls (recorded, nothing torn down) */
     char crash_reason[160];       /* the last one's reason */
 };
@@ -82,9 +87,16 @@ static inline uint64_t fake_pte(mfn_t mfn, uint64_t flags) { return (mfn << 12) 
  */
 unsigned fake_check(const mfn_t *roots, unsigned nr_roots);
 
-/* The pin/unpin operations exactly as hyp/mm/mmuext_op.c performs them. */
+/*
+ * The pin/unpin operations exactly as hyp/mm/mmuext_op.c performs them:
+ * queued devalidations drained first and after, each step under a budget of
+ * fake.budget units, -ERESTART continued by calling again (as a guest's
+ * re-issued hypercall does) until the operation has its answer.
+ */
 int fake_pin(struct domain *d, mfn_t mfn, unsigned level);
 int fake_unpin(struct domain *d, mfn_t mfn);
+/* The end of a hypercall: d's devalidation queue drained (under fake.budget, continued). */
+void fake_drain(struct domain *d);
 
 /* Frame table snapshot (into snap[FAKE_FRAMES]), to prove a failed operation changed nothing. */
 void fake_snapshot(struct page_info *snap);

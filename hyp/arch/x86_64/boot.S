@@ -56,8 +56,8 @@ start32:
     jne     1b
 
     lgdt    boot_gdt_desc
-    mov     %cr4, %eax
-    or      $CR4_PAE, %eax
+    /* PAE alone, not ORed in: a loader's LA57 would make our tables 5-level. */
+    mov     $CR4_PAE, %eax
     mov     %eax, %cr4
     mov     $boot_l4, %eax
     mov     %eax, %cr3

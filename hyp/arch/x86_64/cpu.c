@@ -183,12 +183,33 @@ const uint64_t *cpu_gdt_entry(uint16_t sel)
     return (const uint64_t *)(gdt_window() + (sel & ~7UL));
 }
 
+/*
+ * CR0 and CR4 get known values, whatever the loader left in them.  CR4 in
+ * particular must never keep PGE: Koan's L1 entries of different domains
+ * may carry the global bit (a guest may set it, pt.c keeps it), and with
+ * PGE on they would survive the CR3 reload of a domain switch and leak one
+ * domain's mappings into the next.  Nothing flushes globals, so PGE stays
+ * off.  PCIDE (CR3's low bits would tag TLB entries), FSGSBASE (a ring-3
+ * guest kernel could change its bases behind Koan's back), DE, TSD, UMIP,
+ * VME/PVI, PKE and CET stay off too.  OSXSAVE is added by fpu_init.  MCE
+ * stays on where the CPU has machine checks, so one reaches Koan's #MC
+ * handler instead of shutting the processor down.
+ *
+ * CR0: protected mode, paging, WP (Koan's own writes honour read-only
+ * pages), NE (x87 errors as #MF), MP, ET; never EM (SSE would #UD), TS
+ * (fpu.c manages it per vCPU), CD/NW (caches on) or AM (no alignment
+ * checks for guest user mode).
+ */
+#define BOOT_CR0 (X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG)
+#define BOOT_CR4 (X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+
 void cpu_features_init(void)
 {
     uint32_t a, b, c, d;
 
+    cpuid_count(1, 0, &a, &b, &c, &d);
+    uint64_t cr4 = BOOT_CR4 | ((d & (1u << 7)) ? X86_CR4_MCE : 0);
     cpuid_count(7, 0, &a, &b, &c, &d);
-    uint64_t cr4 = read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
     if (b & (1u << 7))
         cr4 |= X86_CR4_SMEP;
     else
@@ -199,9 +220,9 @@ void cpu_features_init(void)
     } else {
         log_warn("CPU lacks SMAP\n");
     }
+    _Static_assert(!(BOOT_CR4 & X86_CR4_PGE), "global pages would leak across domains");
     write_cr4(cr4);
-    /* NE: x87 errors raise #MF (for the guest) instead of the legacy IRQ 13. */
-    write_cr0(read_cr0() | X86_CR0_WP | X86_CR0_NE | X86_CR0_MP);
+    write_cr0(BOOT_CR0);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE | EFER_SCE);
 
     /* syscall: CS/SS = HYP_CS64/HYP_DS; sysret: CS = base+16, SS = base+8. */

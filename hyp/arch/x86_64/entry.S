@@ -165,6 +165,17 @@ SYSCALL_ENTRY lstar_entry, GUEST_CS64, do_syscall_entry
 SYSCALL_ENTRY cstar_entry, GUEST_CS32, do_compat_syscall_entry
 
 /*
+ * An IST exception from the guest, its frame already copied into
+ * cpu_info.guest_regs (%rdi): handle it on the main stack, which is empty
+ * while a guest runs, so that the IST stack is free for a nested one.
+ */
+    .globl guest_exception_on_main_stack
+guest_exception_on_main_stack:
+    lea     -CPU_INFO_GUEST_REGS(%rdi), %rsp    /* just below cpu_info, 16-byte aligned */
+    call    pv_guest_exception
+    jmp     return_to_guest
+
+/*
  * Resume the guest context in this CPU's cpu_info.guest_regs.  Callable
  * from anywhere on this CPU's stack block (main or IST stack); never returns.
  */
@@ -180,7 +191,28 @@ return_to_guest:
     SPEC_CTRL_EXIT_TO_GUEST
     RESTORE_ALL
     add     $8, %rsp
+    .globl iret_to_guest
+iret_to_guest:
     iretq
+
+/*
+ * The CPU refused the frame.  The checks in C (iret.c, bounce.c) should
+ * make that impossible; if one is missing, the guest gets the fault the CPU
+ * raised, never the hypervisor.  do_exception noted the fault and resumed
+ * here with the guest's registers live and %rsp at cpu_info.guest_regs.rip,
+ * whose hardware frame is intact: put the rest back and deliver it.
+ */
+iret_to_guest_fixup:
+    push    $0                          /* error code / vector */
+    SAVE_ALL
+    mov     %rsp, %rdi
+    call    pv_iret_to_guest_faulted
+    jmp     return_to_guest
+
+    .pushsection .ex_table, "a"
+    .balign 8
+    .quad iret_to_guest, iret_to_guest_fixup
+    .popsection
 
 /*
  * The fast way back when sysretq loads exactly what iretq would: rcx = rip

@@ -10,6 +10,7 @@
 void machine_stop(enum koan_exit_status status)
 {
     console_printf("koan: stopping the machine (status %d)\n", (int)status);
+    console_flush();   /* everything queued, register dumps included, goes out first */
     outw(DEBUG_EXIT_PORT, (uint16_t)status);
     /* No exit device (real hardware, or Xen-style QEMU runs): just halt. */
     halt_forever();

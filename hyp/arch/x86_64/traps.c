@@ -98,6 +98,7 @@ static void do_interrupt(struct cpu_user_regs *regs)
         return;
     if (vector == TIMER_VECTOR) {
         apic_eoi();
+        console_tick();
         /* Only guests are interrupted (Koan runs with interrupts off). */
         if (guest_mode(regs))
             sched_tick();
@@ -106,6 +107,30 @@ static void do_interrupt(struct cpu_user_regs *regs)
     if (!reported[vector]) {
         reported[vector] = 1;
         log_warn("unexpected interrupt, vector %u, ignored\n", vector);
+    }
+}
+
+/*
+ * A #DB in hypervisor context.  Guests can set breakpoints on their own
+ * addresses only (set_debugreg), so this is one of theirs hit by Koan
+ * touching guest memory (a copy, a bounce frame): it is noted in the guest's
+ * virtual DR6, where its own #DB handler will find it, and is never fatal.
+ * A single step of hypervisor code cannot come from a guest (every entry
+ * clears TF), but is stopped rather than repeated.
+ */
+static void hypervisor_debug_trap(struct cpu_user_regs *regs)
+{
+    static bool reported;
+
+    if (current_vcpu())
+        pv_debug_trap(current_vcpu(), regs);
+    else
+        asm volatile("mov %0, %%db6" :: "r"(0xffff0ff0UL));
+    regs->rflags &= ~X86_EFLAGS_TF;
+    if (!reported) {
+        reported = true;
+        log_debug("#DB in hypervisor context at %#lx (a guest breakpoint), noted for the guest\n",
+                  regs->rip);
     }
 }
 
@@ -119,16 +144,33 @@ void do_exception(struct cpu_user_regs *regs)
     }
     if (guest_mode(regs)) {
         struct cpu_user_regs *frame = guest_cpu_regs();
-        /* IST entries (NMI, #DB, ...) land elsewhere: move them home. */
-        if (regs != frame)
+        /*
+         * IST entries (NMI, #DB, #MC) land on their own stacks.  Move the
+         * frame home and go on on the main stack: delivering to the guest
+         * may raise the same exception again in hypervisor context (a
+         * breakpoint on the guest's kernel stack, hit by the bounce), and
+         * that one must not land on top of this one.
+         */
+        if (regs != frame) {
             memcpy(frame, regs, sizeof(*frame));
+            guest_exception_on_main_stack(frame);
+        }
         pv_guest_exception(frame);
         return;
     }
-    /* A guest's data breakpoint hit by Koan copying guest memory: the guest's news. */
-    if (vector == X86_EXC_DB && current_vcpu()) {
-        pv_debug_trap(current_vcpu(), regs);
+    if (vector == X86_EXC_DB) {
+        hypervisor_debug_trap(regs);
         return;
+    }
+    if (vector == X86_EXC_NMI) {
+        /* Koan asks for no NMIs; one that interrupts the hypervisor has nobody to go to. */
+        log_debug("NMI in the hypervisor at %#lx, ignored\n", regs->rip);
+        return;
+    }
+    /* The iretq to the guest refused its frame: the guest's fault (entry.S). */
+    if (regs->rip == (uint64_t)iret_to_guest) {
+        get_cpu_info()->iret_fault_vector = vector;
+        get_cpu_info()->iret_fault_error = regs->error_code;
     }
     /* Faults on guest accesses and on loading guest selectors have fix-ups. */
     if ((vector == X86_EXC_PF || vector == X86_EXC_GP || vector == X86_EXC_NP ||
