@@ -10,6 +10,7 @@
 #include <asm/apic.h>
 #include <asm/paging.h>
 #include <asm/percpu.h>
+#include <asm/spec_ctrl.h>
 #include <asm/traps.h>
 #include <asm/x86.h>
 #include <hyp/bounce.h>
@@ -140,6 +141,7 @@ static void context_switch(struct vcpu *prev, struct vcpu *next)
     fpu_switch(prev, next);
     memcpy(&ci->guest_regs, &next->regs, sizeof(next->regs));
     ci->current = next;
+    spec_ctrl_enter_domain(next->domain);   /* IBPB, RSB: docs/security.md */
     write_cr3((next->pv.kernel_mode ? next->kernel_l4 : next->user_l4) << PAGE_SHIFT);
     gdt_switch_to(next);
     ldt_switch_to(next);
