@@ -19,8 +19,11 @@ FREESTANDING_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-param
 # The hypervisor lives in L4 slot 261, far from the top 2 GiB, so it is built
 # position-independent (RIP-relative, small PIC model) and linked at its final
 # address; see docs/boot.md.
+# Retpolines: every indirect call and jump goes through the thunks of
+# hyp/arch/x86_64/spec_ctrl_thunk.S (docs/security.md, "Spectre v2").
 HYP_CFLAGS := $(FREESTANDING_CFLAGS) -fpie -fvisibility=hidden -Iinclude \
-	-fno-omit-frame-pointer -DKOAN_HYPERVISOR
+	-fno-omit-frame-pointer -DKOAN_HYPERVISOR \
+	-mindirect-branch=thunk-extern -mindirect-branch-register -DKOAN_RETPOLINE
 HYP_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
 	-Wl,--no-dynamic-linker -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 

@@ -21,6 +21,7 @@ docs/performance.md explains the method and what the ratios mean under TCG.
 import argparse
 import json
 import re
+import shlex
 import sys
 import time
 from dataclasses import dataclass, field
@@ -70,17 +71,24 @@ class Run:
     seconds: float = 0.0
 
 
+# Extra hypervisor words and QEMU arguments (--koan-append, --xen-append,
+# --qemu): e.g. the XPTI cost probe, or another emulated CPU.
+EXTRA = {"koan": "", "xen": "", "qemu": []}
+
+
 def launcher_args(hypervisor: str, updates: int, ops: int, hcalls: int,
                   icount: bool) -> List[str]:
     words = ["koan-test", "suite=bench", "bench-updates=%d" % updates,
              "bench-ops=%d" % ops, "bench-hcalls=%d" % hcalls]
     if hypervisor == "koan":
-        args = ["--kernel", qh.KOAN, "--append", KOAN_APPEND]
+        args = ["--kernel", qh.KOAN, "--append", (KOAN_APPEND + " " + EXTRA["koan"]).strip()]
         args += qh.module(qh.GUEST, "name=bench", "--", *words)
     else:
-        args = ["--kernel", qh.XEN, "--append", XEN_APPEND, "--no-exit-device"]
+        args = ["--kernel", qh.XEN, "--append", (XEN_APPEND + " " + EXTRA["xen"]).strip(),
+                "--no-exit-device"]
         args += qh.module(qh.GUEST, *words)
-    return args + (["--icount"] if icount else [])
+    args += ["--icount"] if icount else []
+    return args + (["--"] + EXTRA["qemu"] if EXTRA["qemu"] else [])
 
 
 def run_one(hypervisor: str, mode: str, updates: int, ops: int, hcalls: int,
@@ -297,7 +305,13 @@ def main() -> int:
                     help="comma-separated subset of wall,icount")
     ap.add_argument("--timeout", type=int, default=240,
                     help="seconds per QEMU run (%(default)s)")
+    ap.add_argument("--koan-append", default="",
+                    help="more Koan command-line words (e.g. spec-ctrl=xpti-probe)")
+    ap.add_argument("--xen-append", default="", help="more Xen command-line words")
+    ap.add_argument("--qemu", default="",
+                    help="more QEMU arguments (e.g. '-cpu max,vendor=GenuineIntel')")
     args = ap.parse_args()
+    EXTRA.update(koan=args.koan_append, xen=args.xen_append, qemu=shlex.split(args.qemu))
 
     hvs = [h for h in args.hypervisors.split(",") if h]
     if "xen" in hvs and not (ROOT / qh.XEN).exists():

@@ -265,7 +265,6 @@ void fuzz_delivery_word(void)
 		return;
 	dl.seed = fuzz_arg("fuzz-seed", 1);
 	dl.crash_pct = fuzz_arg("fuzz-crash-pct", 2);
-	dl.failsafe_crash = guest_cmdline_has("fuzz-failsafe-crash");
 	fuzz_seed(dl.seed);
 	guest_printf("fuzz-delivery: seed %lu, %lu events, crash variants %lu%%\n",
 		     dl.seed, n, dl.crash_pct);

@@ -15,7 +15,6 @@
 
 struct dl_state {
 	unsigned long seed, event, crash_pct;
-	bool failsafe_crash;	/* `fuzz-failsafe-crash`: that crash variant too */
 	bool in_excursion;	/* between fuzz_excursion and fuzz_excursion_end */
 	unsigned long landing_top, kstack_top;	/* stacks for iret frames */
 	unsigned long bounces, debug_traps, failsafes, restore_failures;

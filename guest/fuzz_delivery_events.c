@@ -381,12 +381,9 @@ long dl_ev_failsafe(void)
 	seg_load(SEG_ES, 0x3b);
 	HYPERVISOR_update_descriptor(((uint64_t)dl.gdt_mfn << 12) + 7 * 8,
 				     (DESC_DATA | DESC_DPL(3)) & ~DESC_P);
-	/*
-	 * Without a failsafe callback the domain dies inside Koan's context
-	 * switch, which then still runs on its tables (docs/testing.md):
-	 * only with `fuzz-failsafe-crash` until that is fixed.
-	 */
-	if (dl_crash_variant() && dl.failsafe_crash) {
+	/* Without a failsafe callback the domain dies inside Koan's context
+	 * switch to it (docs/testing.md, "What it found"). */
+	if (dl_crash_variant()) {
 		guest_printf("fuzz-delivery: event %lu: a stale selector without a "
 			     "failsafe callback: the domain should be crashed if "
 			     "another vCPU runs\n", dl.event);

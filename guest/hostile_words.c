@@ -19,6 +19,11 @@
  *                   between and no yield, until domain D is gone (privileged:
  *                   it asks for D's reservation), then power off; the gaps
  *                   between them show how long other domains held the CPU.
+ *   switch-crash    with no callbacks registered, load %ds from a GDT entry,
+ *                   make the entry not present, and yield: the next switch
+ *                   back to us cannot reload %ds and has no failsafe
+ *                   callback, so the hypervisor crashes the domain in the
+ *                   middle of its context switch (needs another domain).
  *   outlive-peer=D  (privileged) map a frame of domain D read-only, wait
  *                   until D has shut down and been torn down around that
  *                   frame, check that D's memory can no longer grow, then
@@ -28,6 +33,7 @@
 #include <xen/errno.h>
 
 #include <guest/cpu.h>
+#include <guest/desc.h>
 #include <guest/guest.h>
 #include <guest/lib.h>
 #include <guest/mm.h>
@@ -220,6 +226,32 @@ static __attribute__((noreturn)) void heartbeat(domid_t peer)
 	guest_shutdown(SHUTDOWN_poweroff);
 }
 
+/* ---- switch-crash --------------------------------------------------------- */
+
+#define SWITCH_SEL 0x3b		/* GDT entry 7, RPL 3 */
+
+static void switch_crash(void)
+{
+	uint64_t d[8] = { [7] = DESC_DATA | DESC_DPL(3) };
+	xen_pfn_t frames[1];
+	unsigned long g;
+
+	if (!mm_init() || !(g = frame_new()) || !frame_write(g, 0, d, 8))
+		give_up("switch-crash", "setup failed");
+	frames[0] = g;
+	if (HYPERVISOR_set_gdt(frames, 8))
+		give_up("switch-crash", "set_gdt failed");
+	__asm__ volatile("mov %0, %%ds" :: "r"(SWITCH_SEL));
+	if (HYPERVISOR_update_descriptor(pt_entry_ma(g, 7), d[7] & ~DESC_P))
+		give_up("switch-crash", "update_descriptor failed");
+	guest_printf("switch-crash: %%ds = 0x%x, its entry now not present, no failsafe callback\n",
+		     SWITCH_SEL);
+	for (unsigned int i = 0; i < 1000; i++)
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	guest_printf("switch-crash: still alive after 1000 yields (no other domain?)\n");
+	guest_shutdown(SHUTDOWN_poweroff);
+}
+
 /* ---- outlive-peer --------------------------------------------------------- */
 
 #define OUTLIVE_MAX_YIELDS 1000000UL
@@ -278,6 +310,8 @@ void hostile_words(void)
 		pt_amplify(guest_cmdline_ulong("pt-amplify", 0));
 	if (guest_cmdline_value("heartbeat", value, sizeof(value)))
 		heartbeat((domid_t)guest_cmdline_ulong("heartbeat", 0));
+	if (guest_cmdline_has("switch-crash"))
+		switch_crash();
 	if (guest_cmdline_value("outlive-peer", value, sizeof(value)))
 		outlive_peer((domid_t)guest_cmdline_ulong("outlive-peer", 0));
 }

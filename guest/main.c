@@ -92,6 +92,7 @@ unsigned long guest_cmdline_ulong(const char *key, unsigned long dflt)
 
 void cpu_special_words(void);
 void hostile_words(void);
+void spec_special_words(void);
 
 /* The words that make this run something other than the plain suite. */
 static void run_special_words(void)
@@ -119,6 +120,7 @@ static void run_special_words(void)
 	console_special_words();	/* console-flood=BYTES (guest/console_words.c) */
 	cpu_special_words();	/* crash-on-bad-stack (guest/cpu_words.c) */
 	hostile_words();	/* issue 8's attacks (guest/hostile_words.c) */
+	spec_special_words();	/* l1tf-unsafe=PATH (guest/cases_spec.c) */
 	fuzz_special_words();	/* fuzz-watch, fuzz-delivery=N (guest/fuzz_words.c) */
 }
 

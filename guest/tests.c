@@ -82,6 +82,11 @@
 	X(mm_long_reservation)                                               \
 	X(mm_m2p_matches_p2m)
 
+/* Speculative-execution hardening must accept (cases_spec.c). */
+#define CASES_SPEC(X, K)                                                     \
+	X(spec_l1tf_safe_entries)                                            \
+	X(spec_l1tf_safe_tables)
+
 /* The fuzzer (fuzz*.c): the oracle first, from a clean state. */
 #define CASES_FUZZ(X, K)                                                     \
 	X(fuzz_oracle)                                                       \
@@ -163,6 +168,7 @@ CASES_BASIC(DECLARE_CASE, DECLARE_CASE)
 CASES_MM(DECLARE_CASE, DECLARE_CASE)
 CASES_FUZZ(DECLARE_CASE, DECLARE_CASE)
 CASES_CPU(DECLARE_CASE, DECLARE_CASE)
+CASES_SPEC(DECLARE_CASE, DECLARE_CASE)
 CASES_BENCH(DECLARE_CASE, DECLARE_CASE)
 
 #define ENTRY(suite, koan_only, name) { #name, case_##name, suite, koan_only },
@@ -174,6 +180,8 @@ CASES_BENCH(DECLARE_CASE, DECLARE_CASE)
 #define FUZZ_K(name) ENTRY(SUITE_FUZZ, true, name)
 #define CPU(name) ENTRY(SUITE_CPU, false, name)
 #define CPU_K(name) ENTRY(SUITE_CPU, true, name)
+#define SPEC(name) ENTRY(SUITE_SPEC, false, name)
+#define SPEC_K(name) ENTRY(SUITE_SPEC, true, name)
 #define BENCH(name) ENTRY(SUITE_BENCH, false, name)
 #define BENCH_K(name) ENTRY(SUITE_BENCH, true, name)
 
@@ -182,6 +190,7 @@ const struct guest_test guest_tests[] = {
 	CASES_MM(MM, MM_K)
 	CASES_FUZZ(FUZZ, FUZZ_K)
 	CASES_CPU(CPU, CPU_K)
+	CASES_SPEC(SPEC, SPEC_K)
 	CASES_BENCH(BENCH, BENCH_K)
 };
 const unsigned int guest_nr_tests =
@@ -195,6 +204,7 @@ static const struct {
 	{ "mm", SUITE_MM },
 	{ "fuzz", SUITE_FUZZ },
 	{ "cpu", SUITE_CPU },
+	{ "spec", SUITE_SPEC },
 	{ "bench", SUITE_BENCH },
 };
 

@@ -8,6 +8,7 @@
  */
 #include <asm/apic.h>
 #include <asm/paging.h>
+#include <asm/spec_ctrl.h>
 #include <asm/traps.h>
 #include <hyp/boot_info.h>
 #include <hyp/console.h>
@@ -50,6 +51,7 @@ void start_koan(uint32_t magic, uint32_t info_pa)
     fpu_init();
 
     paddr_t ram_end = boot_info_report_memory(&boot_info);
+    spec_ctrl_init(ram_end);
     paging_init(ram_end);
     machine_frames_init(&boot_info);
     paging_use_frame_allocator();

@@ -8,9 +8,11 @@
  *   selftest=iret-unchecked        let the iret hypercall pass every frame to
  *                                  the CPU unchecked, to test the fix-up that
  *                                  turns a refused iretq into the guest's fault
+ *   spec-ctrl=, pv-l1tf=           speculation controls (docs/security.md)
  * Xen's console options (console=, com1=) are accepted and ignored, so one
  * QEMU command line can boot either hypervisor.
  */
+#include <asm/spec_ctrl.h>
 #include <hyp/console.h>
 #include <hyp/modspec.h>
 #include <hyp/options.h>
@@ -35,6 +37,8 @@ static void apply_option(const char *tok)
         koan_options.selftest_fault = true;
     } else if (strcmp(tok, "selftest=iret-unchecked") == 0) {
         koan_options.selftest_iret_unchecked = true;
+    } else if (spec_ctrl_option(tok)) {
+        /* spec-ctrl=, pv-l1tf= (hyp/arch/x86_64/spec_ctrl_policy.c) */
     } else if (strncmp(tok, "console=", 8) && strncmp(tok, "com1=", 5)) {
         log_warn("unknown option '%s' ignored\n", tok);
     }

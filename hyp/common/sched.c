@@ -10,6 +10,7 @@
 #include <asm/apic.h>
 #include <asm/paging.h>
 #include <asm/percpu.h>
+#include <asm/spec_ctrl.h>
 #include <asm/traps.h>
 #include <asm/x86.h>
 #include <hyp/bounce.h>
@@ -140,12 +141,16 @@ static void context_switch(struct vcpu *prev, struct vcpu *next)
     fpu_switch(prev, next);
     memcpy(&ci->guest_regs, &next->regs, sizeof(next->regs));
     ci->current = next;
+    spec_ctrl_enter_domain(next->domain);   /* IBPB, RSB: docs/security.md */
     write_cr3((next->pv.kernel_mode ? next->kernel_l4 : next->user_l4) << PAGE_SHIFT);
     gdt_switch_to(next);
     ldt_switch_to(next);
     debugreg_switch_to(next);
     if (!segments_load(next))
         pv_bounce_failsafe(next, &ci->guest_regs);
+    /* Crashed on the way in: nothing of it may stay loaded while it is torn down. */
+    if (vcpu_is_dying(next))
+        load_idle_context();
 }
 
 void sched_maybe_switch(void)
@@ -155,6 +160,8 @@ void sched_maybe_switch(void)
      * on.  A vCPU that dies asks for a switch (sched_remove), so a dying
      * current one is always left here.
      */
+    bool switched = false;
+
     while (switch_requested || !current_vcpu()) {
         struct vcpu *prev = current_vcpu();
         switch_requested = false;
@@ -162,8 +169,11 @@ void sched_maybe_switch(void)
         if (!next)
             stop_when_idle();
         context_switch(prev, next);
-        teardown_slice();
+        switched = true;
     }
+    /* Only now is the vCPU loaded sure to live on: its CR3 comes back after the slice. */
+    if (switched)
+        teardown_slice();
 }
 
 void sched_start(void)

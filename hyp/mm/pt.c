@@ -9,6 +9,7 @@
 #include <hyp/domain.h>
 #include <hyp/errno.h>
 #include <hyp/pt.h>
+#include <hyp/pte_l1tf.h>
 #include <hyp/work_budget.h>
 
 #define PTE_P      (1UL << 0)
@@ -183,6 +184,8 @@ int pt_validate(struct page_info *pg, unsigned level, struct domain *d)
         int rc = work_budget_charge(1) ? -ERESTART : 0;
         if (rc == 0 && slot_is_guest(level, i) && (t[i] & PTE_P))
             rc = get_entry_refs(level, t[i], mfn, d, d);
+        else if (rc == 0 && slot_is_guest(level, i))
+            rc = pte_l1tf_check(d, level, t[i]);   /* not present: L1TF (docs/security.md) */
         if (rc) {
             pg->nr_valid = (uint16_t)i;
             /* Out of budget: keep what holds; refused: give it all back. */
@@ -238,6 +241,8 @@ int pt_update_entry(struct page_info *pg, unsigned index, uint64_t val, bool pre
     if (!slot_is_guest(level, index))
         return -EINVAL;
     if (level > 1 && pg_owner != d)
+        return -EINVAL;
+    if (pte_l1tf_check(d, level, val))   /* a not-present entry: L1TF */
         return -EINVAL;
     uint64_t old = t[index];
     if (val & PTE_P) {

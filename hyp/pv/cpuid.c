@@ -25,6 +25,15 @@
                     (1u << 14) | (1u << 15) | (1u << 20) | (1u << 7) | (1u << 25))
 /* Leaf 7.0 ECX: UMIP, PKU, OSPKE, WAITPKG, LA57, RDPID-via-TSC_AUX is kept, SGX_LC. */
 #define HIDE_7_ECX ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 16) | (1u << 30))
+/*
+ * Leaf 7.0 EDX: the speculation controls whose MSRs a guest cannot reach
+ * (SPEC_CTRL, PRED_CMD, FLUSH_CMD, ARCH_CAPABILITIES, CORE_CAPABILITIES are
+ * #GP for it): IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPS, CORE_CAPS, SSBD.
+ * MD_CLEAR stays: VERW works in ring 3 (docs/security.md).
+ */
+#define HIDE_7_EDX ((1u << 26) | (1u << 27) | (1u << 28) | (1u << 29) | (1u << 30) | (1u << 31))
+/* Leaf 0x80000008 EBX: AMD's IBPB, IBRS, STIBP, SSBD, VIRT_SSBD, PSFD (the same MSRs). */
+#define HIDE_E8_EBX ((1u << 12) | (1u << 14) | (1u << 15) | (1u << 24) | (1u << 25) | (1u << 28))
 /* Leaf 0xD.1 EAX: XSAVES/XRSTORS (supervisor states), XFD. */
 #define HIDE_D1_EAX ((1u << 3) | (1u << 4))
 /* Leaf 0x80000001 ECX: SVM, SKINIT, MWAITX. */
@@ -70,6 +79,7 @@ void pv_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4]
         if (sub == 0) {
             out[1] &= ~HIDE_7_EBX;
             out[2] &= ~HIDE_7_ECX;
+            out[3] &= ~HIDE_7_EDX;
         }
         break;
     case 0xd:
@@ -78,6 +88,9 @@ void pv_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4]
         break;
     case 0x80000001:
         out[2] &= ~HIDE_E1_ECX;
+        break;
+    case 0x80000008:
+        out[1] &= ~HIDE_E8_EBX;
         break;
     }
     (void)v;

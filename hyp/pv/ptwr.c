@@ -127,5 +127,6 @@ bool ptwr_do_page_fault(struct cpu_user_regs *regs, uint64_t cr2)
         return false;
     int rc = x86_emulate(&c, &ptwr_ops);
     put_page(pg);
-    return rc == X86EMUL_OKAY;
+    /* A write that got the domain crashed (L1TF) is not bounced as well. */
+    return rc == X86EMUL_OKAY || domain_is_dying(d);
 }

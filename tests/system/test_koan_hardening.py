@@ -105,3 +105,17 @@ def test_frames_outlive_a_dying_domain():
     assert run.has_line("koan: domain peer shut down: poweroff"), run
     assert run.has_line("koan: memory: every domain frame returned"), run
     assert run.exit_code == 0, run
+
+
+def test_crash_inside_the_context_switch():
+    """Found by the fuzzer after the fixes: a domain crashed while Koan
+    switches to it (its %ds no longer loads, no failsafe callback) was torn
+    down with its CR3, GDT and LDT still loaded -- a triple fault."""
+    run = run_koan("switch_crash",
+                   koan_guest("dom0", "spin-yield=200")
+                   + koan_guest("att", "switch-crash", options=("role=domU",)))
+    assert run.has_line("koan: domain att crashed: a data segment selector no longer "
+                        "loads, and no failsafe callback"), run
+    assert not any("still alive" in l for l in run.lines()), run
+    assert_dom0_finished(run)
+    assert run.exit_code == 1, run

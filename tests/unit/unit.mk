@@ -26,9 +26,11 @@ UNIT_SRCS_descriptor  := hyp/pv/descriptor.c
 UNIT_SRCS_console_ring := hyp/lib/console_ring.c
 UNIT_SRCS_io_reserved := hyp/lib/io_reserved.c
 MM_CHECK_SRCS         := hyp/mm/mm_check.c hyp/mm/mm_check_domains.c hyp/mm/frame_alloc.c
-UNIT_SRCS_frame_table := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
-UNIT_SRCS_pt          := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
-UNIT_SRCS_mm_check    := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
+UNIT_SRCS_frame_table := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
+UNIT_SRCS_pt          := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
+UNIT_SRCS_pte_l1tf    := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
+UNIT_SRCS_mm_check    := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
+UNIT_SRCS_spec_ctrl   := hyp/arch/x86_64/spec_ctrl_policy.c hyp/mm/pte_l1tf.c hyp/lib/format.c hyp/lib/string.c
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst %,$(UNIT_DIR)/test_%,$(UNIT_NAMES))

@@ -19,6 +19,7 @@
 #define SUITE_FUZZ 0x4u		/* the seeded MM hypercall fuzzer (fuzz.c) */
 #define SUITE_CPU 0x8u		/* CPU virtualisation (cases_cpu_*.c) */
 #define SUITE_BENCH 0x10u	/* microbenchmarks (bench.c, bench_cpu.c; `make bench`) */
+#define SUITE_SPEC 0x20u	/* entries speculation hardening must accept (cases_spec.c) */
 
 struct guest_test {
 	const char *name;

@@ -5,6 +5,7 @@
  * include/hyp/domain.h over a simulated machine, and the consistency checks
  * the tests run after every operation (see fake_mm.h).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,17 @@ void domain_check_gone(struct domain *d)
     if (d->state == DOMAIN_DYING && d->relinquish_phase == RELINQUISH_DONE &&
         d->tot_pages == 0 && d->xen_pages == 0)
         d->state = DOMAIN_FREE;
+}
+
+/* Recorded only: tests look at what would have crashed the domain. */
+void domain_crash(struct domain *d, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(fake.crash_reason, sizeof(fake.crash_reason), fmt, ap);
+    va_end(ap);
+    fake.crashes++;
 }
 
 uint64_t pt_hypervisor_l4_entry(unsigned slot)

@@ -55,6 +55,8 @@ struct fake_machine {
     bool check_restarts;          /* fake_check (with these roots) at every one of them */
     const mfn_t *roots;
     unsigned nr_roots;
+    unsigned long crashes;        /* domain_crash calls (recorded, nothing torn down) */
+    char crash_reason[160];       /* the last one's reason */
 };
 extern struct fake_machine fake;
 

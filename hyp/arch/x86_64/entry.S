@@ -10,6 +10,7 @@
  * only the guest-access helpers (uaccess.S) open the window with STAC.
  */
 #include <asm/layout.h>
+#include <asm/spec_ctrl.h>
 
 #define REGS_ERROR     120
 #define REGS_VECTOR    124
@@ -125,6 +126,7 @@ exception_common:
     cld
     CLAC_IF_SMAP
     SAVE_ALL
+    SPEC_CTRL_ENTRY_FROM_GUEST cs=REGS_CS(%rsp)
     mov     %rsp, %rdi
     call    do_exception
     testb   $3, REGS_CS(%rsp)
@@ -151,6 +153,7 @@ exception_common:
     push    $0
     movl    $TRAP_SYSCALL, 4(%rsp)
     SAVE_ALL
+    SPEC_CTRL_ENTRY_FROM_GUEST
     movq    $GUEST_DS, REGS_SS(%rsp)
     mov     %rsp, %rdi
     call    \handler
@@ -185,6 +188,7 @@ return_to_guest:
     call    prepare_return_to_guest
     test    %al, %al                    /* a C bool: only %al is defined */
     jnz     return_with_sysret
+    SPEC_CTRL_EXIT_TO_GUEST
     RESTORE_ALL
     add     $8, %rsp
     .globl iret_to_guest
@@ -218,6 +222,7 @@ iret_to_guest_fixup:
  * arriving after the stack switch runs on its own IST stack.
  */
 return_with_sysret:
+    SPEC_CTRL_EXIT_TO_GUEST
     RESTORE_ALL
     add     $8, %rsp                    /* error code / vector */
     mov     REGS_RSP - REGS_RIP(%rsp), %rsp
