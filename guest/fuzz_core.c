@@ -87,6 +87,7 @@ void fuzz_coverage_print(const char *mode)
 	}
 	if (n)
 		guest_printf("fuzz-coverage %s:%s\n", mode, line);
+	memset(cov, 0, sizeof(cov));
 	nr_kinds = 0;
 }
 
