@@ -94,6 +94,40 @@ static void fuzz_cleanup(void)
 	mmuext1(MMUEXT_TLB_FLUSH_LOCAL, 0, 0);
 }
 
+/* Back to the pool, zeroed, if nothing uses it any more (it maps writable). */
+static void recycle(unsigned long pfn, unsigned long mfn)
+{
+	if (win_map_rc(0, mfn, DATA_RW))
+		return;		/* still a table or descriptor page: leave it */
+	memset((void *)win_va(0), 0, GUEST_PAGE_SIZE);
+	win_unmap(0);
+	pool_free(pfn);
+}
+
+/*
+ * The end of an epoch: our tree out of L4 slot FUZZ_SLOT, every pin
+ * dropped, and every frame that became plain again back in the pool (a
+ * long oracle run would empty it otherwise).
+ */
+static void release_frames(void)
+{
+	unsigned long t[3] = { fz.sp.l3_mfn, fz.sp.l2_mfn, fz.sp.l1_mfn[0] };
+	unsigned int i;
+
+	mmu_update1(pt_entry_ma(mm.l4_mfn, FUZZ_SLOT), 0);
+	for (i = 0; i < FUZZ_FRAMES; i++)
+		if (fz.mfn[i] != NO_MFN)
+			unpin_table(fz.mfn[i]);
+	for (i = 0; i < 3; i++)
+		unpin_table(t[i]);
+	mmuext1(MMUEXT_TLB_FLUSH_LOCAL, 0, 0);
+	for (i = 0; i < FUZZ_FRAMES; i++)
+		if (fz.mfn[i] != NO_MFN)
+			recycle(fz.pfn[i], fz.mfn[i]);
+	for (i = 0; i < 3; i++)
+		recycle(m2p_read(t[i]), t[i]);
+}
+
 /*
  * The oracle starts an epoch every `epoch` calls: clean up, fresh frames.
  * A disagreement between two hypervisors then changes what follows only
@@ -104,6 +138,7 @@ static bool new_epoch(void)
 	fuzz_cleanup();
 	if (fuzz_cpu_cleanup())
 		return false;
+	release_frames();
 	return fuzz_setup(true);
 }
 

@@ -115,6 +115,60 @@ void fuzz_checks_reset(void)
 	checks = 0;
 }
 
+/* ---- pacing ---- */
+
+/*
+ * Koan's console admits a domain's lines from a bucket of 16 KiB that
+ * refills at 6.4 KB/s, and drops what does not fit.  Long logs therefore
+ * keep their own, smaller bucket -- 12 KB refilling at 4 KB/s -- and wait
+ * for it, if the system test said how fast the TSC runs
+ * (`fuzz-tsc-mhz=N`; under TCG the host's rate).  Without it: no waiting.
+ */
+#define PACE_BYTES_PER_S 4000
+#define PACE_CAP 12000
+
+static struct {
+	unsigned long mhz;
+	uint64_t last;		/* TSC when the bucket was last topped up */
+	uint64_t credit;	/* bytes */
+	bool started;
+} pace;
+
+static uint64_t tsc_now(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static void pace_refill(void)
+{
+	uint64_t now = tsc_now(), ticks_per_byte = pace.mhz * 1000000 / PACE_BYTES_PER_S;
+	uint64_t earned = (now - pace.last) / ticks_per_byte;
+
+	if (earned) {
+		pace.credit = MIN(PACE_CAP, pace.credit + earned);
+		pace.last += earned * ticks_per_byte;
+	}
+}
+
+/* Wait until a line of `bytes` fits the bucket, then take them out. */
+static void pace_line(size_t bytes)
+{
+	if (!pace.started) {
+		pace.mhz = fuzz_arg("fuzz-tsc-mhz", 0);
+		pace.last = tsc_now();
+		pace.credit = PACE_CAP;
+		pace.started = true;
+	}
+	if (!pace.mhz)
+		return;
+	for (pace_refill(); pace.credit < bytes; pace_refill())
+		__asm__ volatile("pause");
+	pace.credit -= bytes;
+}
+
 /* ---- the oracle log ---- */
 
 /*
@@ -212,6 +266,7 @@ void fuzz_trace(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	pace_line(strlen(text) + 32);
 	guest_printf("fuzz-trace %s %lu: %s\n", lg.mode, lg.next, text);
 }
 
@@ -264,9 +319,11 @@ void fuzz_log_uncomparable(const char *kind)
 
 void fuzz_log_end(void)
 {
-	if (lg.on && lg.tokens)
+	if (lg.on && lg.tokens) {
+		pace_line(strlen(lg.line) + 32);
 		guest_printf("fuzz-log %s %lu %lu:%s\n", lg.mode, lg.seed, lg.first,
 			     lg.line);
+	}
 	lg.tokens = 0;
 	lg.line[0] = '\0';
 }
