@@ -72,8 +72,8 @@ static void kernel_frame(struct cpu_regs *r)
 /* A user-mode frame running one of the user programs (mostly). */
 static bool user_frame(struct cpu_regs *r)
 {
-	static const uint64_t cs[] = { 0xe033, 0xe033, 0xe033, 0xe023, 0x1233,
-				       0x33, 0xe02b };
+	static const uint64_t cs[] = { 0xe033, 0xe033, 0xe033, 0x1233, 0x33,
+				       0xe02b };
 	static const uint64_t ss[] = { 0xe02b, 0xe02b, 0xe02b, 0x1233, 0x2b, 0 };
 	bool crash = dl_crash_variant();
 
@@ -82,11 +82,17 @@ static bool user_frame(struct cpu_regs *r)
 	r->ss = FUZZ_PICK(ss);
 	r->rsp = fuzz_chance(90) ? USER_STACK_TOP : fuzz_rnd();
 	r->rdi = fuzz_rnd();
-	if (crash) {
+	if (crash && fuzz_chance(50)) {
 		guest_printf("fuzz-delivery: event %lu: iret to user mode without "
 			     "a user base pointer: the domain should be crashed\n",
 			     dl.event);
 		return true;
+	}
+	if (crash) {
+		/* Its first syscall crashes the domain, as on Xen. */
+		guest_printf("fuzz-delivery: event %lu: iret to 32-bit user code: the "
+			     "domain may be crashed\n", dl.event);
+		r->cs = 0xe023;
 	}
 	return !mmuext1(MMUEXT_NEW_USER_BASEPTR, user_procs[0].l4_mfn, 0) &&
 	       !HYPERVISOR_stack_switch(FLAT_KERNEL_SS, dl.kstack_top);
