@@ -199,17 +199,6 @@ static void count_table(struct checker *c, mfn_t mfn, const struct page_info *pg
     }
 }
 
-/* A former L4 must not show the hypervisor's entries (devalidation clears them). */
-static void check_former_l4(struct checker *c, mfn_t mfn)
-{
-    const uint64_t *t = pt_map_frame(mfn);
-
-    for (unsigned i = 256; i <= 271; i++)
-        if (t[i] && t[i] == pt_hypervisor_l4_entry(i))
-            mm_check_problem(c, mfn, "L4 no longer validated still holds a hypervisor slot",
-                             0, i);
-}
-
 /* Frames nobody owns: no references, no state, on no list. */
 static void check_unowned(struct checker *c, mfn_t m, const struct page_info *pg)
 {
@@ -264,8 +253,6 @@ static void count_frame(struct checker *c, mfn_t m)
         mm_check_problem(c, m, "table in use but not validated", 1, 0);
     if ((pg->flags & PGF_partial) && !page_type_is_table(pg->type))
         mm_check_problem(c, m, "partial frame that is not a table", 1, pg->type);
-    if (c->env && pg->type == PGT_l4 && !(pg->flags & (PGF_validated | PGF_partial)))
-        check_former_l4(c, m);
 }
 
 static void compare_linear(struct checker *c, mfn_t m, const struct page_info *pg)

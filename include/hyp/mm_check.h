@@ -10,8 +10,10 @@
  *    frame shared read-only); never a free frame;
  *  - each level's entry flags as stored (allowed bits, Xen's adjustments)
  *    and the linear-page-table counters;
- *  - the hypervisor slots 256-271 of validated L4s (the hypervisor's own
- *    entries) and of L4-typed frames no longer validated (none left);
+ *  - the hypervisor slots 256-271 of validated L4s: the hypervisor's own
+ *    entries.  (Not of former L4s: devalidation clears them, but a guest
+ *    may copy a validated L4 with MMUEXT_COPY_PAGE, slots and all, into a
+ *    frame that then fails to validate as an L4.)
  *  - each domain's page list against its frames, tot_pages and xen_pages,
  *    and its devalidation queue against the frames marked queued;
  *  - the frame allocator's bitmap against the frame table (no frame both
