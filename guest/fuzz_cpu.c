@@ -309,8 +309,13 @@ static long call_gdt(void)
 	default:
 		entries = 1 + below(512 * n);
 	}
-	return fuzz_done("set_gdt", HYPERVISOR_set_gdt((void *)rand_ptr(fc.frames),
-						       entries), NULL);
+	{
+		unsigned long list = rand_ptr(fc.frames);
+
+		fuzz_trace("set_gdt(0x%lx, 0x%lx)", list, entries);
+		return fuzz_done("set_gdt", HYPERVISOR_set_gdt((void *)list, entries),
+				 NULL);
+	}
 }
 
 static long call_iopl(void)

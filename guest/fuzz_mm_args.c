@@ -196,7 +196,8 @@ unsigned long rand_count(unsigned long n, bool preempt)
 		return n;
 	if (r < 97)
 		return 0;
-	return r < 99 || !preempt ? (1UL << 32) | n : 0x80000000UL | n;
+	/* The oracle reads `done` as an index: no continuation flag there. */
+	return r < 99 || !preempt || fz.oracle ? (1UL << 32) | n : 0x80000000UL | n;
 }
 
 /*
