@@ -28,7 +28,7 @@
 
 static struct vcpu *run_queue[MAX_DOMAINS];
 static unsigned nr_queued;
-static bool switch_requested;
+bool sched_switch_requested;
 static uint64_t free_frames_baseline;
 
 void sched_set_memory_baseline(uint64_t free_frames)
@@ -64,12 +64,12 @@ void sched_remove(struct vcpu *v)
         break;
     }
     /* If v is running, it stays current until the way back to the guest switches. */
-    switch_requested = true;
+    sched_switch_requested = true;
 }
 
 void sched_request(void)
 {
-    switch_requested = true;
+    sched_switch_requested = true;
 }
 
 void sched_tick(void)
@@ -77,7 +77,7 @@ void sched_tick(void)
     /* The running vCPU's slice is over: round-robin on the way back
      * (and another slice of teardown, if a domain is dying). */
     if (nr_queued > 1 || domain_teardown_pending())
-        switch_requested = true;
+        sched_switch_requested = true;
 }
 
 /* No vCPU on this CPU: the idle tables, Koan's own GDT entries, no LDT, no breakpoints. */
@@ -153,7 +153,7 @@ static void context_switch(struct vcpu *prev, struct vcpu *next)
         load_idle_context();
 }
 
-void sched_maybe_switch(void)
+void sched_switch(void)
 {
     /*
      * Loading the next vCPU may itself end it (a failsafe it cannot take): go
@@ -162,9 +162,9 @@ void sched_maybe_switch(void)
      */
     bool switched = false;
 
-    while (switch_requested || !current_vcpu()) {
+    while (sched_switch_requested || !current_vcpu()) {
         struct vcpu *prev = current_vcpu();
-        switch_requested = false;
+        sched_switch_requested = false;
         struct vcpu *next = pick_next(prev);
         if (!next)
             stop_when_idle();
@@ -183,7 +183,7 @@ void sched_start(void)
         machine_stop(KOAN_EXIT_NOTHING_TO_RUN);
     }
     get_cpu_info()->current = NULL;
-    switch_requested = true;
+    sched_switch_requested = true;
     apic_timer_start_periodic(SCHED_SLICE_TICKS);
     return_to_guest();
 }

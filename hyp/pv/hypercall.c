@@ -5,6 +5,7 @@
  * table maps numbers to handlers; holes answer -ENOSYS, logged once per
  * number so a guest probing the interface cannot flood the console.
  */
+#include <asm/nospec.h>
 #include <asm/percpu.h>
 #include <asm/traps.h>
 #include <asm/x86.h>
@@ -79,12 +80,15 @@ static void report_unimplemented(uint64_t nr)
 
 long hypercall_call(uint64_t nr, const uint64_t a[6])
 {
-    if (nr >= NR_HYPERCALLS || !hypercall_table[nr].fn) {
+    /* The table is read only through an index clamped without a branch (Spectre v1). */
+    const struct hypercall_desc *h =
+        &hypercall_table[array_index_nospec(nr, NR_HYPERCALLS)];
+
+    if (nr >= NR_HYPERCALLS || !h->fn) {
         report_unimplemented(nr);
         return -ENOSYS;
     }
-    nr &= NR_HYPERCALLS - 1;
-    return hypercall_table[nr].fn(a[0], a[1], a[2], a[3], a[4], a[5]);
+    return h->fn(a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 static long hypercall_dispatch(struct cpu_user_regs *regs)

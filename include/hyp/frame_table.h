@@ -42,6 +42,7 @@
 #ifndef KOAN_HYP_FRAME_TABLE_H
 #define KOAN_HYP_FRAME_TABLE_H
 
+#include <asm/nospec.h>
 #include <hyp/types.h>
 #include <hyp/xen_public.h>
 
@@ -80,7 +81,11 @@ extern struct page_info *frame_table;
 extern mfn_t frame_table_frames;
 
 static inline bool mfn_valid(mfn_t mfn) { return mfn < frame_table_frames; }
-static inline struct page_info *mfn_to_page(mfn_t mfn) { return &frame_table[mfn]; }
+/* Guests name frames: the index is clamped without a branch (Spectre v1), after mfn_valid. */
+static inline struct page_info *mfn_to_page(mfn_t mfn)
+{
+    return &frame_table[array_index_nospec(mfn, frame_table_frames)];
+}
 static inline mfn_t page_to_mfn(const struct page_info *pg) { return (mfn_t)(pg - frame_table); }
 static inline bool page_type_is_table(unsigned type) { return type >= PGT_l1 && type <= PGT_l4; }
 

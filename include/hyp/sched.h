@@ -22,7 +22,14 @@ void sched_tick(void);
 /* Free frames before any domain exists: checked again when all are gone. */
 void sched_set_memory_baseline(uint64_t free_frames);
 /* On the way back to a guest: switch if asked to or if current is gone. */
-void sched_maybe_switch(void);
+extern bool sched_switch_requested;
+void sched_switch(void);
+static inline void sched_maybe_switch(void)
+{
+    /* Inline: every return to a guest asks, and nearly always the answer is no. */
+    if (sched_switch_requested || !current_vcpu())
+        sched_switch();
+}
 /* Run the first vCPU; stops the machine if there is none. */
 __attribute__((noreturn)) void sched_start(void);
 
