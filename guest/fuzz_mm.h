@@ -25,7 +25,6 @@ struct fuzz_mm {
 	unsigned int peer;	/* peer-domid=N (only named unprivileged), or DOMID_SELF */
 	struct scratch sp;
 	unsigned long pfn[FUZZ_FRAMES], mfn[FUZZ_FRAMES];	/* NO_MFN: given back */
-	unsigned long calls, failed_calls, checks;
 	/* Buffers the calls point into. */
 	struct mmu_update req[8];
 	struct mmuext_op op[4];
