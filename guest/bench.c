@@ -199,8 +199,8 @@ static bool bench_ready(void)
 		bs.updates = 2 * PASS_UPDATES;
 	if (!bench_setup_space())
 		return false;
-	t0 = bench_tsc();
-	t1 = bench_tsc();
+	t0 = tsc_read();
+	t1 = tsc_read();
 	guest_printf("bench-info updates=%lu warmup=%lu pages=%u rdtsc-delta=%lu\n",
 		     bs.updates, (unsigned long)WARMUP_UPDATES, BENCH_PAGES,
 		     (unsigned long)(t1 - t0));
@@ -218,9 +218,9 @@ static void bench_run(const char *name, bench_runner run, unsigned int batch,
 	if (!bench_ready() || !run(0, WARMUP_UPDATES, batch, flags))
 		return;
 	guest_printf("bench-begin %s\n", name);
-	t0 = bench_tsc();
+	t0 = tsc_read();
 	ok = run(0, bs.updates, batch, flags);
-	t1 = bench_tsc();
+	t1 = tsc_read();
 	if (!ok)
 		return;
 	guest_printf("bench-end %s unit=update ops=%lu tsc=%lu\n", name,

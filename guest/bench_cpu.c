@@ -108,9 +108,9 @@ static bool bench_hook(struct cpu_regs *r)
 		r->rax = 0;
 		if (bc.marks++ == 0) {
 			guest_printf("bench-begin %s\n", bc.name);
-			bc.t0 = bench_tsc();
+			bc.t0 = tsc_read();
 		} else {
-			bc.t1 = bench_tsc();
+			bc.t1 = tsc_read();
 			guest_printf("bench-end %s unit=op ops=%lu tsc=%lu\n",
 				     bc.name, bc.ops,
 				     (unsigned long)(bc.t1 - bc.t0));
@@ -197,10 +197,10 @@ static void bench_hypercall(const char *name, unsigned long nr,
 		rc |= guest_hypercall3(nr, a1, 0, 0) ^ expect;
 	EXPECT(!rc, "hypercall %lu: not %ld", nr, expect);
 	guest_printf("bench-begin %s\n", name);
-	t0 = bench_tsc();
+	t0 = tsc_read();
 	for (i = 0; i < bc.hcalls; i++)
 		rc |= guest_hypercall3(nr, a1, 0, 0) ^ expect;
-	t1 = bench_tsc();
+	t1 = tsc_read();
 	EXPECT(!rc, "hypercall %lu: not %ld", nr, expect);
 	guest_printf("bench-end %s unit=op ops=%lu tsc=%lu\n", name, bc.hcalls,
 		     (unsigned long)(t1 - t0));

@@ -51,33 +51,13 @@ static unsigned long unowned_mfn(void)
 	return mm.max_ram_page - 1;
 }
 
-/*
- * Load sel into a data segment register (0 ds, 1 es, 2 fs) in guest kernel
- * mode: 0 if it loaded, else (vector << 16) | error code of the bounce.
- */
-#define SEG_DS 0
-#define SEG_ES 1
-#define SEG_FS 2
 #define LOADED 0UL
 #define FAULT(vec, err) (((unsigned long)(vec) << 16) | (err))
-static unsigned long seg_load(int seg, unsigned long sel)
-{
-	cpu_trap_reset();
-	if (seg == SEG_DS)
-		__asm__ volatile(CPU_FAULT("mov %w0, %%ds") :: "r"(sel) : "memory");
-	else if (seg == SEG_ES)
-		__asm__ volatile(CPU_FAULT("mov %w0, %%es") :: "r"(sel) : "memory");
-	else
-		__asm__ volatile(CPU_FAULT("mov %w0, %%fs") :: "r"(sel) : "memory");
-	if (!cpu_last.count)
-		return LOADED;
-	return FAULT(cpu_last.regs.vector, cpu_last.regs.error_code);
-}
 
-static bool check_load(int seg, unsigned long sel, unsigned long want,
+static bool check_load(enum desc_seg seg, unsigned long sel, unsigned long want,
 		       const char *what)
 {
-	unsigned long got = seg_load(seg, sel);
+	unsigned long got = desc_seg_load(seg, sel);
 
 	if (got != want)
 		TEST_NOTE("%s: loading 0x%lx gave 0x%lx (vector << 16 | error), "
@@ -86,22 +66,16 @@ static bool check_load(int seg, unsigned long sel, unsigned long want,
 }
 
 /* What the boot left in ds/es/fs, put back at the end of each case. */
-static unsigned long saved_ds, saved_es, saved_fs;
+static struct desc_segs boot_segs;
 
 static void segs_save(void)
 {
-	saved_ds = SEG_READ(ds);
-	saved_es = SEG_READ(es);
-	saved_fs = SEG_READ(fs);
+	desc_segs_save(&boot_segs);
 }
 
 static void segs_restore(void)
 {
-	seg_load(SEG_DS, saved_ds);
-	seg_load(SEG_ES, saved_es);
-	seg_load(SEG_FS, saved_fs);
-	/* Loading %fs reset its base: ours was 0. */
-	HYPERVISOR_set_segment_base(SEGBASE_FS, 0);
+	desc_segs_restore(&boot_segs);
 }
 
 /* ---- set_gdt: validation and limits ---------------------------------- */
@@ -554,7 +528,7 @@ void case_cpu_desc_stale_selector(void)
 		test_check((long)failsafe_seg[1], 0x3b, "failsafe frame es");
 		test_check((long)SEG_READ(ds), 0, "%ds after the failsafe");
 		test_check((long)SEG_READ(es), 0, "%es after the failsafe");
-		seg_load(SEG_DS, 0x3b);	/* #NP: leaves %ds alone */
+		desc_seg_load(SEG_DS, 0x3b);	/* #NP: leaves %ds alone */
 	}
 	/* An explicit reload faults: #NP with the selector. */
 	check_load(SEG_DS, 0x3b, FAULT(11, 0x38), "%ds reloaded: #NP");
@@ -621,7 +595,7 @@ void case_cpu_desc_ldt(void)
 		   "map the page writable too");
 	test_check(set_ldt(va, 16), 0, "SET_LDT again");
 	{
-		unsigned long got = seg_load(SEG_DS, 0x0f);
+		unsigned long got = desc_seg_load(SEG_DS, 0x0f);
 
 		cpu_note_last("LDT page mapped writable");
 		test_check((long)got, FAULT(14, 0), "%ds = 0x0f: #PF, error 0");

@@ -4,6 +4,7 @@
  * the descriptor and decoder cases fill with descriptors and hand to
  * set_gdt or SET_LDT.
  */
+#include <guest/cpu.h>
 #include <guest/desc.h>
 #include <guest/mm.h>
 
@@ -32,4 +33,34 @@ bool frame_write(unsigned long mfn, unsigned int idx, const uint64_t *d,
 		p[idx + i] = d[i];
 	win_unmap(2);
 	return true;
+}
+
+unsigned long desc_seg_load(enum desc_seg seg, unsigned long sel)
+{
+	cpu_trap_reset();
+	if (seg == SEG_DS)
+		__asm__ volatile(CPU_FAULT("mov %w0, %%ds") :: "r"(sel) : "memory");
+	else if (seg == SEG_ES)
+		__asm__ volatile(CPU_FAULT("mov %w0, %%es") :: "r"(sel) : "memory");
+	else
+		__asm__ volatile(CPU_FAULT("mov %w0, %%fs") :: "r"(sel) : "memory");
+	cpu_resume_rip = 0;
+	if (!cpu_last.count)
+		return 0;
+	return ((unsigned long)cpu_last.regs.vector << 16) | cpu_last.regs.error_code;
+}
+
+void desc_segs_save(struct desc_segs *s)
+{
+	s->ds = (uint16_t)SEG_READ(ds);
+	s->es = (uint16_t)SEG_READ(es);
+	s->fs = (uint16_t)SEG_READ(fs);
+}
+
+void desc_segs_restore(const struct desc_segs *s)
+{
+	desc_seg_load(SEG_DS, s->ds);
+	desc_seg_load(SEG_ES, s->es);
+	desc_seg_load(SEG_FS, s->fs);
+	HYPERVISOR_set_segment_base(SEGBASE_FS, 0);
 }

@@ -134,17 +134,9 @@ static struct {
 	bool started;
 } pace;
 
-static uint64_t tsc_now(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 static void pace_refill(void)
 {
-	uint64_t now = tsc_now(), ticks_per_byte = pace.mhz * 1000000 / PACE_BYTES_PER_S;
+	uint64_t now = tsc_read(), ticks_per_byte = pace.mhz * 1000000 / PACE_BYTES_PER_S;
 	uint64_t earned = (now - pace.last) / ticks_per_byte;
 
 	if (earned) {
@@ -158,7 +150,7 @@ static void pace_line(size_t bytes)
 {
 	if (!pace.started) {
 		pace.mhz = fuzz_arg("fuzz-tsc-mhz", 0);
-		pace.last = tsc_now();
+		pace.last = tsc_read();
 		pace.credit = PACE_CAP;
 		pace.started = true;
 	}

@@ -267,36 +267,16 @@ long dl_ev_debugreg(void)
 
 /* ---- LDT loads ------------------------------------------------------------- */
 
-static uint16_t saved_ds, saved_es, saved_fs;
-
-enum seg { SEG_DS, SEG_ES, SEG_FS };
-
-/* Load sel into a data segment register; a fault resumes after it. */
-static void seg_load(enum seg seg, unsigned long sel)
-{
-	cpu_trap_reset();
-	if (seg == SEG_DS)
-		__asm__ volatile(CPU_FAULT("mov %w0, %%ds") :: "r"(sel) : "memory");
-	else if (seg == SEG_ES)
-		__asm__ volatile(CPU_FAULT("mov %w0, %%es") :: "r"(sel) : "memory");
-	else
-		__asm__ volatile(CPU_FAULT("mov %w0, %%fs") :: "r"(sel) : "memory");
-	cpu_resume_rip = 0;
-}
+static struct desc_segs saved_segs;
 
 void dl_segs_save(void)
 {
-	saved_ds = (uint16_t)SEG_READ(ds);
-	saved_es = (uint16_t)SEG_READ(es);
-	saved_fs = (uint16_t)SEG_READ(fs);
+	desc_segs_save(&saved_segs);
 }
 
 void dl_segs_restore(void)
 {
-	seg_load(SEG_DS, saved_ds);
-	seg_load(SEG_ES, saved_es);
-	seg_load(SEG_FS, saved_fs);
-	HYPERVISOR_set_segment_base(SEGBASE_FS, 0);
+	desc_segs_restore(&saved_segs);
 	HYPERVISOR_set_gdt(NULL, 0);
 }
 
@@ -344,7 +324,7 @@ static bool fill_descriptors(unsigned long mfn, unsigned int n)
 
 long dl_ev_ldt(void)
 {
-	static const enum seg segs[] = { SEG_DS, SEG_ES, SEG_FS };
+	static const enum desc_seg segs[] = { SEG_DS, SEG_ES, SEG_FS };
 	unsigned long ents = fuzz_chance(90) ? 1 + fuzz_below(32) : 8192;
 	unsigned long writable_idx = 0, i, loads = 1 + fuzz_below(4);
 	struct mmuext_op op = { .cmd = MMUEXT_SET_LDT };
@@ -359,7 +339,7 @@ long dl_ev_ldt(void)
 	if (dl_crash_variant())
 		dl_without_handlers("an LDT selector load");
 	for (i = 0; i < loads; i++) {
-		seg_load(FUZZ_PICK(segs), (fuzz_below(40) << 3) | 4 | 3);
+		desc_seg_load(FUZZ_PICK(segs), (fuzz_below(40) << 3) | 4 | 3);
 		fuzz_count("ldt_load", cpu_last.count ? -(long)cpu_last.regs.vector : 0);
 	}
 	if (writable_idx)
@@ -383,8 +363,8 @@ long dl_ev_failsafe(void)
 	win_unmap(2);
 	if (HYPERVISOR_set_gdt(&frame, 16))
 		return fuzz_done("failsafe_setup_failed", -1, NULL);
-	seg_load(SEG_DS, 0x3b);
-	seg_load(SEG_ES, 0x3b);
+	desc_seg_load(SEG_DS, 0x3b);
+	desc_seg_load(SEG_ES, 0x3b);
 	HYPERVISOR_update_descriptor(((uint64_t)dl.gdt_mfn << 12) + 7 * 8,
 				     (DESC_DATA | DESC_DPL(3)) & ~DESC_P);
 	/* Without a failsafe callback the domain dies inside Koan's context

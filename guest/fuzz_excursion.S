@@ -19,33 +19,20 @@
  *	A kernel-mode landing for iret frames: resumes with value 1.
  */
 
+#include <guest/kctx_asm.h>
+
 #define HYPERCALL_MULTICALL 13
 
 	.text
 
-.macro SAVE_CONTEXT
-	mov	%rbx, fuzz_excursion_ctx+0(%rip)
-	mov	%rbp, fuzz_excursion_ctx+8(%rip)
-	mov	%r12, fuzz_excursion_ctx+16(%rip)
-	mov	%r13, fuzz_excursion_ctx+24(%rip)
-	mov	%r14, fuzz_excursion_ctx+32(%rip)
-	mov	%r15, fuzz_excursion_ctx+40(%rip)
-	mov	%rsp, fuzz_excursion_ctx+48(%rip)
-.endm
-
 	.globl fuzz_excursion
 fuzz_excursion:
-	SAVE_CONTEXT
-	sub	$176, %rsp	/* sizeof(struct cpu_regs) */
-	mov	%rdi, %rsi
-	mov	%rsp, %rdi
-	mov	$22, %ecx
-	rep movsq
-	jmp	cpu_return_regs
+	KCTX_SAVE fuzz_excursion_ctx
+	RETURN_TO_REGS
 
 	.globl fuzz_excursion_multicall
 fuzz_excursion_multicall:
-	SAVE_CONTEXT
+	KCTX_SAVE fuzz_excursion_ctx
 	mov	%rdx, %rsp
 	mov	$HYPERCALL_MULTICALL, %eax
 	syscall
@@ -60,13 +47,7 @@ fuzz_excursion_land:
 	.globl fuzz_excursion_end
 fuzz_excursion_end:
 	mov	%rdi, %rax
-	mov	fuzz_excursion_ctx+0(%rip), %rbx
-	mov	fuzz_excursion_ctx+8(%rip), %rbp
-	mov	fuzz_excursion_ctx+16(%rip), %r12
-	mov	fuzz_excursion_ctx+24(%rip), %r13
-	mov	fuzz_excursion_ctx+32(%rip), %r14
-	mov	fuzz_excursion_ctx+40(%rip), %r15
-	mov	fuzz_excursion_ctx+48(%rip), %rsp
+	KCTX_RESTORE fuzz_excursion_ctx
 	pushq	$2		/* DF, AC, TF, NT as C expects them: clear */
 	popfq
 	ret
@@ -74,4 +55,4 @@ fuzz_excursion_end:
 	.bss
 	.balign 8
 fuzz_excursion_ctx:
-	.skip 56
+	.skip KCTX_SIZE

@@ -64,6 +64,18 @@ static void trace_ops(const struct mmuext_op *o, unsigned int n)
 			   frame_role(o[i].arg2.src_mfn));
 }
 
+/*
+ * `done` before a batch: random, read back with a continuation-flagged
+ * count (never in the oracle, whose `done` is then where a batch stopped,
+ * or 99: not written).  The draw is made either way: one sequence per seed.
+ */
+static void done_reset(void)
+{
+	unsigned int v = (unsigned int)below(8);
+
+	fz.done = fz.oracle ? 99 : v;
+}
+
 long call_mmu_update(void)
 {
 	unsigned int n = 1 + below(8);
@@ -71,11 +83,7 @@ long call_mmu_update(void)
 	long rc;
 
 	fill_req(fz.req, n);
-	/* Read back with a continuation-flagged count (never in the oracle,
-	 * whose `done` is then where a batch stopped, or 99: not written). */
-	fz.done = below(8);
-	if (fz.oracle)
-		fz.done = 99;
+	done_reset();
 	buf = rand_buf(fz.req);
 	count = rand_count(n, true);
 	/* The oracle always reads `done`: equal results must mean equal state. */
@@ -118,9 +126,7 @@ long call_mmuext_op(void)
 	void *pdone;
 
 	fill_op(fz.op, n);
-	fz.done = below(8);
-	if (fz.oracle)
-		fz.done = 99;
+	done_reset();
 	buf = rand_buf(fz.op);
 	count = rand_count(n, true);
 	pdone = chance(80) || fz.oracle ? &fz.done : NULL;

@@ -30,14 +30,6 @@ static struct {
 	uint64_t last;
 } w;
 
-static uint64_t tsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 static long reservation_of(domid_t id)
 {
 	domid_t arg = id;
@@ -67,7 +59,7 @@ static bool others_alive(void)
 
 static void beat(void)
 {
-	uint64_t now = tsc();
+	uint64_t now = tsc_read();
 
 	if (w.beats && now - w.last > w.max_gap) {
 		w.max_gap = now - w.last;

@@ -13,6 +13,8 @@
  * in the struct is where we return to.
  */
 
+#include <guest/kctx_asm.h>
+
 #define HYPERCALL_IRET 23
 
 	.text
@@ -137,30 +139,13 @@ cpu_return_regs:		/* rsp -> struct cpu_regs: return to it */
  */
 	.globl cpu_enter_user
 cpu_enter_user:
-	mov	%rbx, cpu_kctx+0(%rip)
-	mov	%rbp, cpu_kctx+8(%rip)
-	mov	%r12, cpu_kctx+16(%rip)
-	mov	%r13, cpu_kctx+24(%rip)
-	mov	%r14, cpu_kctx+32(%rip)
-	mov	%r15, cpu_kctx+40(%rip)
-	mov	%rsp, cpu_kctx+48(%rip)
-	sub	$176, %rsp	/* sizeof(struct cpu_regs) */
-	mov	%rdi, %rsi
-	mov	%rsp, %rdi
-	mov	$22, %ecx
-	rep movsq
-	jmp	cpu_return_regs
+	KCTX_SAVE cpu_kctx
+	RETURN_TO_REGS
 
 	.globl cpu_kernel_resume
 cpu_kernel_resume:
 	mov	%rdi, %rax
-	mov	cpu_kctx+0(%rip), %rbx
-	mov	cpu_kctx+8(%rip), %rbp
-	mov	cpu_kctx+16(%rip), %r12
-	mov	cpu_kctx+24(%rip), %r13
-	mov	cpu_kctx+32(%rip), %r14
-	mov	cpu_kctx+40(%rip), %r15
-	mov	cpu_kctx+48(%rip), %rsp
+	KCTX_RESTORE cpu_kctx
 	ret
 
 	.bss
@@ -169,4 +154,4 @@ cpu_kernel_resume:
 cpu_failsafe_seg:
 	.skip 32
 cpu_kctx:
-	.skip 56
+	.skip KCTX_SIZE

@@ -7,29 +7,18 @@
  * are checked on the way -- and a second pass compares.  The domain part
  * (roots, page lists, allocator, CR3) is in mm_check_domains.c.
  */
+#include <asm/page.h>
 #include <hyp/domain.h>
 #include <hyp/pt.h>
 #include <hyp/string.h>
 
 #include "mm_check_internal.h"
 
-/* The entry bits as the rules of pt.c state them (restated, not shared). */
-#define PTE_P      (1UL << 0)
-#define PTE_RW     (1UL << 1)
-#define PTE_US     (1UL << 2)
-#define PTE_PWT    (1UL << 3)
-#define PTE_PCD    (1UL << 4)
-#define PTE_A      (1UL << 5)
-#define PTE_D      (1UL << 6)
-#define PTE_PAT    (1UL << 7)
-#define PTE_G      (1UL << 8)
-#define PTE_AVAIL  (7UL << 9)
-#define PTE_ADDR   0x000ffffffffff000UL
-#define PTE_HIGH   (0x7ffUL << 52)
-#define PTE_NX     (1UL << 63)
-#define UPPER_ALLOWED (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D | PTE_AVAIL | PTE_HIGH | PTE_NX)
-#define L1_ALLOWED    (UPPER_ALLOWED | PTE_G)
-#define CACHE_ATTRS   (PTE_PWT | PTE_PCD | PTE_PAT)
+/* The entry flags pt.c's rules allow (restated, not shared; the bits are asm/page.h's). */
+#define UPPER_ALLOWED (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY | \
+                      _PAGE_AVAIL | _PAGE_AVAIL_HIGH | _PAGE_NX)
+#define L1_ALLOWED    (UPPER_ALLOWED | _PAGE_GLOBAL)
+#define CACHE_ATTRS   (_PAGE_PWT | _PAGE_PCD | _PAGE_PAT)
 
 void mm_check_problem(struct checker *c, mfn_t mfn, const char *what, uint64_t want,
                       uint64_t got)
@@ -77,15 +66,15 @@ static bool owner_privileged(struct checker *c, domid_t owner)
 /* Full checks only: flags, owners and privilege of an L1 entry's target. */
 static void check_l1_target(struct checker *c, mfn_t table, domid_t towner, uint64_t e)
 {
-    mfn_t t = (e & PTE_ADDR) >> 12;
+    mfn_t t = pte_mfn(e);
     bool priv = owner_privileged(c, towner);
     uint64_t allowed = priv ? L1_ALLOWED | CACHE_ATTRS : L1_ALLOWED;
 
-    if (e & ~PTE_ADDR & ~allowed)
+    if (e & ~PTE_ADDR_MASK & ~allowed)
         mm_check_problem(c, table, "L1 entry with flags its owner may not use", allowed,
-                         e & ~PTE_ADDR);
-    if (!(e & PTE_US))
-        mm_check_problem(c, table, "L1 entry stored without the user bit", PTE_US, e);
+                         e & ~PTE_ADDR_MASK);
+    if (!(e & _PAGE_USER))
+        mm_check_problem(c, table, "L1 entry stored without the user bit", _PAGE_USER, e);
     if (!mfn_valid(t) || mfn_to_page(t)->owner == DOMID_IO) {
         if (!priv)
             mm_check_problem(c, table, "I/O memory mapped by an unprivileged domain", 0, t);
@@ -94,7 +83,7 @@ static void check_l1_target(struct checker *c, mfn_t table, domid_t towner, uint
     domid_t o = mfn_to_page(t)->owner;
     if (o == DOMID_INVALID)
         mm_check_problem(c, table, "L1 entry to a free frame", 0, t);
-    else if (o == DOMID_XEN && (!priv || (e & PTE_RW)))
+    else if (o == DOMID_XEN && (!priv || (e & _PAGE_RW)))
         mm_check_problem(c, table, "hypervisor frame mapped writable or unprivileged", 0, t);
     else if (is_domain_owner(o) && o != towner && !priv)
         mm_check_problem(c, table, "another domain's frame in an unprivileged table", towner, o);
@@ -104,14 +93,14 @@ static void check_l1_target(struct checker *c, mfn_t table, domid_t towner, uint
 
 static void count_l1_entry(struct checker *c, mfn_t table, domid_t towner, uint64_t e)
 {
-    mfn_t t = (e & PTE_ADDR) >> 12;
+    mfn_t t = pte_mfn(e);
 
     if (c->env)
         check_l1_target(c, table, towner, e);
     if (!mfn_valid(t) || mfn_to_page(t)->owner == DOMID_IO)
         return;
     c->count[t]++;
-    if (e & PTE_RW) {
+    if (e & _PAGE_RW) {
         c->type[t]++;
         if (mfn_to_page(t)->type != PGT_writable)
             mm_check_problem(c, table, "writable L1 entry to a frame not typed writable", t,
@@ -122,18 +111,18 @@ static void count_l1_entry(struct checker *c, mfn_t table, domid_t towner, uint6
 /* Full checks only: an L2-L4 entry's stored flags. */
 static void check_upper_flags(struct checker *c, mfn_t table, unsigned level, uint64_t e)
 {
-    if (e & ~PTE_ADDR & ~UPPER_ALLOWED)
+    if (e & ~PTE_ADDR_MASK & ~UPPER_ALLOWED)
         mm_check_problem(c, table, "L2-L4 entry with flags no guest may use", level,
-                         e & ~PTE_ADDR);
-    if (!(e & PTE_US))
+                         e & ~PTE_ADDR_MASK);
+    if (!(e & _PAGE_USER))
         mm_check_problem(c, table, "L2-L4 entry stored without the user bit", level, e);
-    if (level == 4 && !(e & PTE_A))
+    if (level == 4 && !(e & _PAGE_ACCESSED))
         mm_check_problem(c, table, "L4 entry stored without the accessed bit", level, e);
 }
 
 static void note_linear(struct checker *c, mfn_t table, mfn_t target, uint64_t e)
 {
-    if (e & PTE_RW)
+    if (e & _PAGE_RW)
         mm_check_problem(c, table, "writable linear page-table entry", 0, target);
     if ((c->linear[table] & 0xffff) != 0xffff)
         c->linear[table]++;          /* low half: linear entries this table holds */
@@ -144,12 +133,12 @@ static void note_linear(struct checker *c, mfn_t table, mfn_t target, uint64_t e
 static void count_upper_entry(struct checker *c, mfn_t table, domid_t towner, unsigned level,
                               uint64_t e)
 {
-    mfn_t t = (e & PTE_ADDR) >> 12;
+    mfn_t t = pte_mfn(e);
 
     if (c->env)
         check_upper_flags(c, table, level, e);
     if (t == table) {
-        if (c->env && (e & PTE_RW))
+        if (c->env && (e & _PAGE_RW))
             mm_check_problem(c, table, "writable linear self-map", level, e);
         return;   /* linear self-map: no reference */
     }
@@ -160,7 +149,7 @@ static void count_upper_entry(struct checker *c, mfn_t table, domid_t towner, un
     struct page_info *pg = mfn_to_page(t);
     c->count[t]++;
     c->type[t]++;
-    bool ok = (pg->type == level - 1 || (pg->type == level && !(e & PTE_RW))) &&
+    bool ok = (pg->type == level - 1 || (pg->type == level && !(e & _PAGE_RW))) &&
               ((pg->flags & PGF_validated) || owner_dying(c, pg->owner));
     if (!ok)
         mm_check_problem(c, table, "entry to a frame of the wrong or unvalidated type",
@@ -190,7 +179,7 @@ static void count_table(struct checker *c, mfn_t mfn, const struct page_info *pg
                 mm_check_problem(c, mfn, "validated L4 with a wrong hypervisor slot", i, t[i]);
             continue;
         }
-        if (!(t[i] & PTE_P))
+        if (!(t[i] & _PAGE_PRESENT))
             continue;
         if (level == 1)
             count_l1_entry(c, mfn, pg->owner, t[i]);

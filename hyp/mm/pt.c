@@ -6,39 +6,26 @@
  * it; pt_put_entry_refs gives back the same ones.
  */
 #include <asm/layout.h>
+#include <asm/page.h>
 #include <hyp/domain.h>
 #include <hyp/errno.h>
 #include <hyp/pt.h>
 #include <hyp/pte_l1tf.h>
 #include <hyp/work_budget.h>
 
-#define PTE_P      (1UL << 0)
-#define PTE_RW     (1UL << 1)
-#define PTE_US     (1UL << 2)
-#define PTE_PWT    (1UL << 3)
-#define PTE_PCD    (1UL << 4)
-#define PTE_A      (1UL << 5)
-#define PTE_D      (1UL << 6)
-#define PTE_PAT    (1UL << 7)    /* PSE in L2/L3 */
-#define PTE_G      (1UL << 8)
-#define PTE_AVAIL  (7UL << 9)
-#define PTE_ADDR   0x000ffffffffff000UL
-#define PTE_AVAIL_HIGH (0x7ffUL << 52)
-#define PTE_NX     (1UL << 63)
-#define PTE_GUEST_KERNEL (1UL << 52)   /* Xen's marker of guest-kernel L1 entries */
-#define PTE_CACHE_ATTRS (PTE_PWT | PTE_PCD | PTE_PAT)
+#define PTE_CACHE_ATTRS (_PAGE_PWT | _PAGE_PCD | _PAGE_PAT)
 
 /* Flags a guest may use at every level (Xen's base set). */
-#define BASE_ALLOWED (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D | PTE_AVAIL | PTE_AVAIL_HIGH | PTE_NX)
-#define INVALID_IO_MFN (PTE_ADDR >> 12)
+#define BASE_ALLOWED (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY | \
+                      _PAGE_AVAIL | _PAGE_AVAIL_HIGH | _PAGE_NX)
+#define INVALID_IO_MFN (PTE_ADDR_MASK >> 12)
 
-static uint64_t pte_flags(uint64_t e) { return e & ~PTE_ADDR; }
-static mfn_t pte_target(uint64_t e) { return (e & PTE_ADDR) >> 12; }
+static uint64_t pte_flags(uint64_t e) { return e & ~PTE_ADDR_MASK; }
 
 static uint64_t l1_allowed_flags(const struct domain *d)
 {
     /* Xen 4.17 accepts bit 62 (its grant-mapping marker) from guests too. */
-    uint64_t allowed = BASE_ALLOWED | PTE_G;
+    uint64_t allowed = BASE_ALLOWED | _PAGE_GLOBAL;
 
     /* Cache attributes only for domains that may drive devices. */
     return d->privileged ? allowed | PTE_CACHE_ATTRS : allowed;
@@ -52,21 +39,21 @@ static uint64_t l1_allowed_flags(const struct domain *d)
  */
 static uint64_t adjust_entry(unsigned level, uint64_t e)
 {
-    if (!(e & PTE_P))
+    if (!(e & _PAGE_PRESENT))
         return e;
     if (level == 1) {
-        if (!(e & PTE_US))
-            e |= PTE_US | PTE_GUEST_KERNEL;
-        if (!(e & PTE_GUEST_KERNEL))
-            e |= PTE_G | PTE_US;
+        if (!(e & _PAGE_USER))
+            e |= _PAGE_USER | _PAGE_GUEST_KERNEL;
+        if (!(e & _PAGE_GUEST_KERNEL))
+            e |= _PAGE_GLOBAL | _PAGE_USER;
         return e;
     }
-    return e | PTE_US | (level == 4 ? PTE_A : 0);
+    return e | _PAGE_USER | (level == 4 ? _PAGE_ACCESSED : 0);
 }
 
 static int get_l1_refs(uint64_t e, struct domain *d, struct domain *pg_owner)
 {
-    mfn_t mfn = pte_target(e);
+    mfn_t mfn = pte_mfn(e);
 
     if (pte_flags(e) & ~l1_allowed_flags(d))
         return -EINVAL;
@@ -78,7 +65,7 @@ static int get_l1_refs(uint64_t e, struct domain *d, struct domain *pg_owner)
     struct page_info *pg = mfn_to_page(mfn);
     if (!get_page(pg, pg_owner))
         return -EBUSY;
-    if ((e & PTE_RW) && get_page_type(pg, PGT_writable, pg_owner)) {
+    if ((e & _PAGE_RW) && get_page_type(pg, PGT_writable, pg_owner)) {
         put_page(pg);
         return -EBUSY;
     }
@@ -87,12 +74,12 @@ static int get_l1_refs(uint64_t e, struct domain *d, struct domain *pg_owner)
 
 static void put_l1_refs(uint64_t e)
 {
-    mfn_t mfn = pte_target(e);
+    mfn_t mfn = pte_mfn(e);
 
     if (!mfn_valid(mfn) || mfn_to_page(mfn)->owner == DOMID_IO)
         return;
     struct page_info *pg = mfn_to_page(mfn);
-    if (e & PTE_RW)
+    if (e & _PAGE_RW)
         put_page_type(pg);
     put_page(pg);
 }
@@ -105,9 +92,9 @@ static void put_l1_refs(uint64_t e)
  */
 static int get_linear_refs(unsigned level, uint64_t e, mfn_t table_mfn, struct domain *d)
 {
-    mfn_t mfn = pte_target(e);
+    mfn_t mfn = pte_mfn(e);
 
-    if (e & PTE_RW)
+    if (e & _PAGE_RW)
         return -EINVAL;
     if (mfn == table_mfn)
         return 0;
@@ -133,7 +120,7 @@ static int get_upper_refs(unsigned level, uint64_t e, mfn_t table_mfn, struct do
 {
     if (pte_flags(e) & ~BASE_ALLOWED)
         return -EINVAL;
-    mfn_t mfn = pte_target(e);
+    mfn_t mfn = pte_mfn(e);
     if (!mfn_valid(mfn))
         return -EINVAL;
     int rc = get_page_and_type(mfn_to_page(mfn), d, level - 1);
@@ -144,7 +131,7 @@ static int get_upper_refs(unsigned level, uint64_t e, mfn_t table_mfn, struct do
 
 static void put_upper_refs(unsigned level, uint64_t e, mfn_t table_mfn)
 {
-    mfn_t mfn = pte_target(e);
+    mfn_t mfn = pte_mfn(e);
     struct page_info *pg = mfn_to_page(mfn);
 
     if (mfn == table_mfn)
@@ -182,7 +169,7 @@ int pt_validate(struct page_info *pg, unsigned level, struct domain *d)
 
     for (unsigned i = pg->nr_valid; i < 512; i++) {
         int rc = work_budget_charge(1) ? -ERESTART : 0;
-        if (rc == 0 && slot_is_guest(level, i) && (t[i] & PTE_P))
+        if (rc == 0 && slot_is_guest(level, i) && (t[i] & _PAGE_PRESENT))
             rc = get_entry_refs(level, t[i], mfn, d, d);
         else if (rc == 0 && slot_is_guest(level, i))
             rc = pte_l1tf_check(d, level, t[i]);   /* not present: L1TF (docs/security.md) */
@@ -193,7 +180,7 @@ int pt_validate(struct page_info *pg, unsigned level, struct domain *d)
                 pt_devalidate(pg, level, false);
             return rc;
         }
-        if (slot_is_guest(level, i) && (t[i] & PTE_P))
+        if (slot_is_guest(level, i) && (t[i] & _PAGE_PRESENT))
             t[i] = adjust_entry(level, t[i]);
     }
     pg->nr_valid = 512;
@@ -213,7 +200,7 @@ int pt_devalidate(struct page_info *pg, unsigned level, bool budgeted)
             pg->nr_valid = (uint16_t)(i + 1);
             return -ERESTART;
         }
-        if (slot_is_guest(level, i) && (t[i] & PTE_P))
+        if (slot_is_guest(level, i) && (t[i] & _PAGE_PRESENT))
             put_entry_refs(level, t[i], mfn);
     }
     pg->nr_valid = 0;
@@ -245,16 +232,16 @@ int pt_update_entry(struct page_info *pg, unsigned index, uint64_t val, bool pre
     if (pte_l1tf_check(d, level, val))   /* a not-present entry: L1TF */
         return -EINVAL;
     uint64_t old = t[index];
-    if (val & PTE_P) {
+    if (val & _PAGE_PRESENT) {
         int rc = get_entry_refs(level, val, mfn, d, pg_owner);
         if (rc)
             return rc;
         val = adjust_entry(level, val);
     }
     if (preserve_ad)
-        val |= old & (PTE_A | PTE_D);
+        val |= old & (_PAGE_ACCESSED | _PAGE_DIRTY);
     t[index] = val;
-    if (old & PTE_P)
+    if (old & _PAGE_PRESENT)
         put_entry_refs(level, old, mfn);
     return 0;
 }

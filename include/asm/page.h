@@ -13,8 +13,13 @@
 #define _PAGE_PCD      (1UL << 4)
 #define _PAGE_ACCESSED (1UL << 5)
 #define _PAGE_DIRTY    (1UL << 6)
-#define _PAGE_PSE      (1UL << 7)
+#define _PAGE_PSE      (1UL << 7)    /* L2/L3: a superpage */
+#define _PAGE_PAT      (1UL << 7)    /* L1: the PAT index's high bit */
 #define _PAGE_GLOBAL   (1UL << 8)
+#define _PAGE_AVAIL    (7UL << 9)    /* ignored by the CPU; the guest's */
+#define _PAGE_AVAIL_HIGH (0x7ffUL << 52)
+/* Xen's marker of a guest-kernel L1 entry (one of the high available bits). */
+#define _PAGE_GUEST_KERNEL (1UL << 52)
 #define _PAGE_NX       (1UL << 63)
 #define PTE_ADDR_MASK  0x000ffffffffff000UL
 

@@ -29,13 +29,4 @@
 /* Default number of updates per benchmark (`bench-updates=N`). */
 #define BENCH_DEFAULT_UPDATES 65536UL
 
-/* The TSC, ordered after earlier instructions (lfence). */
-static inline uint64_t bench_tsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
 #endif /* GUEST_BENCH_H */

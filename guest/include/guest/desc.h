@@ -79,4 +79,22 @@ static inline uint64_t desc_call_gate(uint16_t sel, uint64_t off,
 		_v & 0xffff;                                                 \
 	})
 
+/* The data segment registers the cases load selectors into. */
+enum desc_seg { SEG_DS, SEG_ES, SEG_FS };
+
+/*
+ * Load sel into a data segment register in guest kernel mode; a fault
+ * resumes after the load.  0 if it loaded, else (vector << 16) | error
+ * code of the bounce.
+ */
+unsigned long desc_seg_load(enum desc_seg seg, unsigned long sel);
+
+/* ds, es and fs as the boot left them, to be put back after a case. */
+struct desc_segs {
+	uint16_t ds, es, fs;
+};
+void desc_segs_save(struct desc_segs *s);
+/* Reload them; %fs's base (0 in the test guest) is set again too. */
+void desc_segs_restore(const struct desc_segs *s);
+
 #endif /* GUEST_DESC_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Freestanding helpers of the test guest: strings, formatting and the
- * console.  Every line goes out in one console_io(CONSOLEIO_write) call so
+ * Freestanding helpers of the test guest: strings, formatting, the
+ * console and the TSC.  Every line goes out in one console_io(CONSOLEIO_write) call so
  * a hypervisor that prefixes lines per domain never splits one.
  */
 #ifndef GUEST_LIB_H
@@ -23,5 +23,14 @@
 
 /* Format and write through console_io; returns the hypercall's result. */
 long guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The TSC, ordered after earlier instructions (lfence). */
+static inline uint64_t tsc_read(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
 
 #endif /* GUEST_LIB_H */
