@@ -507,3 +507,24 @@ void case_mm_foreign_domids(void)
 	test_check(HYPERVISOR_update_va_mapping(va, 0, UVMF_INVLPG), 0, "unmap");
 	pool_free(m2p_read(data));
 }
+
+/*
+ * Koan's debug hypercall (the invariant check) cannot be preempted, so only
+ * dom0 may run it: a domU gets -EPERM, for any command.  Xen has nothing in
+ * that slot (-ENOSYS), for dom0 too.
+ */
+void case_mm_debug_op_rights(void)
+{
+	bool priv = guest_privileged();
+	long rc = HYPERVISOR_koan_debug(KOAN_DEBUG_CHECK_FRAMES);
+
+	if (rc == -XEN_ENOSYS) {
+		TEST_NOTE("debug hypercall: -ENOSYS (not Koan)\n");
+		test_check(HYPERVISOR_koan_debug(99), -XEN_ENOSYS,
+			   "arch slot 7, command 99");
+		return;
+	}
+	test_check(rc, priv ? 0 : -XEN_EPERM, "frame check: dom0 only");
+	test_check(HYPERVISOR_koan_debug(99), priv ? -XEN_ENOSYS : -XEN_EPERM,
+		   "unknown debug command");
+}

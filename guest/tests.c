@@ -80,7 +80,8 @@
 	X(mm_long_mmu_update)                                                \
 	X(mm_long_multicall)                                                 \
 	X(mm_long_reservation)                                               \
-	X(mm_m2p_matches_p2m)
+	X(mm_m2p_matches_p2m)                                                \
+	X(mm_debug_op_rights)
 
 /* Speculative-execution hardening must accept (cases_spec.c). */
 #define CASES_SPEC(X, K)                                                     \
