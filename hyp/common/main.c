@@ -4,10 +4,12 @@
  * above it: the console first so that everything can report; CPU tables
  * before anything can fault; the loader's data copied out while the boot
  * page tables still map it; then our own tables, frames, M2P and APIC;
- * then the domains, and the scheduler never returns.
+ * then the other CPUs (which idle), the domains, and the scheduler never
+ * returns.
  */
 #include <asm/apic.h>
 #include <asm/paging.h>
+#include <asm/smp.h>
 #include <asm/spec_ctrl.h>
 #include <asm/traps.h>
 #include <hyp/boot_info.h>
@@ -60,9 +62,11 @@ void start_koan(uint32_t magic, uint32_t info_pa)
     m2p_share_frames();
     apic_init();
     cpu_gdt_window_init();
+    smp_boot_cpus(&boot_info);
 
     if (koan_options.selftest_fault)
         selftest_fault();
+    smp_selftests();
     log_info("%u boot module(s)\n", boot_info.nr_modules);
     sched_set_memory_baseline(machine_frames_free_count());
     boot_domains_create(&boot_info);

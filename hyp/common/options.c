@@ -8,6 +8,13 @@
  *   selftest=iret-unchecked        let the iret hypercall pass every frame to
  *                                  the CPU unchecked, to test the fix-up that
  *                                  turns a refused iretq into the guest's fault
+ *   selftest=ipi                   call-function round trips between the CPUs
+ *                                  once they are up, with their average cost
+ *   selftest=panic-smp             panic on CPU 1 once the CPUs are up, to show
+ *                                  (and test) how the others are stopped
+ *   selftest=smp-phantom-cpu       one more CPU in the list, with an APIC id
+ *                                  no processor has, to test the start-up's
+ *                                  time-out
  *   spec-ctrl=, pv-l1tf=           speculation controls (docs/security.md)
  * Xen's console options (console=, com1=) are accepted and ignored, so one
  * QEMU command line can boot either hypervisor.
@@ -37,6 +44,12 @@ static void apply_option(const char *tok)
         koan_options.selftest_fault = true;
     } else if (strcmp(tok, "selftest=iret-unchecked") == 0) {
         koan_options.selftest_iret_unchecked = true;
+    } else if (strcmp(tok, "selftest=ipi") == 0) {
+        koan_options.selftest_ipi = true;
+    } else if (strcmp(tok, "selftest=panic-smp") == 0) {
+        koan_options.selftest_panic_smp = true;
+    } else if (strcmp(tok, "selftest=smp-phantom-cpu") == 0) {
+        koan_options.selftest_phantom_cpu = true;
     } else if (spec_ctrl_option(tok)) {
         /* spec-ctrl=, pv-l1tf= (hyp/arch/x86_64/spec_ctrl_policy.c) */
     } else if (strncmp(tok, "console=", 8) && strncmp(tok, "com1=", 5)) {

@@ -32,13 +32,13 @@
 
 static vaddr_t ldt_window(void)
 {
-    return fixmap_va(FIX_LDT_FIRST);
+    return fixmap_va(fix_ldt_page(0));
 }
 
 static void unmap_window(void)
 {
     for (unsigned i = 0; i < LDT_PAGES; i++)
-        paging_unmap_fixmap(FIX_LDT_FIRST + i);
+        paging_unmap_fixmap(fix_ldt_page(i));
 }
 
 static void load_ldtr(const struct vcpu *v)
@@ -82,7 +82,7 @@ void ldt_switch_to(struct vcpu *v)
     unmap_window();
     for (unsigned i = 0; v && i < LDT_PAGES; i++)
         if (v->pv.ldt_frames[i])
-            paging_map_fixmap_ram(FIX_LDT_FIRST + i, v->pv.ldt_frames[i] << PAGE_SHIFT);
+            paging_map_fixmap_ram(fix_ldt_page(i), v->pv.ldt_frames[i] << PAGE_SHIFT);
     load_ldtr(v);
 }
 
@@ -110,7 +110,7 @@ static bool map_page(struct vcpu *v, unsigned i)
     if (!mfn || get_page_and_type(mfn_to_page(mfn), v->domain, PGT_seg_desc))
         return false;
     v->pv.ldt_frames[i] = mfn;
-    paging_map_fixmap_ram(FIX_LDT_FIRST + i, mfn << PAGE_SHIFT);
+    paging_map_fixmap_ram(fix_ldt_page(i), mfn << PAGE_SHIFT);
     return true;
 }
 

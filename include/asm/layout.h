@@ -5,7 +5,8 @@
  *
  *   slot 256  0xffff800000000000  read-only M2P, guest readable (ABI address)
  *   slot 257  0xffff808000000000  writable alias of the M2P, hypervisor only
- *   slot 261  0xffff828000000000  hypervisor image (virtual = base + physical)
+ *   slot 261  0xffff828000000000  hypervisor image (virtual = base + physical),
+ *                                 and 1 GiB above it the other CPUs' stack blocks
  *   slot 262  0xffff830000000000  direct map of machine memory (NX)
  *   other slots up to 271         unused, reserved
  *
@@ -44,6 +45,18 @@
 /* cpu_info.guest_regs offset: makes &guest_regs.es (= TSS.RSP0) 16-byte aligned,
  * as the CPU aligns the stack before pushing an exception frame. */
 #define CPU_INFO_GUEST_REGS 8
+
+/*
+ * Physical CPUs: a compile-time cap (docs/boot.md, "Starting the other
+ * CPUs").  CPU 0, the boot CPU, runs on cpu0_stack in the image.  CPU n >= 1
+ * runs on a stack block from the frame allocator, mapped (also) at
+ * PERCPU_STACKS_VIRT + n * PERCPU_STACK_STRIDE: close enough to the image
+ * that its syscall entry stub reaches the block RIP-relative, and with the
+ * STACK_SIZE below every block left unmapped as a guard.
+ */
+#define NR_CPUS_MAX         64
+#define PERCPU_STACKS_VIRT  (HYP_VIRT_OFFSET + _UL(0x40000000))
+#define PERCPU_STACK_STRIDE (2 * STACK_SIZE)
 
 /* Reserved GDT entries, identical to Xen's: FIRST_RESERVED_GDT_ENTRY = 7168. */
 #define GDT_ENTRIES          8192

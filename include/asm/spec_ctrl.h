@@ -143,6 +143,8 @@ bool spec_ctrl_describe(const struct spec_ctrl_cpu *c, const struct spec_ctrl_po
 bool spec_ctrl_option(const char *word);
 /* Boot: detect, decide, apply, log.  After cpu_features_init (SMEP), with the RAM's end. */
 void spec_ctrl_init(paddr_t ram_end);
+/* The per-CPU settings of that decision, on another CPU at its start. */
+void spec_ctrl_cpu_init(void);
 /* The scheduler is about to run a vCPU of d: IBPB and RSB when d differs from the last. */
 void spec_ctrl_enter_domain(const struct domain *d);
 

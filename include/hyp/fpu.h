@@ -12,6 +12,8 @@
 
 /* Enable XSAVE in the CPU with every user state the CPU has (x87, SSE, AVX, ...). */
 void fpu_init(void);
+/* The same on another CPU at its start (the boot CPU's choice of states). */
+void fpu_cpu_init(void);
 /* A zeroed area for a new vCPU (its first XRSTOR loads the initial state); 0 or -ENOMEM. */
 int fpu_alloc(struct vcpu *v);
 void fpu_free(struct vcpu *v);

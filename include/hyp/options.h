@@ -9,6 +9,9 @@ struct koan_options {
     uint64_t dom_mem;    /* default memory of a boot-time domain, bytes */
     bool selftest_fault; /* selftest=fault: fault on purpose after boot (tests the dump) */
     bool selftest_iret_unchecked; /* selftest=iret-unchecked: the CPU judges iret frames */
+    bool selftest_ipi;            /* selftest=ipi: call-function round trips at boot */
+    bool selftest_panic_smp;      /* selftest=panic-smp: CPU 1 panics at boot */
+    bool selftest_phantom_cpu;    /* selftest=smp-phantom-cpu: a CPU that never answers */
 };
 
 extern struct koan_options koan_options;

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Local APIC bring-up: map its registers uncached in the fixmap, software
- * enable it with SPURIOUS_VECTOR, mask the local interrupt sources, and run
- * its timer periodically as the scheduler's preemption tick.
+ * Local APIC bring-up: map its registers uncached in the fixmap (every CPU
+ * sees its own APIC at that one address), software enable it with
+ * SPURIOUS_VECTOR, mask the local interrupt sources, run its timer
+ * periodically as the scheduler's preemption tick, and send IPIs.
  */
 #include <asm/apic.h>
 #include <asm/paging.h>
 #include <asm/traps.h>
+#include <asm/tsc.h>
 #include <asm/x86.h>
 #include <hyp/console.h>
 
 #define APIC_BASE_ENABLE  (1UL << 11)
 #define APIC_BASE_ADDR    0xfffff000UL
+#define APIC_ID           0x20
 #define APIC_SVR          0xf0
 #define APIC_SVR_ENABLE   (1u << 8)
 #define APIC_LVT_TIMER    0x320
@@ -24,25 +27,39 @@
 #define APIC_TIMER_INIT   0x380
 #define APIC_TIMER_DIVIDE 0x3e0
 #define APIC_DIVIDE_BY_1  0xb
+#define APIC_ICR_LOW      0x300
+#define APIC_ICR_HIGH     0x310
+#define APIC_ICR_BUSY     (1u << 12)   /* delivery status: the last IPI is not sent yet */
+#define ICR_IDLE_WAIT_US  1000
 
 static volatile uint32_t *apic_reg(unsigned off)
 {
     return (volatile uint32_t *)(fixmap_va(FIX_LAPIC) + off);
 }
 
-void apic_init(void)
+void apic_cpu_init(void)
 {
-    uint64_t base = rdmsr(MSR_APIC_BASE) | APIC_BASE_ENABLE;
-
-    wrmsr(MSR_APIC_BASE, base);
-    paging_map_fixmap(FIX_LAPIC, base & APIC_BASE_ADDR);
+    wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_ENABLE);
     *apic_reg(APIC_LVT_TIMER) = APIC_LVT_MASKED;
     *apic_reg(APIC_LVT_LINT0) = APIC_LVT_MASKED;
     *apic_reg(APIC_LVT_LINT1) = APIC_LVT_MASKED;
     *apic_reg(APIC_LVT_ERROR) = APIC_LVT_MASKED;
     *apic_reg(APIC_SVR) = APIC_SVR_ENABLE | SPURIOUS_VECTOR;
+}
+
+void apic_init(void)
+{
+    uint64_t base = rdmsr(MSR_APIC_BASE) | APIC_BASE_ENABLE;
+
+    paging_map_fixmap(FIX_LAPIC, base & APIC_BASE_ADDR);
+    apic_cpu_init();
     log_info("apic: local APIC at %#lx enabled, spurious vector %#x\n",
              base & APIC_BASE_ADDR, SPURIOUS_VECTOR);
+}
+
+uint32_t apic_id(void)
+{
+    return *apic_reg(APIC_ID) >> 24;
 }
 
 void apic_timer_start_periodic(uint32_t count)
@@ -55,4 +72,19 @@ void apic_timer_start_periodic(uint32_t count)
 void apic_eoi(void)
 {
     *apic_reg(APIC_EOI) = 0;
+}
+
+bool apic_send_ipi(uint32_t dest, uint32_t icr_low)
+{
+    uint64_t deadline = tsc_deadline_us(ICR_IDLE_WAIT_US);
+
+    while (*apic_reg(APIC_ICR_LOW) & APIC_ICR_BUSY) {
+        if (tsc_passed(deadline))
+            return false;
+        cpu_relax();
+    }
+    /* The write of the low word sends the IPI: the destination goes first. */
+    *apic_reg(APIC_ICR_HIGH) = dest << 24;
+    *apic_reg(APIC_ICR_LOW) = icr_low;
+    return true;
 }

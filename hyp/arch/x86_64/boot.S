@@ -118,8 +118,11 @@ start64:
 /* The image's physical extent, for the frame allocator (absolute values). */
     .section .rodata
     .balign 8
-    .globl image_phys_start, image_phys_end
+    .globl image_phys_start, image_phys_end, boot_l4_phys
 image_phys_start:
     .quad __image_phys_start
 image_phys_end:
     .quad __bss_end_phys
+/* The boot page tables, which the other CPUs start on too (trampoline.S). */
+boot_l4_phys:
+    .quad boot_l4

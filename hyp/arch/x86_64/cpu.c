@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Boot CPU set-up: our own GDT (with Xen's reserved flat selectors, so guests
- * find 0xe033/0xe02b/0xe023 where the ABI puts them), the TSS with RSP0 and
- * IST stacks, the IDT, and CPU hygiene: CR0.WP, EFER.NXE, SMEP, SMAP, and the
- * syscall MSRs that make `syscall` the hypercall entry.
+ * CPU set-up, for the boot CPU and (smp_ap_start) every other: our own GDT
+ * (with Xen's reserved flat selectors, so guests find 0xe033/0xe02b/0xe023
+ * where the ABI puts them), a TSS per CPU with RSP0 and IST stacks in that
+ * CPU's stack block, the IDT (one, shared), and CPU hygiene: CR0.WP,
+ * EFER.NXE, SMEP, SMAP, and the syscall MSRs that make `syscall` the
+ * hypercall entry, each CPU with its own entry stub.
  */
 #include <asm/layout.h>
 #include <asm/paging.h>
@@ -11,8 +13,11 @@
 #include <asm/traps.h>
 #include <asm/x86.h>
 #include <hyp/console.h>
+#include <hyp/errno.h>
+#include <hyp/frame.h>
 #include <hyp/machine.h>
 #include <hyp/string.h>
+#include <hyp/xen_public.h>
 
 struct tss64 {
     uint32_t reserved0;
@@ -37,13 +42,26 @@ struct table_desc {
 } __attribute__((packed));
 
 uint8_t cpu0_stack[STACK_SIZE] __attribute__((aligned(STACK_SIZE)));
+/*
+ * CPU 0's GDT.  Its pages 0-13 stay zero and fill every CPU's window where
+ * the running vCPU has no GDT frame (not-present descriptors: never
+ * written); pages 14-15 hold CPU 0's reserved entries.  The other CPUs'
+ * reserved entries are in two pages of their own (cpu_prepare).
+ */
 static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(4096)));
 static struct idt_gate idt[256] __attribute__((aligned(4096)));
-static struct tss64 tss __attribute__((aligned(64)));
+static struct tss64 tss[NR_CPUS_MAX] __attribute__((aligned(64)));
+/* Each CPU's two pages of reserved GDT entries (physical). */
+static paddr_t gdt_reserved_pa[NR_CPUS_MAX];
 uint8_t cpu_has_smap;
+static uint64_t cpu_cr4;   /* what cpu_features_init chose, for every CPU */
 
 extern const uint64_t vector_table[256];
-extern char lstar_entry[], cstar_entry[];
+extern const uint64_t lstar_stubs[NR_CPUS_MAX], cstar_stubs[NR_CPUS_MAX];
+
+#define GDT_RESERVED_PAGE (FIRST_RESERVED_GDT_ENTRY * 8 / PAGE_SIZE)
+#define GDT_PAGES         (GDT_ENTRIES * 8 / PAGE_SIZE)
+_Static_assert(GDT_RESERVED_PAGE == 14 && GDT_PAGES == 16, "GDT window layout");
 
 #define SEG_CODE64_DPL0 0x00af9b000000ffffUL
 #define SEG_DATA_DPL0   0x00cf93000000ffffUL
@@ -53,21 +71,29 @@ extern char lstar_entry[], cstar_entry[];
 #define GATE_INTR_DPL0  0x8e
 #define GATE_INTR_DPL3  0xee
 
-static void gdt_init(void)
+/* Koan's reserved entries, from FIRST_RESERVED_GDT_ENTRY on, with t as the TSS. */
+static void gdt_fill_reserved(uint64_t *res, const struct tss64 *t)
 {
-    uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+    uint64_t base = (uint64_t)t, limit = sizeof(*t) - 1;
 
-    gdt[HYP_CS64 >> 3] = SEG_CODE64_DPL0;
-    gdt[HYP_DS >> 3] = SEG_DATA_DPL0;
-    gdt[GUEST_CS32 >> 3] = SEG_CODE32_DPL3;
-    gdt[GUEST_DS >> 3] = SEG_DATA_DPL3;
-    gdt[GUEST_CS64 >> 3] = SEG_CODE64_DPL3;
+#define RES(sel) res[((sel) >> 3) - FIRST_RESERVED_GDT_ENTRY]
+    RES(HYP_CS64) = SEG_CODE64_DPL0;
+    RES(HYP_DS) = SEG_DATA_DPL0;
+    RES(GUEST_CS32) = SEG_CODE32_DPL3;
+    RES(GUEST_DS) = SEG_DATA_DPL3;
+    RES(GUEST_CS64) = SEG_CODE64_DPL3;
     /* 16-byte available 64-bit TSS descriptor. */
-    gdt[HYP_TSS >> 3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
-                        ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
-    gdt[(HYP_TSS >> 3) + 1] = base >> 32;
+    RES(HYP_TSS) = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
+                   ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+    RES(HYP_TSS + 8) = base >> 32;
+#undef RES
+}
 
-    struct table_desc desc = { sizeof(gdt) - 1, (uint64_t)gdt };
+/* Load a GDT and Koan's code and data selectors from it. */
+static void gdt_load(uint64_t base)
+{
+    struct table_desc desc = { sizeof(gdt) - 1, base };
+
     asm volatile("lgdt %0\n\t"
                  "pushq %1\n\t"
                  "leaq 1f(%%rip), %%rax\n\t"
@@ -82,16 +108,16 @@ static void gdt_init(void)
                  :: "m"(desc), "i"(HYP_CS64), "r"(HYP_DS), "r"(0) : "rax", "memory");
 }
 
-static void tss_init(void)
+/* CPU cpu's TSS: entries from the guest push their frame into its cpu_info.guest_regs. */
+static void tss_fill(unsigned cpu)
 {
-    uint64_t block = (uint64_t)cpu0_stack;
+    struct tss64 *t = &tss[cpu];
+    uint64_t block = (uint64_t)cpu_stack_block(cpu);
 
-    /* Entries from the guest push their frame into cpu_info.guest_regs. */
-    tss.rsp[0] = (uint64_t)&get_cpu_info()->guest_regs.es;
+    t->rsp[0] = (uint64_t)&cpu_info_of(cpu)->guest_regs.es;
     for (int i = IST_NMI; i <= IST_DB; i++)
-        tss.ist[i - 1] = block + (uint64_t)i * IST_STACK_SIZE;
-    tss.iomap_base = sizeof(tss);   /* no I/O bitmap: ring 3 port access faults */
-    asm volatile("ltr %w0" :: "r"(HYP_TSS));
+        t->ist[i - 1] = block + (uint64_t)i * IST_STACK_SIZE;
+    t->iomap_base = sizeof(*t);   /* no I/O bitmap: ring 3 port access faults */
 }
 
 static void idt_set(unsigned vector, uint64_t handler, uint8_t type_attr, uint8_t ist)
@@ -121,7 +147,12 @@ static void idt_init(void)
     idt[X86_EXC_MC].ist = IST_MC;
     idt[X86_EXC_DB].ist = IST_DB;
 
+}
+
+static void idt_load(void)
+{
     struct table_desc desc = { sizeof(idt) - 1, (uint64_t)idt };
+
     asm volatile("lidt %0" :: "m"(desc));
 }
 
@@ -137,50 +168,94 @@ static void pic_disable(void)
 
 void cpu_tables_init(void)
 {
-    gdt_init();
-    tss_init();
-    idt_init();
-    pic_disable();
     get_cpu_info()->cpu_id = 0;
     get_cpu_info()->current = NULL;
+    tss_fill(0);
+    gdt_fill_reserved(&gdt[FIRST_RESERVED_GDT_ENTRY], &tss[0]);
+    gdt_load((uint64_t)gdt);
+    asm volatile("ltr %w0" :: "r"(HYP_TSS));
+    idt_init();
+    idt_load();
+    pic_disable();
 }
 
 /*
- * The GDT the CPU uses is a 16-page window in the fixmap: pages 0-13 show
- * the running vCPU's own GDT frames (set_gdt) or zeroes, pages 14-15 Koan's
- * reserved entries (Xen's flat selectors, our code, data and TSS).
+ * The GDT a CPU uses is a 16-page window of its own in the fixmap
+ * (fix_gdt): pages 0-13 show the running vCPU's own GDT frames (set_gdt)
+ * or zeroes, pages 14-15 that CPU's reserved entries (Xen's flat
+ * selectors, our code, data, TSS and LDT descriptors).
  */
-static vaddr_t gdt_window(void)
+static vaddr_t gdt_window(unsigned cpu)
 {
-    return fixmap_va(FIX_GDT_FIRST);
+    return fixmap_va(fix_gdt(cpu, 0));
+}
+
+/* CPU cpu's window with no vCPU frames: zero pages, then its reserved entries. */
+static void gdt_window_map(unsigned cpu)
+{
+    for (unsigned i = 0; i < GDT_PAGES; i++) {
+        paddr_t pa = i < GDT_RESERVED_PAGE ? virt_to_phys((uint8_t *)gdt + i * PAGE_SIZE)
+                                           : gdt_reserved_pa[cpu] + (i - GDT_RESERVED_PAGE) * PAGE_SIZE;
+        paging_map_fixmap_ram(fix_gdt(cpu, i), pa);
+    }
 }
 
 void cpu_gdt_window_init(void)
 {
-    for (unsigned i = 0; i < 16; i++)
-        paging_map_fixmap_ram(FIX_GDT_FIRST + i, virt_to_phys((uint8_t *)gdt + i * PAGE_SIZE));
-    struct table_desc desc = { sizeof(gdt) - 1, gdt_window() };
+    gdt_reserved_pa[0] = virt_to_phys(&gdt[FIRST_RESERVED_GDT_ENTRY]);
+    gdt_window_map(0);
+    struct table_desc desc = { sizeof(gdt) - 1, gdt_window(0) };
     asm volatile("lgdt %0" :: "m"(desc));
+}
+
+int cpu_prepare(unsigned cpu)
+{
+    uint64_t *res = hyp_alloc_pages(GDT_PAGES - GDT_RESERVED_PAGE);
+
+    if (!res)
+        return -ENOMEM;
+    tss_fill(cpu);
+    gdt_fill_reserved(res, &tss[cpu]);
+    gdt_reserved_pa[cpu] = virt_to_phys(res);
+    gdt_window_map(cpu);
+    return 0;
+}
+
+void cpu_tables_init_ap(void)
+{
+    gdt_load(gdt_window(smp_processor_id()));
+    asm volatile("ltr %w0" :: "r"(HYP_TSS));
+    idt_load();
+}
+
+void cpu_boot_gdtr(uint16_t *limit, uint64_t *base)
+{
+    *limit = sizeof(gdt) - 1;
+    *base = (uint64_t)gdt;
 }
 
 void cpu_gdt_load_frames(const mfn_t *frames, unsigned nr)
 {
-    for (unsigned i = 0; i < 14; i++) {
+    unsigned cpu = smp_processor_id();
+
+    for (unsigned i = 0; i < GDT_RESERVED_PAGE; i++) {
         paddr_t pa = i < nr ? frames[i] << PAGE_SHIFT : virt_to_phys((uint8_t *)gdt + i * PAGE_SIZE);
-        paging_map_fixmap_ram(FIX_GDT_FIRST + i, pa);
+        paging_map_fixmap_ram(fix_gdt(cpu, i), pa);
     }
 }
 
 void cpu_set_ldt_descriptor(uint64_t base, uint32_t limit)
 {
-    gdt[HYP_LDT >> 3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x82UL << 40) |
-                        ((uint64_t)(limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
-    gdt[(HYP_LDT >> 3) + 1] = base >> 32;
+    volatile uint64_t *g = (volatile uint64_t *)gdt_window(smp_processor_id());
+
+    g[HYP_LDT >> 3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x82UL << 40) |
+                      ((uint64_t)(limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+    g[(HYP_LDT >> 3) + 1] = base >> 32;
 }
 
 const uint64_t *cpu_gdt_entry(uint16_t sel)
 {
-    return (const uint64_t *)(gdt_window() + (sel & ~7UL));
+    return (const uint64_t *)(gdt_window(smp_processor_id()) + (sel & ~7UL));
 }
 
 /*
@@ -208,29 +283,36 @@ void cpu_features_init(void)
     uint32_t a, b, c, d;
 
     cpuid_count(1, 0, &a, &b, &c, &d);
-    uint64_t cr4 = BOOT_CR4 | ((d & (1u << 7)) ? X86_CR4_MCE : 0);
+    cpu_cr4 = BOOT_CR4 | ((d & (1u << 7)) ? X86_CR4_MCE : 0);
     cpuid_count(7, 0, &a, &b, &c, &d);
     if (b & (1u << 7))
-        cr4 |= X86_CR4_SMEP;
+        cpu_cr4 |= X86_CR4_SMEP;
     else
         log_warn("CPU lacks SMEP\n");
     if (b & (1u << 20)) {
-        cr4 |= X86_CR4_SMAP;
+        cpu_cr4 |= X86_CR4_SMAP;
         cpu_has_smap = 1;
     } else {
         log_warn("CPU lacks SMAP\n");
     }
+    cpu_features_this_cpu();
+    log_info("cpu: SMEP %s, SMAP %s, NX on, WP on\n",
+             (cpu_cr4 & X86_CR4_SMEP) ? "on" : "off", cpu_has_smap ? "on" : "off");
+}
+
+void cpu_features_this_cpu(void)
+{
+    unsigned cpu = smp_processor_id();
+
     _Static_assert(!(BOOT_CR4 & X86_CR4_PGE), "global pages would leak across domains");
-    write_cr4(cr4);
+    write_cr4(cpu_cr4);
     write_cr0(BOOT_CR0);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE | EFER_SCE);
 
     /* syscall: CS/SS = HYP_CS64/HYP_DS; sysret: CS = base+16, SS = base+8. */
     wrmsr(MSR_STAR, ((uint64_t)SYSRET_CS_BASE << 48) | ((uint64_t)HYP_CS64 << 32));
-    wrmsr(MSR_LSTAR, (uint64_t)lstar_entry);
-    wrmsr(MSR_CSTAR, (uint64_t)cstar_entry);
+    wrmsr(MSR_LSTAR, lstar_stubs[cpu]);
+    wrmsr(MSR_CSTAR, cstar_stubs[cpu]);
     wrmsr(MSR_SFMASK, X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_AC |
                       X86_EFLAGS_NT);
-    log_info("cpu: SMEP %s, SMAP %s, NX on, WP on\n",
-             (cr4 & X86_CR4_SMEP) ? "on" : "off", cpu_has_smap ? "on" : "off");
 }

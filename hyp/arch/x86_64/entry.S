@@ -20,8 +20,9 @@
 #define REGS_SS        160
 #define TRAP_SYSCALL   256
 
-/* cpu0's guest frame: the syscall path needs it without a free register. */
-#define CPU0_REGS      (cpu0_stack + STACK_SIZE - CPU_INFO_SIZE + CPU_INFO_GUEST_REGS)
+/* Where guest_regs.rsp lies in a stack block, and CPU 0's (see SYSCALL_ENTRY). */
+#define FRAME_RSP_OFF  (STACK_SIZE - CPU_INFO_SIZE + CPU_INFO_GUEST_REGS + REGS_RSP)
+#define CPU0_FRAME_RSP (cpu0_stack + FRAME_RSP_OFF)
 
 .macro CLAC_IF_SMAP
     testb   $1, cpu_has_smap(%rip)
@@ -138,15 +139,22 @@ exception_common:
 /*
  * syscall from the guest: from its kernel a hypercall, from its user mode a
  * system call to bounce (do_syscall_entry decides).  SFMASK has cleared IF,
- * TF, DF, AC and NT.  No register is free, so the guest %rsp goes straight
- * into cpu0's frame; the macro builds the rest of it and calls the handler.
+ * TF, DF, AC and NT.  There is no stack and no register is free, so each
+ * CPU's LSTAR (and CSTAR) names a stub of its own (lstar_stubs[cpu]) that
+ * stores the guest %rsp straight into that CPU's frame by a RIP-relative
+ * address and points %rsp there: CPU 0's frame is in the image, the other
+ * CPUs' stack blocks are mapped within reach of it (asm/layout.h).  CPU 0's
+ * stub falls through into the rest of the entry, which builds the frame
+ * and calls the handler; the others jump to it.  Never through GS, which
+ * is the guest's.
  */
 .macro SYSCALL_ENTRY name, guest_cs, handler
     .balign 16
     .globl \name
 \name:
-    mov     %rsp, CPU0_REGS + REGS_RSP(%rip)
-    lea     CPU0_REGS + REGS_RSP(%rip), %rsp
+    mov     %rsp, CPU0_FRAME_RSP(%rip)
+    lea     CPU0_FRAME_RSP(%rip), %rsp
+\name\()_frame:
     push    %r11                        /* rflags */
     push    $\guest_cs                  /* cs */
     push    %rcx                        /* rip */
@@ -159,6 +167,29 @@ exception_common:
     call    \handler
     jmp     return_to_guest
 .endm
+
+/* CPU n's stub (n >= 1): `prefix` n is its label, `frame` the common part. */
+.set ap_frame_rsp_off, FRAME_RSP_OFF
+.set ap_stack_stride, PERCPU_STACK_STRIDE
+.macro AP_SYSCALL_STUB prefix, frame, n
+    .balign 16
+\prefix\n:
+    mov     %rsp, percpu_stacks_virt + \n * ap_stack_stride + ap_frame_rsp_off(%rip)
+    lea     percpu_stacks_virt + \n * ap_stack_stride + ap_frame_rsp_off(%rip), %rsp
+    jmp     \frame
+.endm
+.macro STUB_REF prefix, n
+    .quad   \prefix\n
+.endm
+
+.altmacro
+.set cpu, 1
+.rept NR_CPUS_MAX - 1
+    AP_SYSCALL_STUB lstar_cpu, lstar_entry_frame, %cpu
+    AP_SYSCALL_STUB cstar_cpu, cstar_entry_frame, %cpu
+    .set cpu, cpu + 1
+.endr
+.noaltmacro
 
 SYSCALL_ENTRY lstar_entry, GUEST_CS64, do_syscall_entry
 /* 32-bit compatibility-mode syscall: not part of the 64-bit PV ABI we offer. */
@@ -229,6 +260,28 @@ return_with_sysret:
     sysretq
 
     .section .rodata
+    .balign 8
+/* Each CPU's LSTAR and CSTAR value (cpu.c). */
+    .globl lstar_stubs, cstar_stubs
+lstar_stubs:
+    .quad   lstar_entry
+.altmacro
+.set cpu, 1
+.rept NR_CPUS_MAX - 1
+    STUB_REF lstar_cpu, %cpu
+    .set cpu, cpu + 1
+.endr
+.noaltmacro
+cstar_stubs:
+    .quad   cstar_entry
+.altmacro
+.set cpu, 1
+.rept NR_CPUS_MAX - 1
+    STUB_REF cstar_cpu, %cpu
+    .set cpu, cpu + 1
+.endr
+.noaltmacro
+
     .balign 8
     .globl vector_table
 vector_table:

@@ -50,6 +50,15 @@ void fpu_init(void)
     log_info("fpu: XSAVE, XCR0 %#lx, %u-byte areas\n", xcr0_host, xsave_size);
 }
 
+void fpu_cpu_init(void)
+{
+    /* The boot CPU's choice: a vCPU's XSAVE area must fit on every CPU. */
+    if (!have_xsave)
+        return;
+    write_cr4(read_cr4() | X86_CR4_OSXSAVE);
+    xsetbv(0, xcr0_host);
+}
+
 int fpu_alloc(struct vcpu *v)
 {
     /* A zeroed XSAVE header: the first XRSTOR puts every state in its initial value. */

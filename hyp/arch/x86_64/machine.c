@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Machine stop and panic. */
+/* Machine stop and panic (which stops the other CPUs first: asm/smp.h). */
+#include <asm/smp.h>
 #include <asm/x86.h>
 #include <hyp/console.h>
 #include <hyp/format.h>
@@ -27,9 +28,11 @@ void panic(const char *fmt, ...)
     va_list ap;
 
     asm volatile("cli");
+    smp_stop_others();   /* first: from here on this CPU alone writes to the console */
     console_printf("koan: PANIC: ");
     va_start(ap, fmt);
     fmt_format(console_putc_raw, NULL, fmt, ap);
     va_end(ap);
+    smp_report_stopped_cpus();
     machine_stop(KOAN_EXIT_PANIC);
 }

@@ -91,7 +91,15 @@ static void map_image_range(const char *start, const char *end, uint64_t flags)
         map_4k(va, virt_to_phys((void *)va), flags);
 }
 
-void paging_map_fixmap(enum fixmap_index i, paddr_t pa)
+void paging_map_4k_range(vaddr_t va, paddr_t pa, uint64_t size)
+{
+    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+        map_4k(va + off, pa + off, _PAGE_RW | _PAGE_NX | _PAGE_DIRTY);
+        invlpg(va + off);
+    }
+}
+
+void paging_map_fixmap(unsigned i, paddr_t pa)
 {
     map_4k(fixmap_va(i), pa, _PAGE_RW | _PAGE_PCD | _PAGE_PWT | _PAGE_NX | _PAGE_DIRTY);
     invlpg(fixmap_va(i));
@@ -121,8 +129,10 @@ void paging_init(paddr_t ram_end)
     if (ram_end > DIRECTMAP_MAX_BYTES)
         ram_end = DIRECTMAP_MAX_BYTES;
     paging_map_2m(DIRECTMAP_START, 0, ram_end, _PAGE_RW | _PAGE_NX);
-    /* Pre-create the fixmap's tables so later MMIO mappings never allocate. */
-    walk_create(FIXMAP_START, 1);
+    /* Pre-create the fixmap's tables (every CPU's windows too) so that
+     * mapping a fixmap page never allocates. */
+    for (unsigned i = 0; i < FIX_COUNT; i += PT_ENTRIES)
+        walk_create(fixmap_va(i), 1);
 
     write_cr3(virt_to_phys(idle_l4));
     idle_l4 = (pte_t *)(DIRECTMAP_START + virt_to_phys(idle_l4));

@@ -77,6 +77,13 @@ static void l1tf_apply(paddr_t ram_end)
                  (unsigned long)ram_end, (unsigned long)policy.l1tf_params.safe_maddr);
 }
 
+void spec_ctrl_cpu_init(void)
+{
+    /* eIBRS: set once per CPU, never cleared; guests cannot write SPEC_CTRL. */
+    if (policy.eibrs)
+        wrmsr(MSR_SPEC_CTRL, SPEC_CTRL_IBRS);
+}
+
 void spec_ctrl_init(paddr_t ram_end)
 {
     struct spec_ctrl_cpu cpu = { 0 };
@@ -87,9 +94,7 @@ void spec_ctrl_init(paddr_t ram_end)
 #ifdef KOAN_RETPOLINE
     policy.retpoline = true;
 #endif
-    /* eIBRS: set once, never cleared; guests cannot write SPEC_CTRL. */
-    if (policy.eibrs)
-        wrmsr(MSR_SPEC_CTRL, SPEC_CTRL_IBRS);
+    spec_ctrl_cpu_init();
     l1tf_apply(ram_end);
     spec_ctrl_entry_flags = (policy.xpti_probe ? SPEC_FLAG_XPTI_PROBE : 0) |
                             (policy.verw_on_exit ? SPEC_FLAG_VERW : 0);

@@ -7,6 +7,7 @@
  */
 #include <asm/apic.h>
 #include <asm/percpu.h>
+#include <asm/smp.h>
 #include <asm/traps.h>
 #include <asm/x86.h>
 #include <hyp/console.h>
@@ -83,10 +84,12 @@ static void dump_stack_trace(uint64_t rip, uint64_t rbp)
 
 void fatal_exception(const struct cpu_user_regs *regs)
 {
+    smp_stop_others();
     console_printf("koan: FATAL: %s (vector %u) in the hypervisor\n",
                    exception_name(regs->entry_vector), regs->entry_vector);
     dump_registers(regs);
     dump_stack_trace(regs->rip, regs->rbp);
+    smp_report_stopped_cpus();
     machine_stop(KOAN_EXIT_PANIC);
 }
 
@@ -99,10 +102,21 @@ static void do_interrupt(struct cpu_user_regs *regs)
         return;
     if (vector == TIMER_VECTOR) {
         apic_eoi();
-        console_tick();
+        /* The console's clock and draining stay on CPU 0 (console.c is not SMP-safe). */
+        if (smp_processor_id() == 0)
+            console_tick();
         /* Only guests are interrupted (Koan runs with interrupts off). */
         if (guest_mode(regs))
             sched_tick();
+        return;
+    }
+    if (vector == IPI_CALL_VECTOR) {
+        apic_eoi();
+        smp_call_function_run_pending();
+        return;
+    }
+    if (vector == IPI_WAKE_VECTOR) {
+        apic_eoi();   /* the halted CPU is awake: that was all */
         return;
     }
     if (!reported[vector]) {
@@ -153,6 +167,8 @@ void do_exception(struct cpu_user_regs *regs)
          * that one must not land on top of this one.
          */
         if (regs != frame) {
+            if (vector == X86_EXC_NMI)
+                smp_stop_nmi(regs);   /* another CPU panicked: does not return */
             memcpy(frame, regs, sizeof(*frame));
             guest_exception_on_main_stack(frame);
         }
@@ -164,7 +180,8 @@ void do_exception(struct cpu_user_regs *regs)
         return;
     }
     if (vector == X86_EXC_NMI) {
-        /* Koan asks for no NMIs; one that interrupts the hypervisor has nobody to go to. */
+        smp_stop_nmi(regs);   /* another CPU panicked: does not return */
+        /* Otherwise nobody asked for it; in the hypervisor it has nobody to go to. */
         log_debug("NMI in the hypervisor at %#lx, ignored\n", regs->rip);
         return;
     }

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Boot-time self-tests of the CPUs' cooperation, asked for on the command
+ * line (hyp/common/options.c) and checked by tests/system/test_koan_smp_boot.py:
+ *
+ *   selftest=ipi        call-function round trips from CPU 0 to the first
+ *                       other CPU, to all others, and from that CPU back to
+ *                       CPU 0 (a call made inside a call), each counted where
+ *                       it ran; logs the average cost of each kind
+ *   selftest=panic-smp  the first other CPU panics; CPU 0 goes on booting
+ *                       until that CPU's NMI stops it
+ */
+#include <asm/smp.h>
+#include <asm/tsc.h>
+#include <asm/x86.h>
+#include <hyp/console.h>
+#include <hyp/machine.h>
+#include <hyp/options.h>
+
+#define ROUND_TRIPS 1000
+
+static uint64_t ran_on[NR_CPUS_MAX];
+static uint64_t back_ticks;
+static bool back_done;
+
+static void count_here(void *arg)
+{
+    __atomic_add_fetch(&ran_on[smp_processor_id()], 1, __ATOMIC_RELAXED);
+}
+
+/* Average TSC ticks of a waited-for call to the CPUs of mask. */
+static uint64_t round_trips(uint64_t mask)
+{
+    uint64_t start = read_tsc();
+
+    for (unsigned i = 0; i < ROUND_TRIPS; i++)
+        smp_call_function(mask, count_here, NULL, true);
+    return (read_tsc() - start) / ROUND_TRIPS;
+}
+
+/* On the other CPU, in its IPI handler: round trips back to CPU 0. */
+static void call_cpu0_back(void *arg)
+{
+    back_ticks = round_trips(1);
+    __atomic_store_n(&back_done, true, __ATOMIC_RELEASE);
+}
+
+static bool counts_right(uint64_t others, unsigned first)
+{
+    bool ok = ran_on[0] == ROUND_TRIPS;
+
+    for (unsigned cpu = 1; cpu < NR_CPUS_MAX; cpu++) {
+        uint64_t want = !(others >> cpu & 1) ? 0 : cpu == first ? 2 * ROUND_TRIPS : ROUND_TRIPS;
+        if (ran_on[cpu] != want) {
+            log_error("selftest: ipi: CPU%u ran %lu calls, not %lu\n", cpu, ran_on[cpu], want);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+static void selftest_ipi(void)
+{
+    uint64_t others = cpu_online_now() & ~1UL;
+    unsigned first = (unsigned)__builtin_ctzl(others);
+
+    uint64_t one = round_trips(1UL << first);
+    uint64_t all = round_trips(others);
+    /* Sent without waiting, so that the handler may call CPU 0 in turn. */
+    smp_call_function(1UL << first, call_cpu0_back, NULL, false);
+    while (!__atomic_load_n(&back_done, __ATOMIC_ACQUIRE)) {
+        smp_call_function_run_pending();
+        cpu_relax();
+    }
+    log_info("selftest: ipi: %u round trips CPU0 -> CPU%u: %lu ns each\n",
+             ROUND_TRIPS, first, tsc_ticks_to_ns(one));
+    log_info("selftest: ipi: %u round trips CPU0 -> %u CPUs: %lu ns each\n",
+             ROUND_TRIPS, cpu_online_count() - 1, tsc_ticks_to_ns(all));
+    log_info("selftest: ipi: %u round trips CPU%u -> CPU0: %lu ns each\n",
+             ROUND_TRIPS, first, tsc_ticks_to_ns(back_ticks));
+    if (counts_right(others, first))
+        log_info("selftest: ipi: every call ran once on each CPU it was sent to\n");
+    else
+        log_error("selftest: ipi: FAILED\n");
+}
+
+static void panic_here(void *arg)
+{
+    panic("selftest: panic on CPU%u\n", smp_processor_id());
+}
+
+void smp_selftests(void)
+{
+    if (!koan_options.selftest_ipi && !koan_options.selftest_panic_smp)
+        return;
+    if (cpu_online_count() < 2) {
+        log_warn("selftest: the SMP self-tests need a second CPU online\n");
+        return;
+    }
+    if (koan_options.selftest_ipi)
+        selftest_ipi();
+    if (koan_options.selftest_panic_smp) {
+        unsigned first = (unsigned)__builtin_ctzl(cpu_online_now() & ~1UL);
+        log_info("selftest: asking CPU%u to panic\n", first);
+        smp_call_function(1UL << first, panic_here, NULL, false);
+    }
+}

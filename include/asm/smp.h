@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The machine's CPUs (docs/boot.md, "Starting the other CPUs").  CPU 0 is
+ * the boot CPU; the others are numbered in the order the CPU list gives
+ * them (smp_cpus.c) and started by smp_boot_cpus.  Per-CPU data is the
+ * struct cpu_info at the top of each CPU's stack (asm/percpu.h,
+ * smp_processor_id()).  Until the scheduler is made per-CPU, the other
+ * CPUs only idle: they halt and answer IPIs.
+ */
+#ifndef KOAN_ASM_SMP_H
+#define KOAN_ASM_SMP_H
+
+#include <asm/layout.h>
+#include <asm/percpu.h>
+#include <hyp/types.h>
+
+struct boot_info;
+
+/* The CPU list: which CPUs exist and their APIC ids (CPU 0 = the boot CPU). */
+void smp_cpus_find(void);
+unsigned smp_cpu_count(void);
+uint32_t smp_apic_id(unsigned cpu);
+
+/* Bit n set: CPU n has finished its set-up and answers IPIs.  Changed with
+ * atomic operations only; read it with cpu_online_now(). */
+extern uint64_t cpu_online_mask;
+static inline uint64_t cpu_online_now(void)
+{
+    return __atomic_load_n(&cpu_online_mask, __ATOMIC_ACQUIRE);
+}
+static inline bool cpu_online(unsigned cpu)
+{
+    return cpu < NR_CPUS_MAX && (cpu_online_now() >> cpu & 1);
+}
+unsigned cpu_online_count(void);
+
+/* Start every other CPU of the list; those that do not answer are left out. */
+void smp_boot_cpus(const struct boot_info *bi);
+/* What a CPU without a vCPU does: halt with interrupts on, answer IPIs. */
+__attribute__((noreturn)) void cpu_idle_loop(void);
+
+/* IPIs (vectors in asm/traps.h).  Only online CPUs are ever sent one. */
+void ipi_send(unsigned cpu, unsigned vector);
+void ipi_send_all_but_self(unsigned vector);
+void ipi_send_nmi(unsigned cpu);
+/*
+ * Run fn(arg) on every online CPU of mask other than this one, in interrupt
+ * context there, and return once each has started it (wait false) or
+ * finished it (wait true).  Safe with interrupts off: while waiting this
+ * CPU runs requests sent to it.  An fn may call smp_call_function itself
+ * only when it was sent with wait false (with wait true the request is
+ * still held).  A CPU that does not answer in 1 s is a hypervisor bug: panic.
+ */
+void smp_call_function(uint64_t mask, void (*fn)(void *), void *arg, bool wait);
+/* Run what was asked of this CPU, if anything: the IPI_CALL_VECTOR handler,
+ * and any loop that waits for another CPU with interrupts off. */
+void smp_call_function_run_pending(void);
+
+/*
+ * A panic or fatal exception: stop every other online CPU (by NMI, which
+ * reaches a CPU whatever it is doing), then print each one's state.  The
+ * stopped CPUs print nothing themselves, so no two CPUs ever write to the
+ * console at once.  Only the first CPU to panic gets here; a second one
+ * waits to be stopped.
+ */
+void smp_stop_others(void);
+void smp_report_stopped_cpus(void);
+/* An NMI: if a stop was requested, record this CPU's state and halt for good. */
+void smp_stop_nmi(const struct cpu_user_regs *regs);
+
+/* selftest=ipi and selftest=panic-smp, once the CPUs are up (smp_selftest.c). */
+void smp_selftests(void);
+
+#endif
