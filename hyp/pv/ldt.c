@@ -32,7 +32,7 @@
 
 static vaddr_t ldt_window(void)
 {
-    return fixmap_va(fix_ldt_page(0));
+    return ldt_window_va();
 }
 
 static void unmap_window(void)

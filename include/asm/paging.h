@@ -27,9 +27,18 @@ static inline unsigned fix_gdt(unsigned cpu, unsigned page)
 {
     return FIX_PERCPU_FIRST + cpu * FIX_PERCPU_PAGES + page;
 }
+static inline unsigned fix_ldt(unsigned cpu, unsigned page)
+{
+    return FIX_PERCPU_FIRST + cpu * FIX_PERCPU_PAGES + 16 + page;
+}
 static inline unsigned fix_ldt_page(unsigned page)
 {
-    return FIX_PERCPU_FIRST + smp_processor_id() * FIX_PERCPU_PAGES + 16 + page;
+    return fix_ldt(smp_processor_id(), page);
+}
+/* fixmap_va(fix_ldt_page(0)), kept in cpu_info: every guest #PF compares with it. */
+static inline vaddr_t ldt_window_va(void)
+{
+    return get_cpu_info()->ldt_window;
 }
 
 /* Build the final tables for RAM below ram_end and switch to them. */

@@ -28,7 +28,8 @@ struct cpu_info {
     uint32_t apic_id;                 /* its local APIC's id, which IPIs name */
     uint32_t iret_fault_vector;       /* the fault iretq raised (iret_to_guest_fixup) */
     uint32_t iret_fault_error;
-    uint8_t pad[CPU_INFO_SIZE - CPU_INFO_GUEST_REGS - sizeof(struct cpu_user_regs) - 8 - 16];
+    vaddr_t ldt_window;               /* this CPU's LDT window (asm/paging.h): on every guest #PF */
+    uint8_t pad[CPU_INFO_SIZE - CPU_INFO_GUEST_REGS - sizeof(struct cpu_user_regs) - 8 - 16 - 8];
 };
 
 _Static_assert(sizeof(struct cpu_info) == CPU_INFO_SIZE, "cpu_info size");
@@ -44,7 +45,12 @@ static inline struct cpu_info *get_cpu_info(void)
 {
     uint64_t sp;
 
-    asm volatile("mov %%rsp, %0" : "=r"(sp));
+    /*
+     * Not volatile: every %rsp in a stack block gives the same cpu_info, so
+     * the compiler may reuse one reading within a function (C never
+     * switches stacks; entry.S does, between functions).
+     */
+    asm("mov %%rsp, %0" : "=r"(sp));
     return (struct cpu_info *)((sp | (STACK_SIZE - 1)) + 1 - CPU_INFO_SIZE);
 }
 

@@ -170,6 +170,7 @@ void cpu_tables_init(void)
 {
     get_cpu_info()->cpu_id = 0;
     get_cpu_info()->current = NULL;
+    get_cpu_info()->ldt_window = fixmap_va(fix_ldt(0, 0));
     tss_fill(0);
     gdt_fill_reserved(&gdt[FIRST_RESERVED_GDT_ENTRY], &tss[0]);
     gdt_load((uint64_t)gdt);

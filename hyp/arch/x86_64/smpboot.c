@@ -152,6 +152,7 @@ static bool prepare_cpu(unsigned cpu, uint32_t apic)
     memset(cpu_stack_block(cpu), 0, STACK_SIZE);
     cpu_info_of(cpu)->cpu_id = cpu;
     cpu_info_of(cpu)->apic_id = apic;
+    cpu_info_of(cpu)->ldt_window = fixmap_va(fix_ldt(cpu, 0));
     return true;
 }
 
