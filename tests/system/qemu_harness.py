@@ -185,16 +185,22 @@ def koan_guest(name: str, *guest_args: str, options=(), ramdisk=False) -> List[s
     return args
 
 
+def smp_args(smp: Optional[int]) -> List[str]:
+    """Launcher arguments for a machine with smp CPUs (None: QEMU's one)."""
+    return ["--smp", str(smp)] if smp else []
+
+
 def run_koan(test_name: str, args: List[str], append: str = "loglvl=info",
              timeout: int = DEFAULT_TIMEOUT, until: Optional[str] = None,
-             stamp_lines: bool = False) -> Run:
-    return run_qemu(test_name, ["--kernel", KOAN, "--append", append] + args,
+             stamp_lines: bool = False, smp: Optional[int] = None) -> Run:
+    return run_qemu(test_name, ["--kernel", KOAN, "--append", append] +
+                    smp_args(smp) + args,
                     timeout=timeout, until=until, stamp_lines=stamp_lines)
 
 
 def run_xen_dom0(test_name: str, guest_args: List[str], ramdisk: bool = True,
-                 timeout: int = DEFAULT_TIMEOUT) -> Run:
-    args = ["--kernel", XEN, "--append", XEN_APPEND, "--no-exit-device"]
+                 timeout: int = DEFAULT_TIMEOUT, smp: Optional[int] = None) -> Run:
+    args = ["--kernel", XEN, "--append", XEN_APPEND, "--no-exit-device"] + smp_args(smp)
     args += module(GUEST, "koan-test", *guest_args)
     if ramdisk:
         args += module(RAMDISK)

@@ -5,12 +5,15 @@
  *
  *   selftest=ipi        call-function round trips from CPU 0 to the first
  *                       other CPU, to all others, and from that CPU back to
- *                       CPU 0 (a call made inside a call), each counted where
- *                       it ran; logs the average cost of each kind
+ *                       CPU 0 (a call made inside a call, CPU 0 idling), then
+ *                       both calling each other at once with interrupts off
+ *                       (each serves the other while it waits); every call
+ *                       is counted where it ran; logs the average costs
  *   selftest=panic-smp  the first other CPU panics; CPU 0 goes on booting
  *                       until that CPU's NMI stops it
  */
 #include <asm/smp.h>
+#include <asm/traps.h>
 #include <asm/tsc.h>
 #include <asm/x86.h>
 #include <hyp/console.h>
@@ -18,44 +21,57 @@
 #include <hyp/options.h>
 
 #define ROUND_TRIPS 1000
+#define CROSSFIRE   100
 
 static uint64_t ran_on[NR_CPUS_MAX];
 static uint64_t back_ticks;
-static bool back_done;
+static bool back_done, cross_done;
 
 static void count_here(void *arg)
 {
     __atomic_add_fetch(&ran_on[smp_processor_id()], 1, __ATOMIC_RELAXED);
 }
 
-/* Average TSC ticks of a waited-for call to the CPUs of mask. */
-static uint64_t round_trips(uint64_t mask)
+/* Average TSC ticks of a waited-for call to the CPUs of mask, n times. */
+static uint64_t round_trips(uint64_t mask, unsigned n)
 {
     uint64_t start = read_tsc();
 
-    for (unsigned i = 0; i < ROUND_TRIPS; i++)
+    for (unsigned i = 0; i < n; i++)
         smp_call_function(mask, count_here, NULL, true);
-    return (read_tsc() - start) / ROUND_TRIPS;
+    return (read_tsc() - start) / n;
 }
 
-/* On the other CPU, in its IPI handler: round trips back to CPU 0. */
+/* On the other CPU, in its IPI handler: round trips back to CPU 0, which idles. */
 static void call_cpu0_back(void *arg)
 {
-    back_ticks = round_trips(1);
+    back_ticks = round_trips(1, ROUND_TRIPS);
     __atomic_store_n(&back_done, true, __ATOMIC_RELEASE);
+    ipi_send(0, IPI_WAKE_VECTOR);   /* CPU 0 may have halted after its last look */
+}
+
+/* On the other CPU: calls to CPU 0 while CPU 0 calls it, both with interrupts off. */
+static void crossfire(void *arg)
+{
+    round_trips(1, CROSSFIRE);
+    __atomic_store_n(&cross_done, true, __ATOMIC_RELEASE);
 }
 
 static bool counts_right(uint64_t others, unsigned first)
 {
-    bool ok = ran_on[0] == ROUND_TRIPS;
+    bool ok = ran_on[0] == ROUND_TRIPS + CROSSFIRE;
 
     for (unsigned cpu = 1; cpu < NR_CPUS_MAX; cpu++) {
-        uint64_t want = !(others >> cpu & 1) ? 0 : cpu == first ? 2 * ROUND_TRIPS : ROUND_TRIPS;
+        uint64_t want = !(others >> cpu & 1) ? 0 :
+                        cpu == first ? 2 * ROUND_TRIPS + CROSSFIRE : ROUND_TRIPS;
         if (ran_on[cpu] != want) {
             log_error("selftest: ipi: CPU%u ran %lu calls, not %lu\n", cpu, ran_on[cpu], want);
             ok = false;
         }
     }
+    if (ran_on[0] != ROUND_TRIPS + CROSSFIRE)
+        log_error("selftest: ipi: CPU0 ran %lu calls, not %u\n", ran_on[0],
+                  ROUND_TRIPS + CROSSFIRE);
     return ok;
 }
 
@@ -64,11 +80,15 @@ static void selftest_ipi(void)
     uint64_t others = cpu_online_now() & ~1UL;
     unsigned first = (unsigned)__builtin_ctzl(others);
 
-    uint64_t one = round_trips(1UL << first);
-    uint64_t all = round_trips(others);
+    uint64_t one = round_trips(1UL << first, ROUND_TRIPS);
+    uint64_t all = round_trips(others, ROUND_TRIPS);
     /* Sent without waiting, so that the handler may call CPU 0 in turn. */
     smp_call_function(1UL << first, call_cpu0_back, NULL, false);
-    while (!__atomic_load_n(&back_done, __ATOMIC_ACQUIRE)) {
+    while (!__atomic_load_n(&back_done, __ATOMIC_ACQUIRE))
+        asm volatile("sti; hlt; cli" ::: "memory");   /* as an idle CPU waits */
+    smp_call_function(1UL << first, crossfire, NULL, false);
+    round_trips(1UL << first, CROSSFIRE);
+    while (!__atomic_load_n(&cross_done, __ATOMIC_ACQUIRE)) {
         smp_call_function_run_pending();
         cpu_relax();
     }
@@ -78,6 +98,8 @@ static void selftest_ipi(void)
              ROUND_TRIPS, cpu_online_count() - 1, tsc_ticks_to_ns(all));
     log_info("selftest: ipi: %u round trips CPU%u -> CPU0: %lu ns each\n",
              ROUND_TRIPS, first, tsc_ticks_to_ns(back_ticks));
+    log_info("selftest: ipi: %u calls each way between CPU0 and CPU%u at once\n",
+             CROSSFIRE, first);
     if (counts_right(others, first))
         log_info("selftest: ipi: every call ran once on each CPU it was sent to\n");
     else
