@@ -73,16 +73,19 @@ def test_call_function_round_trips(ncpus):
 
 @pytest.mark.parametrize("ncpus", [2, 4])
 def test_panic_on_cpu1_stops_the_others(ncpus):
-    """selftest=panic-smp: CPU 1 panics while CPU 0 goes on booting; every
-    other CPU is stopped by NMI, its state is printed after the panic
-    message, and the machine stops with the panic status."""
+    """selftest=panic-smp: CPU 1 panics once CPU 0 runs dom0; every other
+    CPU is stopped by NMI, its state (with CPU 0's vCPU) is printed after
+    the panic message, and the machine stops with the panic status."""
     run = h.run_koan("koan_smp%d_panic" % ncpus, h.koan_guest("dom0"),
                      append="loglvl=info selftest=panic-smp", smp=ncpus)
     lines = run.lines()
     assert run.has_line("koan: PANIC: selftest: panic on CPU1"), run
     assert run.has_line("koan: the panic was on CPU1"), run
-    stopped = [int(m[1]) for m in map(STOPPED_RE.match, lines) if m]
-    assert stopped == [c for c in range(ncpus) if c != 1], run
+    stopped = {int(m[1]): m for m in map(STOPPED_RE.match, lines) if m}
+    assert sorted(stopped) == [c for c in range(ncpus) if c != 1], run
+    # CPU 1 waited for CPU 0 to run dom0's vCPU; the idle CPUs have none.
+    assert stopped[0][5] == "vCPU 0 of dom0", run
+    assert all(stopped[c][5] == "no vCPU" for c in stopped if c != 0), run
     panic_at = lines.index("koan: PANIC: selftest: panic on CPU1")
     assert all(lines.index(l) > panic_at for l in lines if STOPPED_RE.match(l)), run
     assert run.exit_code == 2, run

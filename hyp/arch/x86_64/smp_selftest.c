@@ -9,8 +9,8 @@
  *                       both calling each other at once with interrupts off
  *                       (each serves the other while it waits); every call
  *                       is counted where it ran; logs the average costs
- *   selftest=panic-smp  the first other CPU panics; CPU 0 goes on booting
- *                       until that CPU's NMI stops it
+ *   selftest=panic-smp  the first other CPU panics as soon as CPU 0 runs a
+ *                       vCPU; CPU 0 goes on booting until the NMI stops it
  */
 #include <asm/smp.h>
 #include <asm/traps.h>
@@ -106,8 +106,13 @@ static void selftest_ipi(void)
         log_error("selftest: ipi: FAILED\n");
 }
 
+/* Once CPU 0 runs a vCPU (or after 5 s), so that its NMI finds a guest's state. */
 static void panic_here(void *arg)
 {
+    uint64_t deadline = tsc_deadline_us(5000000);
+
+    while (!__atomic_load_n(&cpu_info_of(0)->current, __ATOMIC_ACQUIRE) && !tsc_passed(deadline))
+        cpu_relax();
     panic("selftest: panic on CPU%u\n", smp_processor_id());
 }
 
