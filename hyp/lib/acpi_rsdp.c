@@ -70,11 +70,14 @@ struct rsdp_miss {
     uint64_t pa;
 };
 
-/* Scan [start, end) on 16-byte boundaries: 0 when found, else -1. */
+/*
+ * Try every 16-byte boundary in [start, end): a candidate must start inside
+ * the window, its bytes may run beyond.  0 when found, else -1.
+ */
 static int rsdp_scan(const struct acpi_mem *m, uint64_t start, uint64_t end,
                      struct acpi_rsdp *out, struct rsdp_miss *miss)
 {
-    for (uint64_t pa = start; pa + RSDP_V1_LEN <= end; pa += RSDP_ALIGN) {
+    for (uint64_t pa = start; pa < end; pa += RSDP_ALIGN) {
         uint8_t sig[RSDP_SIG_LEN];
 
         if (acpi_read(m, pa, sig, sizeof(sig)) < 0 ||
@@ -108,7 +111,7 @@ int acpi_rsdp_locate(const struct acpi_mem *m, uint64_t hint, struct acpi_rsdp *
     if (hint)
         return rsdp_check(m, hint, out);
     uint64_t ebda = ebda_start(m);
-    if (ebda && rsdp_scan(m, ebda, MIN(ebda + EBDA_SEARCH_LEN, (uint64_t)EBDA_END), out, &miss) == 0)
+    if (ebda && rsdp_scan(m, ebda, ebda + EBDA_SEARCH_LEN, out, &miss) == 0)
         return 0;
     if (rsdp_scan(m, BIOS_AREA_START, BIOS_AREA_END, out, &miss) == 0)
         return 0;
