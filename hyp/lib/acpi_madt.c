@@ -160,12 +160,10 @@ static int madt_entries(const struct acpi_mem *m, uint64_t pa, uint32_t length,
         if (acpi_read(m, pa + off, e, 2) < 0)
             return ACPI_E_MADT_TRUNCATED;
         uint8_t len = e[1];
-        if (len < 2)
+        if (len < entry_min_length(e[0]))   /* never below 2: each step advances */
             return ACPI_E_MADT_ENTRY_LENGTH;
         if (len > length - off)
             return ACPI_E_MADT_ENTRY_OVERRUN;
-        if (len < entry_min_length(e[0]))
-            return ACPI_E_MADT_ENTRY_LENGTH;
         if (acpi_read(m, pa + off + 2, e + 2, len - 2) < 0)
             return ACPI_E_MADT_TRUNCATED;
         madt_entry(out, e);
