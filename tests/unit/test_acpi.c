@@ -588,6 +588,27 @@ static void test_no_enabled_cpu(void **state)
     assert_failed_with(fake_parse(&fm, 0, &mc), ACPI_E_MADT_NO_CPU);
 }
 
+/* A callback that trusts pa + len not to wrap, as a naive one would. */
+static int naive_read(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+    assert_true(pa + len - 1 >= pa);
+    return fm.mem.read(ctx, pa, buf, len);
+}
+
+static void test_no_read_wraps_around_the_address_space(void **state)
+{
+    const struct acpi_mem naive = { .read = naive_read, .ctx = &fm };
+    const uint64_t tables[] = { UINT64_MAX - 2 };
+
+    build_qemu_like(&fm, 1);
+    put_root(&fm, 0x100000000, true, tables, 1);
+    put_rsdp_v2(&fm, QEMU_RSDP, QEMU_RSDT, 0x100000000);
+    assert_int_equal(acpi_parse_machine(&naive, 0, &mc), ACPI_E_TABLE_UNREADABLE);
+    put_rsdp_v2(&fm, QEMU_RSDP, QEMU_RSDT, UINT64_MAX - 30);
+    assert_int_equal(acpi_parse_machine(&naive, 0, &mc), ACPI_E_ROOT_UNREADABLE);
+    assert_int_equal(acpi_parse_machine(&naive, UINT64_MAX - 15, &mc), ACPI_E_RSDP_UNREADABLE);
+}
+
 static void test_error_sentences_are_distinct(void **state)
 {
     for (int a = 0; a >= ACPI_E_LAST; a--) {
@@ -636,6 +657,7 @@ int main(void)
         T(test_entries_running_past_the_end),
         T(test_a_full_64k_madt_of_unknown_entries_ends),
         T(test_no_enabled_cpu),
+        T(test_no_read_wraps_around_the_address_space),
         T(test_error_sentences_are_distinct),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
