@@ -17,7 +17,15 @@ typedef uint64_t cpumask_t;
 static inline cpumask_t cpumask_of(unsigned cpu) { return (cpumask_t)1 << cpu; }
 static inline bool cpumask_test(cpumask_t m, unsigned cpu) { return (m >> cpu) & 1; }
 static inline bool cpumask_empty(cpumask_t m) { return m == 0; }
-static inline unsigned cpumask_weight(cpumask_t m) { return (unsigned)__builtin_popcountll(m); }
+/* Counted by clearing bits: the hypervisor links no libgcc for popcount. */
+static inline unsigned cpumask_weight(cpumask_t m)
+{
+    unsigned n = 0;
+
+    for (; m; m &= m - 1)
+        n++;
+    return n;
+}
 
 /* The lowest CPU in m, or NR_CPUS_MAX if m is empty. */
 static inline unsigned cpumask_first(cpumask_t m)
