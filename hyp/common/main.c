@@ -63,9 +63,9 @@ void start_koan(uint32_t magic, uint32_t info_pa)
     frame_table_init(&boot_info);
     m2p_share_frames();
     apic_init();
-    acpi_find_cpus(&acpi_machine);   /* on failure: one CPU, said in the log */
+    int acpi = acpi_find_cpus(&acpi_machine);   /* on failure: one CPU, said in the log */
     cpu_gdt_window_init();
-    smp_boot_cpus(&boot_info);
+    smp_boot_cpus(&boot_info, acpi == 0 ? &acpi_machine : NULL);
 
     if (koan_options.selftest_fault)
         selftest_fault();

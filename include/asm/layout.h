@@ -48,7 +48,8 @@
 
 /*
  * Physical CPUs: a compile-time cap (docs/boot.md, "Starting the other
- * CPUs").  CPU 0, the boot CPU, runs on cpu0_stack in the image.  CPU n >= 1
+ * CPUs"), the same as include/hyp/cpumask.h's for C (this one is for
+ * assembly too).  CPU 0, the boot CPU, runs on cpu0_stack in the image.  CPU n >= 1
  * runs on a stack block from the frame allocator, mapped (also) at
  * PERCPU_STACKS_VIRT + n * PERCPU_STACK_STRIDE: close enough to the image
  * that its syscall entry stub reaches the block RIP-relative, and with the

@@ -12,30 +12,37 @@
 
 #include <asm/layout.h>
 #include <asm/percpu.h>
+#include <hyp/cpumask.h>
 #include <hyp/types.h>
 
+struct acpi_machine;
 struct boot_info;
 
-/* The CPU list: which CPUs exist and their APIC ids (CPU 0 = the boot CPU). */
-void smp_cpus_find(void);
+/* The CPU list (smp_cpus.c): the boot CPU, then the MADT's others (none
+ * without a MADT).  smp_apic_id(cpu) is ~0 beyond smp_cpu_count(). */
+void smp_cpus_find(const struct acpi_machine *madt);
 unsigned smp_cpu_count(void);
 uint32_t smp_apic_id(unsigned cpu);
 
 /* Bit n set: CPU n has finished its set-up and answers IPIs.  Changed with
  * atomic operations only; read it with cpu_online_now(). */
-extern uint64_t cpu_online_mask;
-static inline uint64_t cpu_online_now(void)
+extern cpumask_t cpu_online_mask;
+static inline cpumask_t cpu_online_now(void)
 {
     return __atomic_load_n(&cpu_online_mask, __ATOMIC_ACQUIRE);
 }
 static inline bool cpu_online(unsigned cpu)
 {
-    return cpu < NR_CPUS_MAX && (cpu_online_now() >> cpu & 1);
+    return cpu < NR_CPUS_MAX && cpumask_test(cpu_online_now(), cpu);
 }
-unsigned cpu_online_count(void);
+static inline unsigned cpu_online_count(void)
+{
+    return cpumask_weight(cpu_online_now());
+}
 
-/* Start every other CPU of the list; those that do not answer are left out. */
-void smp_boot_cpus(const struct boot_info *bi);
+/* Start every other CPU of the list (madt: the MADT read at boot, or NULL
+ * if there is none); those that do not answer are left out. */
+void smp_boot_cpus(const struct boot_info *bi, const struct acpi_machine *madt);
 /* What a CPU without a vCPU does: halt with interrupts on, answer IPIs. */
 __attribute__((noreturn)) void cpu_idle_loop(void);
 
@@ -51,7 +58,7 @@ void ipi_send_nmi(unsigned cpu);
  * only when it was sent with wait false (with wait true the request is
  * still held).  A CPU that does not answer in 1 s is a hypervisor bug: panic.
  */
-void smp_call_function(uint64_t mask, void (*fn)(void *), void *arg, bool wait);
+void smp_call_function(cpumask_t mask, void (*fn)(void *), void *arg, bool wait);
 /* Run what was asked of this CPU, if anything: the IPI_CALL_VECTOR handler,
  * and any loop that waits for another CPU with interrupts off. */
 void smp_call_function_run_pending(void);

@@ -25,7 +25,7 @@ struct call_request {
     void (*fn)(void *);
     void *arg;
     bool wait;
-    uint64_t pending;   /* CPUs that have not yet taken it (wait false) or finished it (wait true) */
+    cpumask_t pending;  /* CPUs that have not yet taken it (wait false) or finished it (wait true) */
 };
 
 static struct call_request call;
@@ -47,11 +47,10 @@ void ipi_send(unsigned cpu, unsigned vector)
 void ipi_send_all_but_self(unsigned vector)
 {
     /* One by one, not the APIC's all-but-self shorthand: that would reach CPUs never online. */
-    uint64_t others = cpu_online_now() & ~(1UL << smp_processor_id());
+    unsigned cpu;
 
-    for (unsigned cpu = 0; others; cpu++, others >>= 1)
-        if (others & 1)
-            ipi_send(cpu, vector);
+    for_each_cpu(cpu, cpu_online_now() & ~cpumask_of(smp_processor_id()))
+        ipi_send(cpu, vector);
 }
 
 void ipi_send_nmi(unsigned cpu)
@@ -61,7 +60,7 @@ void ipi_send_nmi(unsigned cpu)
 
 void smp_call_function_run_pending(void)
 {
-    uint64_t me = 1UL << smp_processor_id();
+    cpumask_t me = cpumask_of(smp_processor_id());
 
     if (!(__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE) & me))
         return;
@@ -78,19 +77,22 @@ void smp_call_function_run_pending(void)
 
 static void wait_for_answers(void)
 {
-    uint64_t deadline = tsc_deadline_us(CALL_ANSWER_US), left;
+    uint64_t deadline = tsc_deadline_us(CALL_ANSWER_US);
+    cpumask_t left;
 
     while ((left = __atomic_load_n(&call.pending, __ATOMIC_ACQUIRE)) != 0) {
         if (tsc_passed(deadline))
             panic("smp: CPU%u did not answer a call-function IPI in %u ms\n",
-                  (unsigned)__builtin_ctzl(left), CALL_ANSWER_US / 1000);
+                  cpumask_first(left), CALL_ANSWER_US / 1000);
         cpu_relax();
     }
 }
 
-void smp_call_function(uint64_t mask, void (*fn)(void *), void *arg, bool wait)
+void smp_call_function(cpumask_t mask, void (*fn)(void *), void *arg, bool wait)
 {
-    mask &= cpu_online_now() & ~(1UL << smp_processor_id());
+    unsigned cpu;
+
+    mask &= cpu_online_now() & ~cpumask_of(smp_processor_id());
     if (!mask)
         return;
     while (__atomic_exchange_n(&call_busy, true, __ATOMIC_ACQUIRE)) {
@@ -101,9 +103,8 @@ void smp_call_function(uint64_t mask, void (*fn)(void *), void *arg, bool wait)
     call.arg = arg;
     call.wait = wait;
     __atomic_store_n(&call.pending, mask, __ATOMIC_RELEASE);
-    for (unsigned cpu = 0; cpu < NR_CPUS_MAX; cpu++)
-        if (mask >> cpu & 1)
-            ipi_send(cpu, IPI_CALL_VECTOR);
+    for_each_cpu(cpu, mask)
+        ipi_send(cpu, IPI_CALL_VECTOR);
     wait_for_answers();
     __atomic_store_n(&call_busy, false, __ATOMIC_RELEASE);
 }

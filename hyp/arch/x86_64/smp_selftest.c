@@ -33,7 +33,7 @@ static void count_here(void *arg)
 }
 
 /* Average TSC ticks of a waited-for call to the CPUs of mask, n times. */
-static uint64_t round_trips(uint64_t mask, unsigned n)
+static uint64_t round_trips(cpumask_t mask, unsigned n)
 {
     uint64_t start = read_tsc();
 
@@ -45,7 +45,7 @@ static uint64_t round_trips(uint64_t mask, unsigned n)
 /* On the other CPU, in its IPI handler: round trips back to CPU 0, which idles. */
 static void call_cpu0_back(void *arg)
 {
-    back_ticks = round_trips(1, ROUND_TRIPS);
+    back_ticks = round_trips(cpumask_of(0), ROUND_TRIPS);
     __atomic_store_n(&back_done, true, __ATOMIC_RELEASE);
     ipi_send(0, IPI_WAKE_VECTOR);   /* CPU 0 may have halted after its last look */
 }
@@ -53,16 +53,16 @@ static void call_cpu0_back(void *arg)
 /* On the other CPU: calls to CPU 0 while CPU 0 calls it, both with interrupts off. */
 static void crossfire(void *arg)
 {
-    round_trips(1, CROSSFIRE);
+    round_trips(cpumask_of(0), CROSSFIRE);
     __atomic_store_n(&cross_done, true, __ATOMIC_RELEASE);
 }
 
-static bool counts_right(uint64_t others, unsigned first)
+static bool counts_right(cpumask_t others, unsigned first)
 {
     bool ok = ran_on[0] == ROUND_TRIPS + CROSSFIRE;
 
     for (unsigned cpu = 1; cpu < NR_CPUS_MAX; cpu++) {
-        uint64_t want = !(others >> cpu & 1) ? 0 :
+        uint64_t want = !cpumask_test(others, cpu) ? 0 :
                         cpu == first ? 2 * ROUND_TRIPS + CROSSFIRE : ROUND_TRIPS;
         if (ran_on[cpu] != want) {
             log_error("selftest: ipi: CPU%u ran %lu calls, not %lu\n", cpu, ran_on[cpu], want);
@@ -77,17 +77,17 @@ static bool counts_right(uint64_t others, unsigned first)
 
 static void selftest_ipi(void)
 {
-    uint64_t others = cpu_online_now() & ~1UL;
-    unsigned first = (unsigned)__builtin_ctzl(others);
+    cpumask_t others = cpu_online_now() & ~cpumask_of(0);
+    unsigned first = cpumask_first(others);
 
-    uint64_t one = round_trips(1UL << first, ROUND_TRIPS);
+    uint64_t one = round_trips(cpumask_of(first), ROUND_TRIPS);
     uint64_t all = round_trips(others, ROUND_TRIPS);
     /* Sent without waiting, so that the handler may call CPU 0 in turn. */
-    smp_call_function(1UL << first, call_cpu0_back, NULL, false);
+    smp_call_function(cpumask_of(first), call_cpu0_back, NULL, false);
     while (!__atomic_load_n(&back_done, __ATOMIC_ACQUIRE))
         asm volatile("sti; hlt; cli" ::: "memory");   /* as an idle CPU waits */
-    smp_call_function(1UL << first, crossfire, NULL, false);
-    round_trips(1UL << first, CROSSFIRE);
+    smp_call_function(cpumask_of(first), crossfire, NULL, false);
+    round_trips(cpumask_of(first), CROSSFIRE);
     while (!__atomic_load_n(&cross_done, __ATOMIC_ACQUIRE)) {
         smp_call_function_run_pending();
         cpu_relax();
@@ -127,8 +127,8 @@ void smp_selftests(void)
     if (koan_options.selftest_ipi)
         selftest_ipi();
     if (koan_options.selftest_panic_smp) {
-        unsigned first = (unsigned)__builtin_ctzl(cpu_online_now() & ~1UL);
+        unsigned first = cpumask_first(cpu_online_now() & ~cpumask_of(0));
         log_info("selftest: asking CPU%u to panic\n", first);
-        smp_call_function(1UL << first, panic_here, NULL, false);
+        smp_call_function(cpumask_of(first), panic_here, NULL, false);
     }
 }

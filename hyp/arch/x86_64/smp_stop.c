@@ -29,7 +29,7 @@ struct stopped_cpu {
 };
 
 static uint32_t stopping_cpu = NO_CPU;   /* the CPU that panicked first */
-static uint64_t stopped_mask;
+static cpumask_t stopped_mask;
 static struct stopped_cpu stopped[NR_CPUS_MAX];
 
 void smp_stop_others(void)
@@ -44,13 +44,13 @@ void smp_stop_others(void)
         for (;;)
             cpu_relax();   /* another CPU panicked first: its NMI stops this one */
     }
-    uint64_t others = cpu_online_now() & ~(1UL << me);
-    for (unsigned cpu = 0; cpu < NR_CPUS_MAX; cpu++) {
-        if (!(others >> cpu & 1) ||
-            !apic_send_ipi(smp_apic_id(cpu), APIC_DM_NMI | APIC_LEVEL_ASSERT))
+    unsigned cpu;
+    for_each_cpu(cpu, cpu_online_now() & ~cpumask_of(me)) {
+        /* Not ipi_send_nmi: that panics when the APIC is stuck, and this is the panic. */
+        if (!apic_send_ipi(smp_apic_id(cpu), APIC_DM_NMI | APIC_LEVEL_ASSERT))
             continue;
         uint64_t deadline = tsc_deadline_us(STOP_ANSWER_US);
-        while (!(__atomic_load_n(&stopped_mask, __ATOMIC_ACQUIRE) >> cpu & 1) &&
+        while (!cpumask_test(__atomic_load_n(&stopped_mask, __ATOMIC_ACQUIRE), cpu) &&
                !tsc_passed(deadline))
             cpu_relax();
     }
@@ -64,24 +64,23 @@ void smp_stop_nmi(const struct cpu_user_regs *regs)
     if (stopper == NO_CPU || stopper == me)
         return;   /* no stop request for this CPU: an ordinary NMI */
     stopped[me] = (struct stopped_cpu){ regs->rip, regs->rsp, regs->cs, current_vcpu() };
-    __atomic_or_fetch(&stopped_mask, 1UL << me, __ATOMIC_RELEASE);
+    __atomic_or_fetch(&stopped_mask, cpumask_of(me), __ATOMIC_RELEASE);
     halt_forever();
 }
 
 void smp_report_stopped_cpus(void)
 {
     unsigned me = smp_processor_id();
-    uint64_t others = cpu_online_now() & ~(1UL << me);
-    uint64_t done = __atomic_load_n(&stopped_mask, __ATOMIC_ACQUIRE);
+    cpumask_t others = cpu_online_now() & ~cpumask_of(me);
+    cpumask_t done = __atomic_load_n(&stopped_mask, __ATOMIC_ACQUIRE);
+    unsigned cpu;
 
-    if (!others)
+    if (cpumask_empty(others))
         return;
     console_printf("koan: the panic was on CPU%u\n", me);
-    for (unsigned cpu = 0; cpu < NR_CPUS_MAX; cpu++) {
+    for_each_cpu(cpu, others) {
         const struct stopped_cpu *s = &stopped[cpu];
-        if (!(others >> cpu & 1))
-            continue;
-        if (!(done >> cpu & 1)) {
+        if (!cpumask_test(done, cpu)) {
             console_printf("koan: CPU%u did not stop (no answer to its NMI)\n", cpu);
             continue;
         }

@@ -41,18 +41,9 @@
 #define AP_CLAIMED 0xfffffffeu
 static uint32_t ap_expected = AP_NONE;
 
-uint64_t cpu_online_mask = 1;   /* the boot CPU */
+cpumask_t cpu_online_mask = 1;   /* the boot CPU */
 
 extern const paddr_t boot_l4_phys;   /* boot.S */
-
-unsigned cpu_online_count(void)
-{
-    unsigned n = 0;
-
-    for (uint64_t m = cpu_online_now(); m; m &= m - 1)
-        n++;
-    return n;
-}
 
 void cpu_idle_loop(void)
 {
@@ -81,7 +72,7 @@ void smp_ap_start(unsigned cpu)
     fpu_cpu_init();
     spec_ctrl_cpu_init();
     apic_cpu_init();
-    __atomic_or_fetch(&cpu_online_mask, 1UL << cpu, __ATOMIC_RELEASE);
+    __atomic_or_fetch(&cpu_online_mask, cpumask_of(cpu), __ATOMIC_RELEASE);
     cpu_idle_loop();
 }
 
@@ -219,13 +210,13 @@ static void start_cpu(unsigned cpu, struct trampoline_params *tp, paddr_t tramp)
     log_info("smp: CPU%u (APIC id %u) up\n", cpu, apic);
 }
 
-void smp_boot_cpus(const struct boot_info *bi)
+void smp_boot_cpus(const struct boot_info *bi, const struct acpi_machine *madt)
 {
     struct trampoline_params *tp = NULL;
     paddr_t tramp = 0;
 
     get_cpu_info()->apic_id = apic_id();
-    smp_cpus_find();
+    smp_cpus_find(madt);
     if (smp_cpu_count() > 1) {
         if (tsc_calibrate() < 0)
             log_warn("smp: no clock to time the start-up with; only CPU0 runs\n");
