@@ -146,7 +146,6 @@ static void idt_init(void)
     idt[X86_EXC_DF].ist = IST_DF;
     idt[X86_EXC_MC].ist = IST_MC;
     idt[X86_EXC_DB].ist = IST_DB;
-
 }
 
 static void idt_load(void)
