@@ -168,7 +168,7 @@ void do_exception(struct cpu_user_regs *regs)
          */
         if (regs != frame) {
             if (vector == X86_EXC_NMI)
-                smp_stop_nmi(regs);   /* another CPU panicked: does not return */
+                smp_stop_nmi(regs);   /* if another CPU panicked, this one halts here */
             memcpy(frame, regs, sizeof(*frame));
             guest_exception_on_main_stack(frame);
         }
@@ -180,7 +180,7 @@ void do_exception(struct cpu_user_regs *regs)
         return;
     }
     if (vector == X86_EXC_NMI) {
-        smp_stop_nmi(regs);   /* another CPU panicked: does not return */
+        smp_stop_nmi(regs);   /* if another CPU panicked, this one halts here */
         /* Otherwise nobody asked for it; in the hypervisor it has nobody to go to. */
         log_debug("NMI in the hypervisor at %#lx, ignored\n", regs->rip);
         return;
