@@ -9,10 +9,10 @@
  * link address), then into the image at ap_start64, which moves to the
  * idle page tables and the CPU's own stack and calls smp_ap_start.
  *
- * Only the CPU whose APIC id is in the parameter block goes past
- * protected mode; any other (one that answers a start-up meant for an
- * earlier CPU, after the boot CPU gave up on it) halts there for good, so
- * it can never use another CPU's stack.
+ * Only the CPU whose APIC id is in the parameter block goes on; any other
+ * (one that answers a start-up meant for an earlier CPU, after the boot CPU
+ * gave up on it) halts at once for good, before it writes anything, so it
+ * can never use the trampoline's stack or another CPU's.
  */
 #include <asm/layout.h>
 #include <asm/trampoline.h>
@@ -42,6 +42,13 @@ trampoline_start:
     cld
     mov     %cs, %ax
     mov     %ax, %ds
+    /* Before anything is written: is this the CPU being started? */
+    mov     $1, %eax
+    cpuid                               /* EBX[31:24]: this CPU's APIC id */
+    shr     $24, %ebx
+    cmp     OFF(trampoline_params) + TRAMP_P_APIC_ID, %ebx
+    jne     tr_halt
+    mov     %cs, %ax
     mov     %ax, %ss
     mov     $TRAMP_STACK_TOP, %sp
     movzwl  %ax, %esi
@@ -56,6 +63,10 @@ trampoline_start:
     pushl   $TR_CS32
     pushl   %eax
     lretl
+tr_halt:
+    cli
+    hlt
+    jmp     tr_halt
 
     .code32
 tr_32:
@@ -64,11 +75,6 @@ tr_32:
     mov     %eax, %es
     mov     %eax, %ss
     lea     TRAMP_STACK_TOP(%esi), %esp
-    mov     $1, %eax
-    cpuid                               /* EBX[31:24]: this CPU's APIC id */
-    shr     $24, %ebx
-    cmp     OFF(trampoline_params) + TRAMP_P_APIC_ID(%esi), %ebx
-    jne     tr_halt
     /* PAE alone, as boot.S: the boot tables are 4-level. */
     mov     $CR4_PAE, %eax
     mov     %eax, %cr4
@@ -85,10 +91,6 @@ tr_32:
     push    $TR_CS64
     push    %eax
     lret
-tr_halt:
-    cli
-    hlt
-    jmp     tr_halt
 
     .code64
 tr_64:
