@@ -271,6 +271,8 @@ void case_smp_initialise_bad_contexts(void)
 	}
 	test_check(vcpu_op(VCPUOP_initialise, 1, UNMAPPED), -XEN_EFAULT,
 		   "context at an unmapped address");
+	test_check(vcpu_op(VCPUOP_initialise, 1, (void *)0xffff830000000000UL),
+		   -XEN_EFAULT, "context in the hypervisor");
 	memset(&ctx, 0xff, sizeof(ctx));
 	test_check(vcpu_op(VCPUOP_initialise, 0, &ctx), -XEN_EEXIST,
 		   "vCPU 0 has a context (before any check of the new one)");
@@ -324,24 +326,38 @@ void case_smp_register_vcpu_info_bad(void)
 /* ---- vCPU 1 runs ---------------------------------------------------------- */
 
 struct bring_up_seen {
-	uint64_t fs_base, gs_base, dr0, dr7;
+	uint64_t fs_base, gs_base, dr0, dr1, dr7;
+	uint16_t fcw;
+	unsigned long io_traps;
 };
 static struct bring_up_seen seen;
 
 static void read_own_state(void *arg)
 {
 	struct bring_up_seen *s = arg;
+	unsigned long traps = smp_traps[1].count;
 
 	s->fs_base = rdmsr(MSR_FS_BASE);
 	s->gs_base = rdmsr(MSR_GS_BASE);
 	s->dr0 = (uint64_t)HYPERVISOR_get_debugreg(0);
+	s->dr1 = (uint64_t)HYPERVISOR_get_debugreg(1);
 	s->dr7 = (uint64_t)HYPERVISOR_get_debugreg(7);
+	__asm__ volatile("fnstcw %0" : "=m"(s->fcw));
+	/* With the virtual IOPL of its context (1), the kernel may use ports. */
+	__asm__ volatile(SMP_FAULT("inb $0x80, %%al")
+			 : SMP_FAULT_OUT(1) :: "rax", "memory");
+	smp_resume[1] = 0;
+	s->io_traps = smp_traps[1].count - traps;
 }
 
+#define CTX_FCW 0x027f		/* x87 control word: 53-bit precision, not the default */
+#define RFLAGS_IOPL1 0x1000UL
+
 /*
- * A context with RPL-0 selectors (Xen gives them RPL 3), segment bases and
- * a breakpoint address: initialise leaves vCPU 1 down, up starts it, and it
- * sees what the context said.
+ * A context with RPL-0 selectors (Xen gives them RPL 3), segment bases, an
+ * FPU image, IOPL 1 and debug registers -- one refused: Xen leaves it at
+ * its reset value: initialise leaves vCPU 1 down, up starts it, and it sees
+ * what the context said.
  */
 void case_smp_bring_up(void)
 {
@@ -352,10 +368,16 @@ void case_smp_bring_up(void)
 	smp_context(&ctx, 1);
 	ctx.user_regs.cs = FLAT_KERNEL_CS & ~3;
 	ctx.user_regs.ss = FLAT_KERNEL_SS & ~3;
+	ctx.user_regs.rflags |= RFLAGS_IOPL1;
 	ctx.kernel_ss = FLAT_KERNEL_SS & ~3;
 	ctx.fs_base = CTX_FS_BASE;
 	ctx.gs_base_kernel = CTX_GS_BASE;
 	ctx.debugreg[0] = (unsigned long)&dr0_target;
+	ctx.debugreg[1] = NONCANONICAL;		/* refused: stays 0 */
+	ctx.debugreg[7] = 0x400 | 0x3 | (2UL << 16);	/* an I/O breakpoint: refused */
+	ctx.flags |= VGCF_i387_valid;
+	*(uint16_t *)&ctx.fpu_ctxt.x[0] = CTX_FCW;
+	*(uint32_t *)&ctx.fpu_ctxt.x[24] = 0x1f80;	/* MXCSR: its reset value */
 	EXPECT_EQ(vcpu_op(VCPUOP_initialise, 1, &ctx), 0, "initialise vCPU 1");
 	test_check(is_up(1), 0, "initialised, not up yet");
 	EXPECT_EQ(smp_runstate(1, &r), 0, "get_runstate_info(1)");
@@ -369,12 +391,16 @@ void case_smp_bring_up(void)
 	test_check((long)e->rsp, (long)smp_stack_top(1), "rsp at entry");
 	test_check((long)e->rdi, 1, "rdi at entry");
 	test_check((long)(e->rflags & RFLAGS_IF), RFLAGS_IF, "IF at entry");
+	test_check((long)(e->rflags & RFLAGS_IOPL), 0, "IOPL at entry: virtual only");
 	if (!smp_run(1, read_own_state, &seen))
 		return;
 	test_check((long)seen.fs_base, (long)CTX_FS_BASE, "vCPU 1's FS base");
 	test_check((long)seen.gs_base, (long)CTX_GS_BASE, "vCPU 1's kernel GS base");
 	test_check((long)seen.dr0, (long)&dr0_target, "vCPU 1's DR0");
-	test_check((long)seen.dr7, 0x400, "vCPU 1's DR7 (reset value)");
+	test_check((long)seen.dr1, 0, "vCPU 1's DR1 (refused value)");
+	test_check((long)seen.dr7, 0x400, "vCPU 1's DR7 (refused value)");
+	test_check(seen.fcw, CTX_FCW, "vCPU 1's x87 control word");
+	test_check((long)seen.io_traps, 0, "port I/O with the context's IOPL");
 	test_check((long)rdmsr(MSR_FS_BASE) != (long)CTX_FS_BASE, 1,
 		   "vCPU 0's FS base is its own");
 	test_check(mm_check_frames(), 0, "Koan's frame check (vCPU 1 holds our L4)");
@@ -539,6 +565,43 @@ void case_smp_runstate_running(void)
 	test_check(b.time[RUNSTATE_running] > a.time[RUNSTATE_running], 1,
 		   "vCPU 1's running time grew while it spun");
 	runstate_grew(&a, &b, "vCPU 1");
+}
+
+static void wake_vcpu0_job(void *arg)
+{
+	long *rc = arg;
+	unsigned long i;
+
+	for (i = 0; i < SMP_WAIT_YIELDS && is_up(0); i++)
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	rc[0] = (long)i;
+	rc[1] = vcpu_op(VCPUOP_up, 0, NULL);
+}
+
+/* vCPU 0 takes itself down; vCPU 1 sees it down and brings it back. */
+void case_smp_down_self(void)
+{
+	struct vcpu_runstate_info a, b;
+	long rc[2] = { -1, -1 };
+
+	EXPECT(smp_worker_alive(1), "vCPU 1 is not running");
+	EXPECT_EQ(smp_runstate(0, &a), 0, "get_runstate_info(0)");
+	smp_post(1, wake_vcpu0_job, rc);
+	EXPECT_EQ(vcpu_op(VCPUOP_down, 0, NULL), 0, "down ourselves (returns once up)");
+	if (!smp_wait_job(1))
+		return;
+	test_check(rc[0] < (long)SMP_WAIT_YIELDS, 1, "vCPU 1 saw vCPU 0 down");
+	test_check(rc[1], 0, "vCPU 1 brought vCPU 0 up");
+	test_check(is_up(0), 1, "is_up(0)");
+	EXPECT_EQ(smp_runstate(0, &b), 0, "get_runstate_info(0) again");
+	/*
+	 * Whether vCPU 0 really left its CPU is a race on two CPUs: vCPU 1
+	 * may bring it up before its CPU gets to stop it (Xen stops it
+	 * asynchronously).  Only the order of the times is certain.
+	 */
+	TEST_NOTE("vCPU 0 offline for %lu ns\n",
+		  (unsigned long)(b.time[RUNSTATE_offline] - a.time[RUNSTATE_offline]));
+	runstate_grew(&a, &b, "vCPU 0");
 }
 
 static volatile unsigned long jobs_run;

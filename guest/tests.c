@@ -104,6 +104,7 @@
 	X(smp_runstate_running)                                              \
 	X(smp_page_tables_both)                                              \
 	X(smp_unmap_while_touching)                                          \
+	X(smp_down_self)                                                     \
 	X(smp_down_up)                                                       \
 	X(smp_moved_vcpu_info)                                               \
 	X(smp_block)                                                         \
