@@ -123,7 +123,7 @@ static void run_special_words(void)
 	hostile_words();	/* issue 8's attacks (guest/hostile_words.c) */
 	spec_special_words();	/* l1tf-unsafe=PATH (guest/cases_spec.c) */
 	fuzz_special_words();	/* fuzz-watch, fuzz-delivery=N (guest/fuzz_words.c) */
-	smp_special_words();	/* smp-down-last (guest/smp_words.c) */
+	smp_special_words();	/* smp-down-last, smp-crash-busy (guest/smp_words.c) */
 }
 
 /*

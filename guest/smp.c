@@ -150,6 +150,22 @@ bool smp_wait_job(unsigned int id)
 	return false;
 }
 
+bool smp_start_worker(unsigned int id)
+{
+	static struct vcpu_guest_context c;
+	long rc;
+
+	if (!mm_init())
+		return false;
+	smp_context(&c, id);
+	if ((rc = HYPERVISOR_vcpu_op(VCPUOP_initialise, id, &c)) ||
+	    (rc = HYPERVISOR_vcpu_op(VCPUOP_up, id, NULL))) {
+		test_fail("starting vCPU %u: %ld", id, rc);
+		return false;
+	}
+	return smp_wait_alive(id);
+}
+
 bool smp_run(unsigned int id, smp_job_t fn, void *arg)
 {
 	if (!smp_worker_alive(id)) {

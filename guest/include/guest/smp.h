@@ -51,6 +51,8 @@ struct smp_entry_regs {
 };
 extern volatile struct smp_entry_regs smp_entry[SMP_MAX_VCPUS];
 
+/* initialise (smp_context) and up vCPU id, wait until it runs; false (test_fail) if not. */
+bool smp_start_worker(unsigned int id);
 /* Is worker id running jobs (it wrote its alive flag)? */
 bool smp_worker_alive(unsigned int id);
 /* Wait (yielding) until worker id is alive; false after SMP_WAIT_YIELDS. */
