@@ -8,7 +8,11 @@
  *   smp-crash-busy  start vCPU 1 spinning without ever yielding, then
  *                   crash the domain from vCPU 0: the hypervisor must
  *                   stop both and give every frame back.
+ *   block-forever   SCHEDOP_block with nothing pending and no event
+ *                   source: the vCPU never runs again (nor does it on
+ *                   Xen); a hypervisor with nothing else to run idles.
  */
+#include <guest/cpu.h>
 #include <guest/guest.h>
 #include <guest/lib.h>
 #include <guest/smp.h>
@@ -50,6 +54,22 @@ static void crash_busy(void)
 	guest_shutdown(SHUTDOWN_crash);
 }
 
+static void block_forever(void)
+{
+	struct vcpu_info *vi = &cpu_shared_info()->vcpu_info[0];
+	long rc;
+
+	if (!cpu_init()) {
+		guest_printf("block-forever: setup failed\n");
+		guest_shutdown(SHUTDOWN_crash);
+	}
+	vi->evtchn_upcall_pending = 0;
+	guest_printf("block-forever: blocking vCPU 0\n");
+	rc = HYPERVISOR_sched_op(SCHEDOP_block, NULL);
+	guest_printf("block-forever: block returned %ld, which it must not\n", rc);
+	guest_shutdown(SHUTDOWN_crash);
+}
+
 void smp_special_words(void);
 void smp_special_words(void)
 {
@@ -57,4 +77,6 @@ void smp_special_words(void)
 		down_last();
 	if (guest_cmdline_has("smp-crash-busy"))
 		crash_busy();
+	if (guest_cmdline_has("block-forever"))
+		block_forever();
 }

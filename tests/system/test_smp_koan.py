@@ -110,6 +110,23 @@ def test_crash_with_a_busy_vcpu():
     assert run.exit_code == 1, run
 
 
+def test_idle_when_every_vcpu_is_blocked():
+    """dom0 blocks its only vCPU for good; a domU crashes.  Nothing is
+    runnable then, yet a domain lives: Koan tears the domU down and idles
+    (interrupts on, halted between ticks) instead of stopping the machine
+    or spinning.  Watched for a few seconds of idling: no fault, no stop."""
+    run = h.run_koan("koan_idle_blocked",
+                     h.koan_guest("dom0", "block-forever") +
+                     h.koan_guest("crasher", "spin-yield=20", "crash-now",
+                                  options=["role=domU"]),
+                     timeout=6)
+    assert run.has_line("(dom0) block-forever: blocking vCPU 0"), run
+    assert any(l.startswith("koan: domain crasher crashed:") for l in run.lines()), run
+    assert not any("must not" in l or "FATAL" in l or "stopping the machine" in l
+                   for l in run.lines()), run
+    assert run.exit_code == 124, run   # the launcher's timeout: still idling
+
+
 def results(guest):
     return {name: case.ok for name, case in guest.cases.items()}
 
