@@ -145,9 +145,20 @@ bool vcpu_runnable(const struct vcpu *v)
     return v->initialised && !v->down && !v->blocked && !domain_is_dying(v->domain);
 }
 
+/*
+ * The queue a vCPU waits on: its CPU's.  One CPU today; with several, a
+ * vCPU is assigned a CPU and this is that CPU's queue (touched under its
+ * lock), and a vCPU running on another CPU is stopped with an IPI there.
+ */
+static struct run_queue *vcpu_rq(const struct vcpu *v)
+{
+    (void)v;
+    return &sched_run_queues[0];
+}
+
 void sched_vcpu_update(struct vcpu *v)
 {
-    struct run_queue *rq = sched_this_rq();
+    struct run_queue *rq = vcpu_rq(v);
 
     if (v->running) {
         /* Its runstate changes when the switch takes it off the CPU. */
@@ -226,7 +237,7 @@ static void switch_out(struct vcpu *prev)
     segments_save(prev);
     if (prev->queued || !vcpu_runnable(prev))
         return;
-    rq_enqueue(sched_this_rq(), prev);   /* still runnable: to the back of the queue */
+    rq_enqueue(vcpu_rq(prev), prev);   /* still runnable: to the back of the queue */
 }
 
 static void switch_in(struct vcpu *prev, struct vcpu *next)
