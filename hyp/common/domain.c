@@ -71,7 +71,7 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned id)
     v->down = true;
     v->pv.kernel_mode = true;
     debugreg_reset(v);
-    /* Until it registers a vcpu_info of its own, its shared_info slot is live. */
+    /* The stand-in vcpu_info of ids past shared_info's 32 slots: events masked, as Xen's. */
     v->dummy_vcpu_info.evtchn_upcall_mask = 1;
     sched_vcpu_init(v);
     if (fpu_alloc(v)) {

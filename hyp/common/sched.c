@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Round-robin scheduling of vCPUs (include/hyp/sched.h) on the one CPU.
+ * Round-robin scheduling of vCPUs (include/hyp/sched.h) on the one CPU;
+ * the queue and the runstate accounts are hyp/common/run_queue.c.
  * The running vCPU's registers live in cpu_info.guest_regs; a switch saves
  * them into the old vCPU, loads the new one's, and changes CR3.  When no
  * vCPU is runnable but domains live (every vCPU blocked or down), the CPU
@@ -52,19 +53,6 @@ static void check_memory_returned(void)
 
 /* ---- Runstates ---- */
 
-static void runstate_set(struct vcpu *v, unsigned state)
-{
-    struct vcpu_runstate *rs = &v->runstate;
-    uint64_t now = clock_tsc();
-
-    if (rs->state == state)
-        return;
-    if (now > rs->entry_tsc)
-        rs->ticks[rs->state] += now - rs->entry_tsc;
-    rs->state = state;
-    rs->entry_tsc = now;
-}
-
 /* Where a vCPU off the CPU stands; blocked wins over down, as on Xen. */
 static unsigned state_off_cpu(const struct vcpu *v)
 {
@@ -75,70 +63,21 @@ static unsigned state_off_cpu(const struct vcpu *v)
 
 void sched_vcpu_init(struct vcpu *v)
 {
-    v->runstate.state = RUNSTATE_offline;
-    v->runstate.entry_tsc = clock_tsc();
+    runstate_init(&v->runstate, RUNSTATE_offline, clock_tsc());
 }
 
 void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out)
 {
-    const struct vcpu_runstate *rs = &v->runstate;
-    uint64_t now = clock_tsc();
+    uint64_t ticks[4];
 
-    out->state = (int)rs->state;
-    out->state_entry_time = clock_stamp_to_ns(rs->entry_tsc);
-    for (unsigned i = 0; i < 4; i++) {
-        uint64_t ticks = rs->ticks[i];
-        if (i == rs->state && now > rs->entry_tsc)
-            ticks += now - rs->entry_tsc;   /* the current state counts to now */
-        out->time[i] = clock_ticks_to_ns(ticks);
-    }
+    runstate_ticks(&v->runstate, clock_tsc(), ticks);
+    out->state = (int)v->runstate.state;
+    out->state_entry_time = clock_stamp_to_ns(v->runstate.entry_tsc);
+    for (unsigned i = 0; i < 4; i++)
+        out->time[i] = clock_ticks_to_ns(ticks[i]);
 }
 
 /* ---- Run queues ---- */
-
-static void rq_enqueue(struct run_queue *rq, struct vcpu *v)
-{
-    v->rq_next = NULL;
-    if (rq->tail)
-        rq->tail->rq_next = v;
-    else
-        rq->head = v;
-    rq->tail = v;
-    rq->nr++;
-    v->queued = true;
-}
-
-static struct vcpu *rq_dequeue(struct run_queue *rq)
-{
-    struct vcpu *v = rq->head;
-
-    if (!v)
-        return NULL;
-    rq->head = v->rq_next;
-    if (!rq->head)
-        rq->tail = NULL;
-    rq->nr--;
-    v->queued = false;
-    v->rq_next = NULL;
-    return v;
-}
-
-static void rq_remove(struct run_queue *rq, struct vcpu *v)
-{
-    struct vcpu **link = &rq->head, *prev = NULL;
-
-    for (; *link; prev = *link, link = &(*link)->rq_next) {
-        if (*link != v)
-            continue;
-        *link = v->rq_next;
-        if (rq->tail == v)
-            rq->tail = prev;
-        rq->nr--;
-        v->queued = false;
-        v->rq_next = NULL;
-        return;
-    }
-}
 
 bool vcpu_runnable(const struct vcpu *v)
 {
@@ -170,7 +109,7 @@ void sched_vcpu_update(struct vcpu *v)
         rq_enqueue(rq, v);
     else if (!vcpu_runnable(v) && v->queued)
         rq_remove(rq, v);
-    runstate_set(v, state_off_cpu(v));
+    runstate_set(&v->runstate, state_off_cpu(v), clock_tsc());
 }
 
 void sched_request(void)
@@ -230,7 +169,7 @@ static bool vcpu_is_dying(const struct vcpu *v)
 static void switch_out(struct vcpu *prev)
 {
     prev->running = false;
-    runstate_set(prev, state_off_cpu(prev));
+    runstate_set(&prev->runstate, state_off_cpu(prev), clock_tsc());
     if (vcpu_is_dying(prev))
         return;   /* nothing of it is kept: its teardown is on the way */
     memcpy(&prev->regs, &get_cpu_info()->guest_regs, sizeof(prev->regs));
@@ -250,7 +189,7 @@ static void switch_in(struct vcpu *prev, struct vcpu *next)
     memcpy(&ci->guest_regs, &next->regs, sizeof(next->regs));
     ci->current = next;
     next->running = true;
-    runstate_set(next, RUNSTATE_running);
+    runstate_set(&next->runstate, RUNSTATE_running, clock_tsc());
     spec_ctrl_enter_domain(next->domain);   /* IBPB, RSB: docs/security.md */
     write_cr3((next->pv.kernel_mode ? next->kernel_l4 : next->user_l4) << PAGE_SHIFT);
     gdt_switch_to(next);
@@ -310,7 +249,7 @@ void sched_switch(void)
         struct vcpu *next = rq_dequeue(rq);
         switched = true;
         if (next && next == prev) {
-            runstate_set(prev, RUNSTATE_running);   /* alone: it goes on */
+            runstate_set(&prev->runstate, RUNSTATE_running, clock_tsc());   /* alone: it goes on */
             prev->running = true;
             continue;
         }

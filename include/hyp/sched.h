@@ -19,13 +19,7 @@
 #define KOAN_HYP_SCHED_H
 
 #include <hyp/domain.h>
-
-/* The runnable vCPUs waiting for one CPU, first to run at the head. */
-struct run_queue {
-    struct vcpu *head, *tail;
-    unsigned nr;
-    bool switch_requested;   /* switch on the way back to the guest */
-};
+#include <hyp/run_queue.h>
 
 /* This CPU's run queue: one CPU today, so one queue (per-CPU queues index by cpu_id). */
 extern struct run_queue sched_run_queues[1];

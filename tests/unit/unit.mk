@@ -25,6 +25,7 @@ UNIT_SRCS_modspec     := hyp/lib/modspec.c hyp/lib/string.c
 UNIT_SRCS_descriptor  := hyp/pv/descriptor.c
 UNIT_SRCS_console_ring := hyp/lib/console_ring.c
 UNIT_SRCS_io_reserved := hyp/lib/io_reserved.c
+UNIT_SRCS_run_queue   := hyp/common/run_queue.c
 MM_CHECK_SRCS         := hyp/mm/mm_check.c hyp/mm/mm_check_domains.c hyp/mm/frame_alloc.c
 UNIT_SRCS_frame_table := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
 UNIT_SRCS_pt          := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
