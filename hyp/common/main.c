@@ -10,6 +10,7 @@
 #include <asm/paging.h>
 #include <asm/spec_ctrl.h>
 #include <asm/traps.h>
+#include <hyp/acpi.h>
 #include <hyp/boot_info.h>
 #include <hyp/console.h>
 #include <hyp/fpu.h>
@@ -21,6 +22,7 @@
 void boot_domains_create(const struct boot_info *bi);
 
 static struct boot_info boot_info;
+static struct acpi_machine acpi_machine;
 
 /* selftest=fault: a hypervisor bug on purpose, through two frames. */
 __attribute__((noinline)) static void selftest_fault_inner(volatile uint64_t *p)
@@ -59,6 +61,7 @@ void start_koan(uint32_t magic, uint32_t info_pa)
     frame_table_init(&boot_info);
     m2p_share_frames();
     apic_init();
+    acpi_find_cpus(&acpi_machine);   /* on failure: one CPU, said in the log */
     cpu_gdt_window_init();
 
     if (koan_options.selftest_fault)

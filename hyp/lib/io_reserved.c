@@ -15,9 +15,9 @@
  *   chipset never forwards to 0xcf9, so it stays allowed.
  * - Memory: the IO-APIC at its architectural address 0xfec00000 and the
  *   local APIC inside the whole MSI window 0xfee00000-0xfeefffff (a write
- *   there is an interrupt message).  Koan parses no ACPI table yet, so
- *   relocated or extra IO-APICs are not known; the MADT parser of the SMP
- *   work will feed them in here.
+ *   there is an interrupt message).  The IO-APICs the MADT lists
+ *   (hyp/lib/acpi_madt.c) are not fed in here yet, so relocated or extra
+ *   ones are not known.
  * - MMCONFIG is not denied: without ACPI's MCFG table its address is
  *   unknown (QEMU's default i440fx machine has none), and Koan itself never
  *   touches PCI configuration space, so dom0's use of it cannot disturb

@@ -15,6 +15,8 @@ static inline vaddr_t fixmap_va(enum fixmap_index i) { return FIXMAP_START + ((v
 
 /* Build the final tables for RAM below ram_end and switch to them. */
 void paging_init(paddr_t ram_end);
+/* The direct map covers [0, this); 0 before paging_init. */
+paddr_t paging_directmap_end(void);
 /* From now on new hypervisor tables come from the frame allocator. */
 void paging_use_frame_allocator(void);
 /* Map one uncached MMIO page at a fixmap slot. */

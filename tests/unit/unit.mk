@@ -9,8 +9,8 @@ UNIT_DIR    := $(BUILD)/tests/unit
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-DKOAN_HOST_TEST -Iinclude -I$(BUILD)/include -D__XEN_INTERFACE_VERSION__=0x00040e00 \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-UNIT_LDLIBS := -lcmocka
-UNIT_HDRS   := $(wildcard include/hyp/*.h include/asm/*.h tests/unit/*.h hyp/arch/fake/*.h)
+UNIT_LDLIBS := -lcmocka -pthread
+UNIT_HDRS   := $(wildcard include/hyp/*.h include/asm/*.h tests/unit/*.h hyp/arch/fake/*.h hyp/lib/*.h)
 
 UNIT_SRCS_string      := hyp/lib/string.c
 UNIT_SRCS_format      := hyp/lib/format.c hyp/lib/string.c
@@ -26,11 +26,15 @@ UNIT_SRCS_descriptor  := hyp/pv/descriptor.c
 UNIT_SRCS_console_ring := hyp/lib/console_ring.c
 UNIT_SRCS_io_reserved := hyp/lib/io_reserved.c
 UNIT_SRCS_run_queue   := hyp/common/run_queue.c
+ACPI_SRCS             := hyp/lib/acpi.c hyp/lib/acpi_rsdp.c hyp/lib/acpi_madt.c hyp/lib/string.c
+UNIT_SRCS_acpi        := $(ACPI_SRCS) tests/unit/acpi_fake.c
+UNIT_SRCS_acpi_fuzz   := $(ACPI_SRCS) tests/unit/acpi_fake.c
 MM_CHECK_SRCS         := hyp/mm/mm_check.c hyp/mm/mm_check_domains.c hyp/mm/frame_alloc.c
 UNIT_SRCS_frame_table := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
 UNIT_SRCS_pt          := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
 UNIT_SRCS_pte_l1tf    := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
 UNIT_SRCS_mm_check    := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
+UNIT_SRCS_tlbflush    := hyp/mm/tlbflush.c
 UNIT_SRCS_spec_ctrl   := hyp/arch/x86_64/spec_ctrl_policy.c hyp/mm/pte_l1tf.c hyp/lib/format.c hyp/lib/string.c
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))

@@ -20,6 +20,7 @@ static uint8_t early_pool[EARLY_POOL_PAGES][PAGE_SIZE] __attribute__((aligned(PA
 static unsigned early_pool_used;
 static bool directmap_live, use_frame_allocator;
 static pte_t *idle_l4;
+static paddr_t directmap_end;
 
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __image_virt_end[];
@@ -121,6 +122,7 @@ void paging_init(paddr_t ram_end)
     if (ram_end > DIRECTMAP_MAX_BYTES)
         ram_end = DIRECTMAP_MAX_BYTES;
     paging_map_2m(DIRECTMAP_START, 0, ram_end, _PAGE_RW | _PAGE_NX);
+    directmap_end = ram_end;
     /* Pre-create the fixmap's tables so later MMIO mappings never allocate. */
     walk_create(FIXMAP_START, 1);
 
@@ -129,6 +131,11 @@ void paging_init(paddr_t ram_end)
     directmap_live = true;
     log_info("paging: direct map of %lu MiB at %#lx, image at %#lx\n",
              ram_end >> 20, DIRECTMAP_START, (vaddr_t)__text_start);
+}
+
+paddr_t paging_directmap_end(void)
+{
+    return directmap_end;
 }
 
 void paging_use_frame_allocator(void)
