@@ -25,6 +25,7 @@ static uint8_t stacks[SMP_MAX_VCPUS][SMP_STACK_SIZE]
 	__attribute__((aligned(SMP_STACK_SIZE)));
 static struct vcpu_info *moved_info[SMP_MAX_VCPUS];
 
+unsigned int smp_vcpus_found;
 volatile struct smp_entry_regs smp_entry[SMP_MAX_VCPUS];
 volatile struct smp_trap smp_traps[SMP_MAX_VCPUS];
 volatile unsigned long smp_resume[SMP_MAX_VCPUS];

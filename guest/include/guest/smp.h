@@ -29,7 +29,35 @@ static inline long HYPERVISOR_vcpu_op(unsigned long cmd, unsigned long vcpu,
 				(unsigned long)arg);
 }
 
+/* Addresses hostile cases pass: non-canonical, and unmapped in every case. */
+#define SMP_NONCANONICAL 0x8000000000000000UL
+#define SMP_UNMAPPED ((void *)0x10000UL)
+
+static inline long vcpu_op(unsigned long cmd, unsigned long vcpu, void *arg)
+{
+	return HYPERVISOR_vcpu_op(cmd, vcpu, arg);
+}
+
+static inline long smp_is_up(unsigned long id)
+{
+	return HYPERVISOR_vcpu_op(VCPUOP_is_up, id, NULL);
+}
+
+/* rdmsr, which Xen and Koan emulate for the guest kernel (FS_BASE, GS_BASE). */
+#define MSR_FS_BASE 0xc0000100u
+#define MSR_GS_BASE 0xc0000101u
+static inline uint64_t smp_rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
 /* ---- vCPUs and workers --------------------------------------------------- */
+
+/* What smp_setup found (0 before it ran); the other cases need 2. */
+extern unsigned int smp_vcpus_found;
 
 /* How many vCPUs the domain has: is_up answers until -ENOENT. */
 unsigned int smp_nr_vcpus(void);
