@@ -33,9 +33,23 @@ unsigned long cpu_stub(unsigned int vector)
 	return 0;
 }
 
+static struct vcpu_info *vcpu0_moved;
+
 struct vcpu_info *cpu_vcpu(void)
 {
+	if (vcpu0_moved)
+		return vcpu0_moved;
 	return &((struct shared_info *)shinfo_page)->vcpu_info[0];
+}
+
+void cpu_vcpu_moved(struct vcpu_info *vi)
+{
+	vcpu0_moved = vi;
+}
+
+struct shared_info *cpu_shared_info(void)
+{
+	return (struct shared_info *)shinfo_page;
 }
 
 static bool vector_has_error(uint64_t v)

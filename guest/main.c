@@ -93,6 +93,7 @@ unsigned long guest_cmdline_ulong(const char *key, unsigned long dflt)
 void cpu_special_words(void);
 void hostile_words(void);
 void spec_special_words(void);
+void smp_special_words(void);
 
 /* The words that make this run something other than the plain suite. */
 static void run_special_words(void)
@@ -122,6 +123,7 @@ static void run_special_words(void)
 	hostile_words();	/* issue 8's attacks (guest/hostile_words.c) */
 	spec_special_words();	/* l1tf-unsafe=PATH (guest/cases_spec.c) */
 	fuzz_special_words();	/* fuzz-watch, fuzz-delivery=N (guest/fuzz_words.c) */
+	smp_special_words();	/* smp-down-last, smp-crash-busy (guest/smp_words.c) */
 }
 
 /*

@@ -88,6 +88,28 @@
 	X(spec_l1tf_safe_entries)                                            \
 	X(spec_l1tf_safe_tables)
 
+/* Several vCPUs (cases_smp*.c, smp.c, smp_traps.S): in this order, each
+ * building on the ones before; needs a domain with 2 vCPUs. */
+#define CASES_SMP(X, K)                                                      \
+	X(smp_setup)                                                         \
+	X(smp_bad_vcpu_ids)                                                  \
+	X(smp_runstate_offline)                                              \
+	X(smp_up_uninitialised)                                              \
+	X(smp_initialise_bad_contexts)                                       \
+	X(smp_register_vcpu_info_bad)                                        \
+	X(smp_bring_up)                                                      \
+	X(smp_initialise_twice)                                              \
+	X(smp_per_vcpu_traps)                                                \
+	X(smp_per_vcpu_state)                                                \
+	X(smp_runstate_running)                                              \
+	X(smp_page_tables_both)                                              \
+	X(smp_unmap_while_touching)                                          \
+	X(smp_down_self)                                                     \
+	X(smp_down_up)                                                       \
+	X(smp_moved_vcpu_info)                                               \
+	X(smp_block)                                                         \
+	X(smp_register_vcpu_info_self)
+
 /* The fuzzer (fuzz*.c): the oracle first, from a clean state. */
 #define CASES_FUZZ(X, K)                                                     \
 	X(fuzz_oracle)                                                       \
@@ -170,6 +192,7 @@ CASES_MM(DECLARE_CASE, DECLARE_CASE)
 CASES_FUZZ(DECLARE_CASE, DECLARE_CASE)
 CASES_CPU(DECLARE_CASE, DECLARE_CASE)
 CASES_SPEC(DECLARE_CASE, DECLARE_CASE)
+CASES_SMP(DECLARE_CASE, DECLARE_CASE)
 CASES_BENCH(DECLARE_CASE, DECLARE_CASE)
 
 #define ENTRY(suite, koan_only, name) { #name, case_##name, suite, koan_only },
@@ -183,6 +206,8 @@ CASES_BENCH(DECLARE_CASE, DECLARE_CASE)
 #define CPU_K(name) ENTRY(SUITE_CPU, true, name)
 #define SPEC(name) ENTRY(SUITE_SPEC, false, name)
 #define SPEC_K(name) ENTRY(SUITE_SPEC, true, name)
+#define SMP(name) ENTRY(SUITE_SMP, false, name)
+#define SMP_K(name) ENTRY(SUITE_SMP, true, name)
 #define BENCH(name) ENTRY(SUITE_BENCH, false, name)
 #define BENCH_K(name) ENTRY(SUITE_BENCH, true, name)
 
@@ -192,6 +217,7 @@ const struct guest_test guest_tests[] = {
 	CASES_FUZZ(FUZZ, FUZZ_K)
 	CASES_CPU(CPU, CPU_K)
 	CASES_SPEC(SPEC, SPEC_K)
+	CASES_SMP(SMP, SMP_K)
 	CASES_BENCH(BENCH, BENCH_K)
 };
 const unsigned int guest_nr_tests =
@@ -206,6 +232,7 @@ static const struct {
 	{ "fuzz", SUITE_FUZZ },
 	{ "cpu", SUITE_CPU },
 	{ "spec", SUITE_SPEC },
+	{ "smp", SUITE_SMP },
 	{ "bench", SUITE_BENCH },
 };
 

@@ -2,7 +2,7 @@
 /*
  * Boot-time domains from the multiboot modules (see include/hyp/modspec.h):
  * the first kernel is the privileged dom0 unless it says role=domU, later
- * ones are unprivileged domUs.  A module that cannot become a domain is
+ * ones are unprivileged domUs, each with the vCPUs its `vcpus=` asks for.  A module that cannot become a domain is
  * refused with its reason; the others still start.
  */
 #include <asm/page.h>
@@ -13,6 +13,8 @@
 #include <hyp/options.h>
 #include <hyp/sched.h>
 #include <hyp/string.h>
+
+_Static_assert(MODSPEC_VCPUS_MAX == MAX_VCPUS_PER_DOMAIN, "vcpus= and the domain agree");
 
 static bool have_dom0;
 
@@ -56,12 +58,17 @@ static void build_one(const struct boot_info *bi, unsigned idx, unsigned kernel_
     };
     char name[DOMAIN_NAME_MAX];
     strlcpy(name, d->name, sizeof(name));
+    if (domain_vcpus_create(d, spec.vcpus ? spec.vcpus : 1)) {
+        domain_free(d);
+        refuse(name, "not enough free memory for the domain's vCPUs");
+        return;
+    }
     if (dom_build(d, &args, &why)) {
         refuse(name, why);
         return;
     }
     have_dom0 |= dom0;
-    sched_add(&d->vcpu0);
+    sched_vcpu_update(d->vcpu[0]);   /* vCPU 0 is up: onto the run queue */
 }
 
 void boot_domains_create(const struct boot_info *bi)

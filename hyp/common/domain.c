@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Domain lifecycle: allocation, shutdown, crash, and the deferred teardown
- * of dying domains (include/hyp/domain.h).
+ * Domain lifecycle: allocation (the domain and its vCPUs), shutdown, crash,
+ * and the deferred teardown of dying domains (include/hyp/domain.h).
  */
+#include <asm/nospec.h>
+#include <asm/page.h>
 #include <hyp/console.h>
 #include <hyp/domain.h>
 #include <hyp/emul.h>
@@ -16,6 +18,7 @@
 #include <hyp/m2p.h>
 #include <hyp/sched.h>
 #include <hyp/string.h>
+#include <hyp/machine.h>
 #include <hyp/work_budget.h>
 
 static struct domain domains[MAX_DOMAINS];
@@ -39,10 +42,6 @@ struct domain *domain_alloc(const char *name, bool is_dom0)
             strlcpy(d->name, name, sizeof(d->name));
         else
             fmt_snprintf(d->name, sizeof(d->name), "dom%u", d->id);
-        d->vcpu0.domain = d;
-        d->vcpu0.pv.kernel_mode = true;
-        d->vcpu0.pv.dr[6] = 0xffff0ff0;   /* the architectural reset values */
-        d->vcpu0.pv.dr[7] = 0x400;
         d->page_list_head = d->page_list_tail = FT_NIL;
         d->devalidate_head = d->relinquish_next = FT_NIL;
         d->state = DOMAIN_RUNNING;
@@ -51,10 +50,52 @@ struct domain *domain_alloc(const char *name, bool is_dom0)
     return NULL;
 }
 
+#define VCPU_PAGES (ALIGN_UP(sizeof(struct vcpu), PAGE_SIZE) / PAGE_SIZE)
+
+struct vcpu *domain_vcpu(const struct domain *d, uint32_t id)
+{
+    if (id >= d->max_vcpus)
+        return NULL;
+    return d->vcpu[array_index_nospec(id, d->max_vcpus)];
+}
+
+/* A new vCPU: down, no context, in guest kernel mode, debug registers at reset. */
+static struct vcpu *vcpu_create(struct domain *d, unsigned id)
+{
+    struct vcpu *v = hyp_alloc_pages(VCPU_PAGES);   /* zeroed */
+
+    if (!v)
+        return NULL;
+    v->domain = d;
+    v->id = id;
+    v->down = true;
+    v->pv.kernel_mode = true;
+    debugreg_reset(v);
+    /* The stand-in vcpu_info of ids past shared_info's 32 slots: events masked, as Xen's. */
+    v->dummy_vcpu_info.evtchn_upcall_mask = 1;
+    sched_vcpu_init(v);
+    if (fpu_alloc(v)) {
+        hyp_free_pages(v, VCPU_PAGES);
+        return NULL;
+    }
+    return v;
+}
+
+int domain_vcpus_create(struct domain *d, unsigned n)
+{
+    BUG_ON(n == 0 || n > MAX_VCPUS_PER_DOMAIN || d->max_vcpus);
+    d->max_vcpus = n;
+    for (unsigned i = 0; i < n; i++)
+        if (!(d->vcpu[i] = vcpu_create(d, i)))
+            return -ENOMEM;
+    return 0;
+}
+
 /*
- * Release what the vCPU holds: base pointers, GDT and LDT frames, FPU state,
- * debug registers.  Runs on the idle page tables with no vCPU of the domain
- * loaded, so nothing released here is in use by the CPU.
+ * Release what the vCPU holds -- base pointers, GDT and LDT frames, the
+ * registered vcpu_info frame, FPU state, debug registers -- and the vCPU
+ * itself.  Runs on the idle page tables with no vCPU of the domain loaded
+ * on any CPU, so nothing released here is in use.
  */
 static void vcpu_teardown(struct vcpu *v)
 {
@@ -63,25 +104,45 @@ static void vcpu_teardown(struct vcpu *v)
     if (v->user_l4)
         put_page_and_type(mfn_to_page(v->user_l4));
     v->kernel_l4 = v->user_l4 = 0;
+    if (v->vcpu_info_mfn)
+        put_page_and_type(mfn_to_page(v->vcpu_info_mfn));
+    v->vcpu_info_mfn = 0;
     gdt_release(v);
     ldt_release(v);
     fpu_free(v);
     debugreg_reset(v);
+    hyp_free_pages(v, VCPU_PAGES);
 }
 
 /* One dying domain, as far as the budget goes: 0 when torn down, or -ERESTART. */
 static int domain_teardown(struct domain *d)
 {
     if (!d->vcpus_torn_down) {
-        vcpu_teardown(&d->vcpu0);
+        struct vcpu *v;
+        for_each_vcpu(d, v) {
+            d->vcpu[v->id] = NULL;
+            vcpu_teardown(v);
+        }
         d->vcpus_torn_down = true;
     }
     return domain_relinquish_memory(d);
 }
 
+/* Some CPU still has one of d's vCPUs loaded (it switches away at its next return to a guest). */
+static bool domain_on_a_cpu(const struct domain *d)
+{
+    struct vcpu *v;
+
+    for_each_vcpu(d, v)
+        if (v->running)
+            return true;
+    return false;
+}
+
 static bool teardown_waiting(const struct domain *d)
 {
-    return d->state == DOMAIN_DYING && d->relinquish_phase != RELINQUISH_DONE;
+    return d->state == DOMAIN_DYING && d->relinquish_phase != RELINQUISH_DONE &&
+           !domain_on_a_cpu(d);
 }
 
 bool domain_teardown_pending(void)
@@ -142,15 +203,18 @@ bool domain_may_use(const struct domain *d, const struct domain *other)
     return d == other || d->privileged;
 }
 
-/* Mark d dying and stop its vCPU; the teardown comes later (domain_teardown_run). */
+/* Mark d dying and stop its vCPUs; the teardown comes later (domain_teardown_run). */
 static void domain_kill(struct domain *d)
 {
+    struct vcpu *v;
+
     if (domain_is_dying(d))
         return;   /* crashed twice on the way out: once is enough */
     d->state = DOMAIN_DYING;
     d->relinquish_phase = RELINQUISH_UNPIN;
     d->relinquish_next = FT_NIL;
-    sched_remove(&d->vcpu0);
+    for_each_vcpu(d, v)
+        sched_vcpu_update(v);   /* no longer runnable: off the run queue, off the CPU */
 }
 
 void domain_free(struct domain *d)

@@ -45,6 +45,24 @@ static bool valid_name(const char *name)
     return true;
 }
 
+/* A decimal count in 1..MODSPEC_VCPUS_MAX, nothing else. */
+static int parse_vcpus(const char *s, unsigned *out)
+{
+    unsigned n = 0;
+
+    if (!*s)
+        return -EINVAL;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || n > MODSPEC_VCPUS_MAX)
+            return -EINVAL;
+        n = n * 10 + (unsigned)(*s - '0');
+    }
+    if (n < 1 || n > MODSPEC_VCPUS_MAX)
+        return -EINVAL;
+    *out = n;
+    return 0;
+}
+
 static int parse_option(const char *tok, struct modspec *out, const char **why)
 {
     if (strncmp(tok, "name=", 5) == 0) {
@@ -54,6 +72,9 @@ static int parse_option(const char *tok, struct modspec *out, const char **why)
     } else if (strncmp(tok, "mem=", 4) == 0) {
         if (parse_size(tok + 4, &out->mem_bytes) || out->mem_bytes < 4096)
             return *why = "bad memory size", -EINVAL;
+    } else if (strncmp(tok, "vcpus=", 6) == 0) {
+        if (parse_vcpus(tok + 6, &out->vcpus))
+            return *why = "bad vCPU count (1 to 64)", -EINVAL;
     } else if (strcmp(tok, "role=dom0") == 0) {
         out->role = ROLE_DOM0;
     } else if (strcmp(tok, "role=domU") == 0) {

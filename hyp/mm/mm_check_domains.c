@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The memory invariant checker (include/hyp/mm_check.h): the domain part.
- * Every domain's base pointers and GDT/LDT frames are roots -- a reference
- * and a type reference each, to a frame of the domain and of the right
- * type; its page list must hold exactly the frames it owns, as many as
+ * The base pointers, GDT/LDT frames and registered vcpu_info frame of
+ * every vCPU of every domain are roots -- a reference and a type reference
+ * each, to a frame of the domain and of the right type; its page list must hold exactly the frames it owns, as many as
  * tot_pages and xen_pages say, and its devalidation queue exactly those
  * marked queued; the allocator's free count must be its
  * bitmap's (mm_check.c checks each free frame is unowned); and the running
@@ -46,7 +46,9 @@ static void check_root(struct checker *c, const struct domain *d, mfn_t mfn, uns
         return;
     }
     const struct page_info *pg = mfn_to_page(mfn);
-    bool validated = (pg->flags & PGF_validated) || d->state != DOMAIN_RUNNING;
+    /* A writable frame (a vcpu_info) has nothing to validate. */
+    bool validated = (pg->flags & PGF_validated) || type == PGT_writable ||
+                     d->state != DOMAIN_RUNNING;
 
     if (pg->owner != d->id || pg->type != type || !validated)
         mm_check_problem(c, mfn, what, type, pg->type | (uint64_t)pg->owner << 16);
@@ -56,6 +58,12 @@ static void check_root(struct checker *c, const struct domain *d, mfn_t mfn, uns
 static void check_vcpu_roots(struct checker *c, const struct domain *d, const struct vcpu *v)
 {
     unsigned gdt_frames = (v->pv.gdt_ents + 511) / 512;
+
+    if (v->domain != d)
+        mm_check_problem(c, 0, "vCPU of another domain in the vCPU table", d->id, v->id);
+    if (v->vcpu_info_mfn)
+        check_root(c, d, v->vcpu_info_mfn, PGT_writable,
+                   "vcpu_info frame not a writable frame of its domain");
 
     if (v->kernel_l4)
         check_root(c, d, v->kernel_l4, PGT_l4, "kernel base pointer not a validated L4 of its domain");
@@ -73,6 +81,25 @@ static void check_vcpu_roots(struct checker *c, const struct domain *d, const st
         if (v->pv.ldt_frames[f])
             check_root(c, d, v->pv.ldt_frames[f], PGT_seg_desc,
                        "LDT frame not a descriptor page of its domain");
+}
+
+/* Every vCPU the domain has: ids in range, in their slots, their roots. */
+static void check_domain_vcpus(struct checker *c, const struct domain *d)
+{
+    const struct vcpu *v;
+
+    if (d->max_vcpus > MAX_VCPUS_PER_DOMAIN) {
+        mm_check_problem(c, 0, "more vCPUs than a domain may have", MAX_VCPUS_PER_DOMAIN,
+                         d->max_vcpus);
+        return;
+    }
+    for (unsigned i = 0; i < d->max_vcpus; i++) {
+        if (!(v = d->vcpu[i]))
+            continue;
+        if (v->id != i)
+            mm_check_problem(c, 0, "vCPU in the wrong slot", i, v->id);
+        check_vcpu_roots(c, d, v);
+    }
 }
 
 /* The page list: links, owners, the counts, and every owned frame on it. */
@@ -166,7 +193,7 @@ unsigned mm_check_machine(const struct mm_check_env *env)
         mm_check_problem(&c, 0, "more domains than slots", MAX_DOMAINS, env->nr_domains);
     mm_check_walk_frames(&c);
     for (unsigned i = 0; i < env->nr_domains; i++)
-        check_vcpu_roots(&c, env->domains[i], &env->domains[i]->vcpu0);
+        check_domain_vcpus(&c, env->domains[i]);
     mm_check_compare(&c);
     for (unsigned i = 0; i < env->nr_domains; i++) {
         check_page_list(&c, env->domains[i], i);

@@ -16,9 +16,14 @@
 
 struct vcpu_info *pv_vcpu_info(struct vcpu *v)
 {
-    shared_info_t *si = mfn_to_virt(v->domain->shared_info_mfn);
-
-    return &si->vcpu_info[v->id];
+    if (v->vcpu_info_mfn)
+        return (struct vcpu_info *)((uint8_t *)mfn_to_virt(v->vcpu_info_mfn) +
+                                    v->vcpu_info_offset);
+    if (v->id < XEN_LEGACY_MAX_VCPUS) {
+        shared_info_t *si = mfn_to_virt(v->domain->shared_info_mfn);
+        return &si->vcpu_info[v->id];
+    }
+    return &v->dummy_vcpu_info;
 }
 
 void pv_toggle_guest_mode(struct vcpu *v)

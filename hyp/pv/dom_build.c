@@ -15,7 +15,6 @@
 #include <hyp/dom_layout.h>
 #include <hyp/elf.h>
 #include <hyp/errno.h>
-#include <hyp/fpu.h>
 #include <hyp/frame.h>
 #include <hyp/frame_table.h>
 #include <hyp/m2p.h>
@@ -161,7 +160,8 @@ static void fill_start_info(struct domain *d, const struct pv_image *img,
 
 static void init_vcpu(struct domain *d, const struct pv_image *img, const struct dom_layout *lay)
 {
-    struct cpu_user_regs *r = &d->vcpu0.regs;
+    struct vcpu *v = d->vcpu[0];
+    struct cpu_user_regs *r = &v->regs;
 
     memset(r, 0, sizeof(*r));
     r->rip = img->entry;
@@ -170,8 +170,10 @@ static void init_vcpu(struct domain *d, const struct pv_image *img, const struct
     r->rflags = 0x202;   /* IF, and the always-one bit */
     r->cs = FLAT_KERNEL_CS;
     r->ss = FLAT_KERNEL_SS;
-    d->vcpu0.pv.kernel_ss = FLAT_KERNEL_SS;   /* stack_switch defaults: the boot stack */
-    d->vcpu0.pv.kernel_sp = r->rsp;
+    v->pv.kernel_ss = FLAT_KERNEL_SS;   /* stack_switch defaults: the boot stack */
+    v->pv.kernel_sp = r->rsp;
+    v->initialised = true;   /* vCPU 0 starts; the others wait for VCPUOP_initialise/up */
+    v->down = false;
 }
 
 /*
@@ -190,7 +192,7 @@ static int pin_initial_tables(struct domain *d, mfn_t l4)
     rc = get_page_and_type(pg, d, PGT_l4);
     if (rc)
         return rc;
-    d->vcpu0.kernel_l4 = l4;
+    d->vcpu[0]->kernel_l4 = l4;
     return 0;
 }
 
@@ -216,8 +218,6 @@ static int build(struct domain *d, const struct dom_build_args *args, const char
                                   .module_size = args->module_size, .is_dom0 = d->is_dom0 };
     if ((rc = dom_layout_compute(&req, &lay, why)))
         return rc;
-    if ((rc = fpu_alloc(&d->vcpu0)))
-        return *why = "not enough free memory for the domain", rc;
     if ((rc = allocate_memory(d, args->nr_pages)))
         return *why = "not enough free memory for the domain", rc;
 

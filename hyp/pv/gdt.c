@@ -29,17 +29,13 @@ void gdt_release(struct vcpu *v)
     v->pv.gdt_ents = 0;
 }
 
-long do_set_gdt(uint64_t frame_list, uint64_t entries)
+long pv_set_gdt(struct vcpu *v, const unsigned long *frames, uint64_t entries)
 {
-    struct vcpu *v = current_vcpu();
-    xen_pfn_t frames[14];
     mfn_t mfns[14];
     unsigned nr = ((unsigned)entries + 511) / 512;
 
-    if ((uint32_t)entries > FIRST_RESERVED_GDT_ENTRY)
+    if (entries > FIRST_RESERVED_GDT_ENTRY)
         return -EINVAL;
-    if (copy_from_guest(frames, frame_list, nr * sizeof(frames[0])))
-        return -EFAULT;
     for (unsigned i = 0; i < nr; i++) {
         mfns[i] = frames[i];
         if (!mfn_valid(mfns[i]) ||
@@ -52,8 +48,21 @@ long do_set_gdt(uint64_t frame_list, uint64_t entries)
     for (unsigned i = 0; i < nr; i++)
         v->pv.gdt_frames[i] = mfns[i];
     v->pv.gdt_ents = (uint32_t)entries;
-    cpu_gdt_load_frames(v->pv.gdt_frames, nr);
+    if (v == current_vcpu())
+        cpu_gdt_load_frames(v->pv.gdt_frames, nr);
     return 0;
+}
+
+long do_set_gdt(uint64_t frame_list, uint64_t entries)
+{
+    xen_pfn_t frames[14];
+    unsigned nr = ((unsigned)entries + 511) / 512;
+
+    if ((uint32_t)entries > FIRST_RESERVED_GDT_ENTRY)
+        return -EINVAL;
+    if (copy_from_guest(frames, frame_list, nr * sizeof(frames[0])))
+        return -EFAULT;
+    return pv_set_gdt(current_vcpu(), frames, (uint32_t)entries);
 }
 
 long do_update_descriptor(uint64_t maddr, uint64_t desc)

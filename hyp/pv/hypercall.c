@@ -17,6 +17,7 @@
 #include <hyp/hypercall.h>
 #include <hyp/pv.h>
 #include <hyp/sched.h>
+#include <hyp/vcpu_op.h>
 
 #define NR_HYPERCALLS 64
 
@@ -52,6 +53,7 @@ static const struct hypercall_desc hypercall_table[NR_HYPERCALLS] = {
     HYPERCALL(__HYPERVISOR_vm_assist, do_vm_assist),
     HYPERCALL(__HYPERVISOR_update_va_mapping_otherdomain, do_update_va_mapping_otherdomain),
     HYPERCALL(__HYPERVISOR_iret, do_iret),
+    HYPERCALL(__HYPERVISOR_vcpu_op, do_vcpu_op),
     HYPERCALL(__HYPERVISOR_set_segment_base, do_set_segment_base),
     HYPERCALL(__HYPERVISOR_mmuext_op, do_mmuext_op),
     HYPERCALL(__HYPERVISOR_sched_op, do_sched_op),

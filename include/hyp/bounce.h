@@ -31,7 +31,11 @@ void pv_inject_exception(struct vcpu *v, struct cpu_user_regs *regs, unsigned ve
 void pv_bounce_failsafe(struct vcpu *v, struct cpu_user_regs *regs);
 /* Switch between guest kernel and user mode (CR3 and GS bases). */
 void pv_toggle_guest_mode(struct vcpu *v);
-/* The vCPU's vcpu_info in its domain's shared_info page. */
+/*
+ * The vCPU's live vcpu_info: the one it registered (VCPUOP_register_vcpu_info),
+ * else its slot of the domain's shared_info page, else (ids beyond the 32
+ * legacy slots) a private dummy, as on Xen.
+ */
 struct vcpu_info *pv_vcpu_info(struct vcpu *v);
 
 #endif

@@ -2,13 +2,19 @@
 /*
  * Domains and their vCPUs.  A domain owns its memory (the frames on its page
  * list in the frame table: tot_pages of them, at most max_pages, plus
- * xen_pages shared by the hypervisor such as shared_info) and one vCPU for
- * now.  A domain that shuts down or crashes becomes DYING at once: its vCPU
- * stops, and nothing may take new references to its frames.  Its teardown
+ * xen_pages shared by the hypervisor such as shared_info) and max_vcpus
+ * vCPUs, each allocated on its own when the domain is built (the `vcpus=`
+ * module option; vCPU 0 starts, the others wait for VCPUOP_initialise and
+ * VCPUOP_up).  A vCPU is what the scheduler runs; everything a guest sets
+ * up through hypercalls -- base pointers, trap table, callbacks, GDT, LDT,
+ * debug registers, FPU -- belongs to the vCPU that asked.
+ *
+ * A domain that shuts down or crashes becomes DYING at once: its vCPUs
+ * stop, and nothing may take new references to its frames.  Its teardown
  * runs later, in budgeted steps between vCPUs and on the idle page tables
- * (domain_teardown_run), never in the middle of whatever the domain was
- * doing; once torn down, the slot is free again when the last reference to
- * its frames has gone.
+ * (domain_teardown_run), once no CPU runs any of its vCPUs, never in the
+ * middle of whatever the domain was doing; once torn down, the slot is free
+ * again when the last reference to its frames has gone.
  */
 #ifndef KOAN_HYP_DOMAIN_H
 #define KOAN_HYP_DOMAIN_H
@@ -19,12 +25,27 @@
 #include <hyp/xen_public.h>
 
 #define MAX_DOMAINS      16
+/*
+ * vCPUs per domain.  Xen allows a 64-bit PV guest up to 8192 (its
+ * MAX_VIRT_CPUS); a Koan domain takes at most 64, the physical-CPU cap
+ * (NR_CPUS_MAX): more vCPUs than CPUs only ever time-share.  Each vCPU is
+ * allocated (2 pages plus its XSAVE area), so only what a domain asks for
+ * costs memory; the table of pointers is 512 bytes per domain.
+ */
+#define MAX_VCPUS_PER_DOMAIN 64
 #define DOMAIN_NAME_MAX  32
 #define CONSOLE_LINE_MAX 256
 
 enum domain_state { DOMAIN_FREE, DOMAIN_RUNNING, DOMAIN_DYING };
 
 struct domain;
+
+/* Time a vCPU spent in each RUNSTATE_*, in TSC ticks (ns only at the ABI). */
+struct vcpu_runstate {
+    unsigned state;              /* RUNSTATE_running, _runnable, _blocked, _offline */
+    uint64_t entry_tsc;          /* when it entered that state */
+    uint64_t ticks[4];           /* time in each state before entry_tsc */
+};
 
 struct vcpu {
     struct domain *domain;
@@ -33,6 +54,28 @@ struct vcpu {
     mfn_t kernel_l4;             /* base pointer (holds a ref + L4 type ref), 0 = none */
     mfn_t user_l4;               /* user-mode base pointer, 0 = none */
     uint64_t ldt_base, ldt_ents; /* MMUEXT_SET_LDT (used by the CPU work) */
+
+    /* Life cycle (VCPUOP_*): runnable = initialised, up, not blocked, domain alive. */
+    bool initialised;            /* has a context: the builder's (vCPU 0) or VCPUOP_initialise */
+    bool down;                   /* not brought up yet, or VCPUOP_down */
+    bool blocked;                /* SCHEDOP_block, until an event */
+
+    /* The scheduler's (hyp/common/sched.c). */
+    bool running;                /* loaded on a CPU: its registers are that CPU's guest_regs */
+    bool queued;                 /* waiting on a run queue */
+    struct vcpu *rq_next;
+    struct vcpu_runstate runstate;
+
+    /*
+     * Where its vcpu_info lives: VCPUOP_register_vcpu_info's frame (which
+     * holds a reference and a writable type reference) at an offset, else
+     * the shared_info slot of its id, and for ids beyond the 32 legacy
+     * slots a private dummy until it registers one (as on Xen).
+     */
+    mfn_t vcpu_info_mfn;         /* 0 = not registered */
+    unsigned vcpu_info_offset;
+    struct vcpu_info dummy_vcpu_info;
+
     struct pv_vcpu pv;
 };
 
@@ -48,17 +91,32 @@ struct domain {
     mfn_t shared_info_mfn;
     unsigned long vm_assist;     /* VMASST_TYPE_* bits enabled */
     uint32_t devalidate_head;    /* tables queued for devalidation (frame_table.h) */
-    bool vcpus_torn_down;        /* DYING: the vCPU's state has been released */
+    bool vcpus_torn_down;        /* DYING: the vCPUs' state has been released */
     unsigned relinquish_phase;   /* DYING: how far domain_relinquish_memory got */
     uint32_t relinquish_next;    /* DYING: the page its current walk visits next */
-    struct vcpu vcpu0;
+    unsigned max_vcpus;          /* vcpu[0..max_vcpus) exist */
+    struct vcpu *vcpu[MAX_VCPUS_PER_DOMAIN];
     char console_line[CONSOLE_LINE_MAX];
     size_t console_len;
     struct console_quota console_quota;   /* zeroed by domain_alloc: full credit */
 };
 
+/* Every vCPU of d, in id order (the table may have holes while one is built or torn down). */
+#define for_each_vcpu(d, v)                                                 \
+    for (unsigned _i = 0; _i < (d)->max_vcpus; _i++)                        \
+        if (((v) = (d)->vcpu[_i]) != NULL)
+
+/* vCPU `id` of d, or NULL if it has none by that id (guest input: clamped against Spectre v1). */
+struct vcpu *domain_vcpu(const struct domain *d, uint32_t id);
+
 /* A free domain slot (id 0 for dom0, else the next domU id), or NULL. */
 struct domain *domain_alloc(const char *name, bool is_dom0);
+/*
+ * Give d its n vCPUs (1..MAX_VCPUS_PER_DOMAIN), all down and without a
+ * context: the builder sets vCPU 0 up.  0 or -ENOMEM (what was allocated
+ * goes with the domain).
+ */
+int domain_vcpus_create(struct domain *d, unsigned n);
 /* Release a domain that never ran (builder failure). */
 void domain_free(struct domain *d);
 /* A live or dying domain by id, or NULL. */
@@ -81,7 +139,7 @@ void domain_check_gone(struct domain *d);
 void domain_shutdown(struct domain *d, unsigned reason);
 /*
  * Crash the domain with a reason; the others go on.  Only marks it DYING and
- * stops its vCPU: the caller may still be running on the domain's page
+ * stops its vCPUs: the caller may still be running on the domain's page
  * tables and vCPU, which stay intact until the teardown.
  */
 void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

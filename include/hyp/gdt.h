@@ -5,6 +5,13 @@
 
 #include <hyp/domain.h>
 
+/*
+ * Give v the GDT of `entries` entries in these frames (set_gdt, and
+ * VCPUOP_initialise for a vCPU not running): each frame becomes a
+ * descriptor page; the old frames are dropped.  0 or -EINVAL (too many
+ * entries, a frame that is not v's domain's or cannot be a descriptor page).
+ */
+long pv_set_gdt(struct vcpu *v, const unsigned long *frames, uint64_t entries);
 /* Drop the vCPU's GDT frames (domain teardown). */
 void gdt_release(struct vcpu *v);
 /* Show v's GDT in the CPU's window (vCPU switch); NULL: Koan's entries only. */

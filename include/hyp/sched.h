@@ -1,33 +1,55 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The scheduler: round-robin over runnable vCPUs, switching on yield, when
- * a vCPU goes away, at a long hypercall's preemption point, and when the
- * running vCPU's time slice ends (the local APIC timer's tick), so that no
- * guest can keep the CPU from the others.  Hypercalls never switch
- * directly; they ask with sched_request(), and the switch happens on the
+ * The scheduler: round-robin over runnable vCPUs -- a vCPU is the unit it
+ * runs, whichever domain it belongs to -- switching on yield, when the
+ * running vCPU blocks, goes down or dies, at a long hypercall's preemption
+ * point, and when the running vCPU's time slice ends (the local APIC
+ * timer's tick), so that no guest can keep the CPU from the others.
+ * Hypercalls never switch directly; they change a vCPU's state and ask
+ * with sched_request()/sched_vcpu_update(), and the switch happens on the
  * way back to the guest.
+ *
+ * A vCPU is runnable when it has a context (initialised), is up, is not
+ * blocked and its domain is alive.  Each CPU has a run queue of the
+ * runnable vCPUs waiting for it (the one running is on none); today there
+ * is one CPU and one queue.  Every state change is accounted as a Xen
+ * runstate (running, runnable, blocked, offline) for get_runstate_info.
  */
 #ifndef KOAN_HYP_SCHED_H
 #define KOAN_HYP_SCHED_H
 
 #include <hyp/domain.h>
+#include <hyp/run_queue.h>
 
-void sched_add(struct vcpu *v);
-void sched_remove(struct vcpu *v);
+/* This CPU's run queue: one CPU today, so one queue (per-CPU queues index by cpu_id). */
+extern struct run_queue sched_run_queues[1];
+static inline struct run_queue *sched_this_rq(void) { return &sched_run_queues[0]; }
+
+/* A new vCPU: offline (down, no context) from now on. */
+void sched_vcpu_init(struct vcpu *v);
+bool vcpu_runnable(const struct vcpu *v);
+/*
+ * v's initialised/down/blocked flags or its domain's state changed: queue
+ * it if it became runnable, take it off its queue (and off the CPU, at the
+ * next return to a guest) if it stopped being runnable.
+ */
+void sched_vcpu_update(struct vcpu *v);
+/* The running vCPU gives up the rest of its slice (SCHEDOP_yield, preemption). */
 void sched_request(void);
 /* The preemption tick arrived while a guest ran. */
 void sched_tick(void);
+/* v's runstate as Xen reports it: times in ns, the current state's time counted to now. */
+void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out);
 
 #define SCHED_SLICE_TICKS 10000000u   /* 10 ms under QEMU (1 ns ticks) */
 /* Free frames before any domain exists: checked again when all are gone. */
 void sched_set_memory_baseline(uint64_t free_frames);
 /* On the way back to a guest: switch if asked to or if current is gone. */
-extern bool sched_switch_requested;
 void sched_switch(void);
 static inline void sched_maybe_switch(void)
 {
     /* Inline: every return to a guest asks, and nearly always the answer is no. */
-    if (sched_switch_requested || !current_vcpu())
+    if (sched_this_rq()->switch_requested || !current_vcpu())
         sched_switch();
 }
 /* Run the first vCPU; stops the machine if there is none. */

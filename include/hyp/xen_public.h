@@ -12,6 +12,7 @@
 #include <xen/features.h>
 #include <xen/memory.h>
 #include <xen/sched.h>
+#include <xen/vcpu.h>
 #include <xen/version.h>
 
 #endif

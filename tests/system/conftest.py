@@ -70,3 +70,27 @@ def xen_cpu_run():
         pytest.skip("%s is missing: run scripts/install-deps.sh to unpack "
                     "Debian's Xen 4.17 (the referee)" % h.XEN)
     return h.run_xen_dom0("xen_cpu_dom0", CPU_GUEST_ARGS)
+
+
+# The smp suite (docs/test-guest.md, "The smp suite"): a dom0 with two vCPUs.
+SMP_GUEST_ARGS = DOM0_GUEST_ARGS + ["suite=smp", "expect-vcpus=2"]
+SMP_TIMEOUT = 120
+
+
+@pytest.fixture(scope="session")
+def koan_smp_run():
+    """The smp suite on Koan's dom0 with vcpus=2, on one CPU (-smp 1)."""
+    return h.run_koan("koan_smp_dom0", h.koan_guest(
+        "dom0", *SMP_GUEST_ARGS, options=["vcpus=2"], ramdisk=True),
+        timeout=SMP_TIMEOUT)
+
+
+@pytest.fixture(scope="session")
+def xen_smp_run():
+    """The smp suite on Xen 4.17's dom0 with dom0_max_vcpus=2 under
+    QEMU -smp 2: the referee."""
+    if not (h.ROOT / h.XEN).is_file():
+        pytest.skip("%s is missing: run scripts/install-deps.sh to unpack "
+                    "Debian's Xen 4.17 (the referee)" % h.XEN)
+    return h.run_xen_dom0("xen_smp_dom0", SMP_GUEST_ARGS, smp=2,
+                          timeout=SMP_TIMEOUT)

@@ -32,7 +32,7 @@ CASE_RE = re.compile(PREFIX + r"(?P<res>ok|not ok) (?P<num>\d+) (?P<name>[\w.-]+
 SUMMARY_RE = re.compile(PREFIX + r"summary: (?P<p>\d+) passed, (?P<f>\d+) failed$")
 
 
-SUITES = ("basic", "mm", "fuzz", "cpu", "spec")  # table order of guest/tests.c
+SUITES = ("basic", "mm", "fuzz", "cpu", "spec", "smp")  # table order of guest/tests.c
 
 
 def suite_cases(suite: str) -> List[Tuple[str, bool]]:
@@ -138,14 +138,18 @@ def _read_stamped(child, until: Optional[str], deadline: float):
 
 
 def run_qemu(test_name: str, args: List[str], timeout: int = DEFAULT_TIMEOUT,
-             until: Optional[str] = None, stamp_lines: bool = False) -> Run:
+             until: Optional[str] = None, stamp_lines: bool = False,
+             smp: int = 0) -> Run:
     """Boot through the launcher; wait for QEMU to exit, or for `until`
     (a regex) and then stop QEMU.  The serial log is saved under
     build/tests/system/<test_name>.log.  With stamp_lines, Run.stamped has
-    the host time at which each line arrived."""
+    the host time at which each line arrived.  smp: QEMU's CPUs (default:
+    the launcher's, one)."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log_path = LOG_DIR / (re.sub(r"[^\w.-]", "_", test_name) + ".log")
-    argv = [str(LAUNCHER), "--timeout", str(timeout)] + args
+    argv = [str(LAUNCHER), "--timeout", str(timeout)]
+    argv += ["--smp", str(smp)] if smp else []
+    argv += args
     child = pexpect.spawn("/bin/bash", argv, cwd=str(ROOT), encoding="utf-8",
                           codec_errors="replace", timeout=timeout + 10,
                           dimensions=(50, 250))
@@ -185,23 +189,22 @@ def koan_guest(name: str, *guest_args: str, options=(), ramdisk=False) -> List[s
     return args
 
 
-def smp_args(smp: Optional[int]) -> List[str]:
-    """Launcher arguments for a machine with smp CPUs (None: QEMU's one)."""
-    return ["--smp", str(smp)] if smp else []
-
-
 def run_koan(test_name: str, args: List[str], append: str = "loglvl=info",
              timeout: int = DEFAULT_TIMEOUT, until: Optional[str] = None,
-             stamp_lines: bool = False, smp: Optional[int] = None) -> Run:
-    return run_qemu(test_name, ["--kernel", KOAN, "--append", append] +
-                    smp_args(smp) + args,
-                    timeout=timeout, until=until, stamp_lines=stamp_lines)
+             stamp_lines: bool = False, smp: int = 0) -> Run:
+    return run_qemu(test_name, ["--kernel", KOAN, "--append", append] + args,
+                    timeout=timeout, until=until, stamp_lines=stamp_lines,
+                    smp=smp)
 
 
 def run_xen_dom0(test_name: str, guest_args: List[str], ramdisk: bool = True,
-                 timeout: int = DEFAULT_TIMEOUT, smp: Optional[int] = None) -> Run:
-    args = ["--kernel", XEN, "--append", XEN_APPEND, "--no-exit-device"] + smp_args(smp)
+                 timeout: int = DEFAULT_TIMEOUT, smp: int = 0) -> Run:
+    """The guest as dom0 of Xen 4.17; with smp=N, on N CPUs and with N
+    dom0 vCPUs (dom0_max_vcpus=N)."""
+    append = XEN_APPEND + (" dom0_max_vcpus=%d" % smp if smp else "")
+    args = ["--kernel", XEN, "--append", append, "--no-exit-device"]
     args += module(GUEST, "koan-test", *guest_args)
     if ramdisk:
         args += module(RAMDISK)
-    return run_qemu(test_name, args, timeout=timeout, until=XEN_DOM0_END)
+    return run_qemu(test_name, args, timeout=timeout, until=XEN_DOM0_END,
+                    smp=smp)

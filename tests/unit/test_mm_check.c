@@ -46,7 +46,7 @@ static void record(mfn_t mfn, const char *what, uint64_t expected, uint64_t actu
 static unsigned check(void)
 {
     struct mm_check_env env = {
-        .domains = doms, .nr_domains = 2, .alloc = &alloc, .running = &domu.vcpu0,
+        .domains = doms, .nr_domains = 2, .alloc = &alloc, .running = domu.vcpu[0],
         .cr3 = cr3, .scratch = scratch, .report = record,
     };
 
@@ -116,14 +116,14 @@ static struct machine build(void)
     fake_pt(m.l4)[2] = fake_pte(m.l4b, F_P);       /* linear map of another L4 */
     assert_int_equal(fake_pin(&domu, m.l4, PGT_l4), 0);
     assert_int_equal(get_page_and_type(pg(m.l4), &domu, PGT_l4), 0);
-    domu.vcpu0.kernel_l4 = m.l4;
-    domu.vcpu0.pv.kernel_mode = true;
+    domu.vcpu[0]->kernel_l4 = m.l4;
+    domu.vcpu[0]->pv.kernel_mode = true;
     cr3 = m.l4 << 12;
     assert_int_equal(get_page_and_type(pg(m.gdt), &domu, PGT_seg_desc), 0);
-    domu.vcpu0.pv.gdt_frames[0] = m.gdt;
-    domu.vcpu0.pv.gdt_ents = 16;
+    domu.vcpu[0]->pv.gdt_frames[0] = m.gdt;
+    domu.vcpu[0]->pv.gdt_ents = 16;
     assert_int_equal(get_page_and_type(pg(m.ldt), &domu, PGT_seg_desc), 0);
-    domu.vcpu0.pv.ldt_frames[3] = m.ldt;
+    domu.vcpu[0]->pv.ldt_frames[3] = m.ldt;
     assert_int_equal(fake_pin(&dom0, m.d0l1, PGT_l1), 0);
     assert_int_equal(pt_update_entry(pg(m.d0l1), 0, fake_pte(m.ro, F_P), false, &dom0, &domu), 0);
     assert_int_equal(pt_update_entry(pg(m.d0l1), 1, fake_pte(FAKE_IO_FIRST, F_P | F_RW), false,
@@ -282,25 +282,54 @@ static void test_cr3_and_roots(void **state)
     cr3 = m.l4b << 12;
     EXPECT_PROBLEM("CR3 is not the kernel base pointer");
     cr3 = m.l4 << 12;
-    domu.vcpu0.pv.kernel_mode = false;   /* user mode, but no user base pointer */
+    domu.vcpu[0]->pv.kernel_mode = false;   /* user mode, but no user base pointer */
     EXPECT_PROBLEM("CR3 is not the user base pointer");
-    domu.vcpu0.pv.kernel_mode = true;
+    domu.vcpu[0]->pv.kernel_mode = true;
     check0();
-    domu.vcpu0.kernel_l4 = m.l1;
+    domu.vcpu[0]->kernel_l4 = m.l1;
     EXPECT_PROBLEM("kernel base pointer not a validated L4 of its domain");
-    domu.vcpu0.kernel_l4 = m.l4;
-    domu.vcpu0.user_l4 = m.d0l1;
+    domu.vcpu[0]->kernel_l4 = m.l4;
+    domu.vcpu[0]->user_l4 = m.d0l1;
     EXPECT_PROBLEM("user base pointer not a validated L4 of its domain");
-    domu.vcpu0.user_l4 = 0;
-    domu.vcpu0.pv.gdt_frames[0] = m.ro;
+    domu.vcpu[0]->user_l4 = 0;
+    domu.vcpu[0]->pv.gdt_frames[0] = m.ro;
     EXPECT_PROBLEM("GDT frame not a descriptor page of its domain");
-    domu.vcpu0.pv.gdt_frames[0] = m.gdt;
+    domu.vcpu[0]->pv.gdt_frames[0] = m.gdt;
     pg(m.ldt)->owner = dom0.id;
     EXPECT_PROBLEM("LDT frame not a descriptor page of its domain");
     pg(m.ldt)->owner = domu.id;
     /* A descriptor frame the vCPU forgot: its references are now unexplained. */
-    domu.vcpu0.pv.ldt_frames[3] = 0;
+    domu.vcpu[0]->pv.ldt_frames[3] = 0;
     EXPECT_PROBLEM("reference count");
+    EXPECT_PROBLEM("type count");
+}
+
+/*
+ * A second vCPU (VCPUOP_initialise) holds the same L4 as its base pointer,
+ * and a registered vcpu_info frame a writable type reference: the check
+ * counts both, and misses neither when they are wrong.
+ */
+static void test_every_vcpu_is_walked(void **state)
+{
+    struct machine m = build();
+    struct vcpu *v1 = domu.vcpu[1];
+
+    assert_int_equal(get_page_and_type(pg(m.l4), &domu, PGT_l4), 0);
+    v1->kernel_l4 = m.l4;
+    assert_int_equal(get_page_and_type(pg(m.ro), &domu, PGT_writable), 0);
+    v1->vcpu_info_mfn = m.ro;
+    check0();
+    v1->vcpu_info_mfn = m.l1;
+    EXPECT_PROBLEM("vcpu_info frame not a writable frame of its domain");
+    v1->vcpu_info_mfn = m.ro;
+    v1->kernel_l4 = m.l4b;
+    EXPECT_PROBLEM("reference count");
+    v1->kernel_l4 = m.l4;
+    domu.vcpu[1] = domu.vcpu[0];
+    EXPECT_PROBLEM("vCPU in the wrong slot");
+    domu.vcpu[1] = v1;
+    /* The vCPU forgets its vcpu_info: the references are unexplained. */
+    v1->vcpu_info_mfn = 0;
     EXPECT_PROBLEM("type count");
 }
 
@@ -314,6 +343,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_page_lists, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allocator_against_ownership, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cr3_and_roots, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_vcpu_is_walked, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

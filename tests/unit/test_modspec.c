@@ -18,6 +18,7 @@ static void test_path_only(void **state)
     assert_int_equal(modspec_parse("build/guest/koan-guest.elf", &s, &why), 0);
     assert_string_equal(s.name, "");
     assert_int_equal(s.mem_bytes, 0);
+    assert_int_equal(s.vcpus, 0);
     assert_int_equal(s.role, ROLE_DEFAULT);
     assert_false(s.is_ramdisk);
     assert_string_equal(s.guest_cmdline, "");
@@ -28,16 +29,21 @@ static void test_all_options(void **state)
     struct modspec s;
     const char *why = NULL;
 
-    assert_int_equal(modspec_parse("/k  name=web-1 mem=16M role=domU -- console=hvc0  quiet",
+    assert_int_equal(modspec_parse("/k  name=web-1 mem=16M vcpus=4 role=domU -- console=hvc0  quiet",
                                    &s, &why), 0);
     assert_string_equal(s.name, "web-1");
     assert_int_equal(s.mem_bytes, 16ULL << 20);
+    assert_int_equal(s.vcpus, 4);
     assert_int_equal(s.role, ROLE_DOMU);
     assert_string_equal(s.guest_cmdline, "console=hvc0  quiet");
     assert_int_equal(modspec_parse("/k role=dom0", &s, &why), 0);
     assert_int_equal(s.role, ROLE_DOM0);
     assert_int_equal(modspec_parse("/rd ramdisk", &s, &why), 0);
     assert_true(s.is_ramdisk);
+    assert_int_equal(modspec_parse("/k vcpus=1", &s, &why), 0);
+    assert_int_equal(s.vcpus, 1);
+    assert_int_equal(modspec_parse("/k vcpus=64", &s, &why), 0);
+    assert_int_equal(s.vcpus, MODSPEC_VCPUS_MAX);
 }
 
 static void test_guest_args_are_not_options(void **state)
@@ -71,6 +77,12 @@ static void test_refusals(void **state)
     expect_refused("/k mem=12Q", "bad memory size");
     expect_refused("/k mem=100", "bad memory size");
     expect_refused("/k mem=99999999999999999999", "bad memory size");
+    expect_refused("/k vcpus=", "bad vCPU count (1 to 64)");
+    expect_refused("/k vcpus=0", "bad vCPU count (1 to 64)");
+    expect_refused("/k vcpus=65", "bad vCPU count (1 to 64)");
+    expect_refused("/k vcpus=-1", "bad vCPU count (1 to 64)");
+    expect_refused("/k vcpus=2x", "bad vCPU count (1 to 64)");
+    expect_refused("/k vcpus=99999999999999999999", "bad vCPU count (1 to 64)");
     expect_refused("/k name=", "bad domain name");
     expect_refused("/k name=a/b", "bad domain name");
     expect_refused("/k name=\x1b[31m", "bad domain name");

@@ -205,6 +205,10 @@ extern char cpu_entry_syscall[], cpu_entry_event[], cpu_entry_failsafe[];
 
 /* vcpu_info of vCPU 0 (shared_info mapped by cpu_init). */
 struct vcpu_info *cpu_vcpu(void);
+/* vCPU 0's vcpu_info was moved (VCPUOP_register_vcpu_info): cpu_vcpu() follows. */
+void cpu_vcpu_moved(struct vcpu_info *vi);
+/* Our mapping of shared_info (cpu_init maps it). */
+struct shared_info *cpu_shared_info(void);
 
 /* Are we on Koan (its debug hypercall exists)? */
 bool cpu_on_koan(void);

@@ -19,7 +19,10 @@
 #define MAX_FAKE_DOMAINS 8
 
 struct fake_machine fake;
+#define FAKE_VCPUS 2   /* per domain: enough to check that every vCPU is looked at */
+
 static struct domain *domains[MAX_FAKE_DOMAINS];
+static struct vcpu vcpus[MAX_FAKE_DOMAINS][FAKE_VCPUS];
 
 /* ---- the hooks ---- */
 
@@ -125,11 +128,17 @@ void fake_domain_init(struct domain *d, domid_t id, bool privileged, uint64_t ma
     d->page_list_head = d->page_list_tail = FT_NIL;
     d->devalidate_head = d->relinquish_next = FT_NIL;
     d->state = DOMAIN_RUNNING;
-    d->vcpu0.domain = d;
     snprintf(d->name, sizeof(d->name), "d%u", id);
     for (unsigned i = 0; i < MAX_FAKE_DOMAINS; i++)
         if (!domains[i]) {
             domains[i] = d;
+            d->max_vcpus = FAKE_VCPUS;
+            for (unsigned v = 0; v < FAKE_VCPUS; v++) {
+                memset(&vcpus[i][v], 0, sizeof(vcpus[i][v]));
+                vcpus[i][v].domain = d;
+                vcpus[i][v].id = v;
+                d->vcpu[v] = &vcpus[i][v];
+            }
             return;
         }
     abort();

@@ -64,7 +64,7 @@ extern struct fake_machine fake;
 void fake_machine_init(void);
 void fake_machine_fini(void);
 
-/* A running domain registered for domain_from_id (no frames yet). */
+/* A running domain registered for domain_from_id (no frames yet), with 2 blank vCPUs. */
 void fake_domain_init(struct domain *d, domid_t id, bool privileged, uint64_t max_pages);
 void fake_domain_forget(struct domain *d);
 

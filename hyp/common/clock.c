@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TSC calibration against the PIT (include/hyp/clock.h).  Channel 2 of the
+ * 8254 counts down from a known value at 1.193182 MHz with its gate opened
+ * through port 0x61, whose bit 5 shows the channel's output going high at
+ * the end; the TSC ticks seen meanwhile give its rate.  Koan keeps the PIT
+ * ports from every guest (hyp/lib/io_reserved.c), so nobody else touches
+ * channel 2.  A PIT that never finishes (a machine without one) leaves the
+ * 1 GHz guess, with a warning.
+ */
+#include <asm/x86.h>
+#include <hyp/clock.h>
+#include <hyp/console.h>
+
+#define PIT_HZ        1193182u
+#define PIT_CH2_DATA  0x42
+#define PIT_COMMAND   0x43
+#define PIT_CH2_GATE  0x61      /* bit 0: gate of channel 2, bit 1: speaker, bit 5: OUT2 */
+#define PIT_CH2_MODE0 0xb0      /* channel 2, low then high byte, mode 0, binary */
+#define CALIBRATE_MS  20u
+#define GUESS_HZ      1000000000ull
+
+static uint64_t tsc_hz = GUESS_HZ;
+/* ns = ticks * mult >> 32: mult = 10^9 * 2^32 / tsc_hz. */
+static uint64_t ns_mult = 1ull << 32;
+
+/* TSC ticks while the PIT counts `count`, or 0 if its output never rose. */
+static uint64_t ticks_during_pit_count(uint16_t count)
+{
+    uint8_t gate = inb(PIT_CH2_GATE);
+    uint64_t start, now, limit = 20ull * GUESS_HZ;   /* many seconds at any TSC rate */
+
+    outb(PIT_CH2_GATE, (gate & ~0x02) | 0x01);       /* gate on, speaker off */
+    outb(PIT_COMMAND, PIT_CH2_MODE0);
+    outb(PIT_CH2_DATA, count & 0xff);
+    outb(PIT_CH2_DATA, count >> 8);                  /* counting starts: OUT2 low */
+    start = clock_tsc();
+    do {
+        now = clock_tsc();
+        if (now - start > limit) {
+            outb(PIT_CH2_GATE, gate);
+            return 0;
+        }
+    } while (!(inb(PIT_CH2_GATE) & 0x20));
+    outb(PIT_CH2_GATE, gate);
+    return now - start;
+}
+
+void clock_calibrate(void)
+{
+    uint64_t ticks = ticks_during_pit_count(PIT_HZ * CALIBRATE_MS / 1000);
+
+    if (!ticks) {
+        log_warn("clock: the PIT did not count; assuming a 1 GHz TSC\n");
+        return;
+    }
+    tsc_hz = ticks * 1000 / CALIBRATE_MS;
+    ns_mult = (1000000000ull << 32) / tsc_hz;   /* fits: 10^9 * 2^32 < 2^62 */
+    log_info("clock: TSC at %lu.%03lu MHz (PIT)\n", tsc_hz / 1000000,
+             (tsc_hz / 1000) % 1000);
+}
+
+uint64_t clock_ticks_to_ns(uint64_t ticks)
+{
+    return (uint64_t)(((unsigned __int128)ticks * ns_mult) >> 32);
+}
+
+uint64_t clock_stamp_to_ns(uint64_t tsc)
+{
+    return clock_ticks_to_ns(tsc);
+}
