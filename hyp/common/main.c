@@ -14,6 +14,7 @@
 #include <asm/traps.h>
 #include <hyp/acpi.h>
 #include <hyp/boot_info.h>
+#include <hyp/clock.h>
 #include <hyp/console.h>
 #include <hyp/fpu.h>
 #include <hyp/frame.h>
@@ -65,6 +66,7 @@ void start_koan(uint32_t magic, uint32_t info_pa)
     apic_init();
     int acpi = acpi_find_cpus(&acpi_machine);   /* on failure: one CPU, said in the log */
     cpu_gdt_window_init();
+    clock_calibrate();   /* for the other CPUs' start-up, and every vCPU's runstate times */
     smp_boot_cpus(&boot_info, acpi == 0 ? &acpi_machine : NULL);
 
     if (koan_options.selftest_fault)

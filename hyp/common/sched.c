@@ -272,7 +272,6 @@ void sched_start(void)
         log_info("no domain to run\n");
         machine_stop(KOAN_EXIT_NOTHING_TO_RUN);
     }
-    clock_calibrate();   /* before any vCPU's time is reported */
     get_cpu_info()->current = NULL;
     rq->switch_requested = true;
     apic_timer_start_periodic(SCHED_SLICE_TICKS);

@@ -8,7 +8,7 @@
 #include <asm/apic.h>
 #include <asm/paging.h>
 #include <asm/traps.h>
-#include <asm/tsc.h>
+#include <asm/delay.h>
 #include <asm/x86.h>
 #include <hyp/console.h>
 
@@ -76,10 +76,10 @@ void apic_eoi(void)
 
 bool apic_send_ipi(uint32_t dest, uint32_t icr_low)
 {
-    uint64_t deadline = tsc_deadline_us(ICR_IDLE_WAIT_US);
+    struct time_limit limit = time_limit_us(ICR_IDLE_WAIT_US);
 
     while (*apic_reg(APIC_ICR_LOW) & APIC_ICR_BUSY) {
-        if (tsc_passed(deadline))
+        if (time_limit_passed(&limit))
             return false;
         cpu_relax();
     }

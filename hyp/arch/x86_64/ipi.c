@@ -15,7 +15,7 @@
 #include <asm/apic.h>
 #include <asm/smp.h>
 #include <asm/traps.h>
-#include <asm/tsc.h>
+#include <asm/delay.h>
 #include <asm/x86.h>
 #include <hyp/machine.h>
 
@@ -77,11 +77,11 @@ void smp_call_function_run_pending(void)
 
 static void wait_for_answers(void)
 {
-    uint64_t deadline = tsc_deadline_us(CALL_ANSWER_US);
+    struct time_limit limit = time_limit_us(CALL_ANSWER_US);
     cpumask_t left;
 
     while ((left = __atomic_load_n(&call.pending, __ATOMIC_ACQUIRE)) != 0) {
-        if (tsc_passed(deadline))
+        if (time_limit_passed(&limit))
             panic("smp: CPU%u did not answer a call-function IPI in %u ms\n",
                   cpumask_first(left), CALL_ANSWER_US / 1000);
         cpu_relax();

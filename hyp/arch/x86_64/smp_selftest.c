@@ -14,7 +14,7 @@
  */
 #include <asm/smp.h>
 #include <asm/traps.h>
-#include <asm/tsc.h>
+#include <asm/delay.h>
 #include <asm/x86.h>
 #include <hyp/console.h>
 #include <hyp/machine.h>
@@ -35,11 +35,11 @@ static void count_here(void *arg)
 /* Average TSC ticks of a waited-for call to the CPUs of mask, n times. */
 static uint64_t round_trips(cpumask_t mask, unsigned n)
 {
-    uint64_t start = read_tsc();
+    uint64_t start = clock_tsc();
 
     for (unsigned i = 0; i < n; i++)
         smp_call_function(mask, count_here, NULL, true);
-    return (read_tsc() - start) / n;
+    return (clock_tsc() - start) / n;
 }
 
 /* On the other CPU, in its IPI handler: round trips back to CPU 0, which idles. */
@@ -93,11 +93,11 @@ static void selftest_ipi(void)
         cpu_relax();
     }
     log_info("selftest: ipi: %u round trips CPU0 -> CPU%u: %lu ns each\n",
-             ROUND_TRIPS, first, tsc_ticks_to_ns(one));
+             ROUND_TRIPS, first, clock_ticks_to_ns(one));
     log_info("selftest: ipi: %u round trips CPU0 -> %u CPUs: %lu ns each\n",
-             ROUND_TRIPS, cpu_online_count() - 1, tsc_ticks_to_ns(all));
+             ROUND_TRIPS, cpu_online_count() - 1, clock_ticks_to_ns(all));
     log_info("selftest: ipi: %u round trips CPU%u -> CPU0: %lu ns each\n",
-             ROUND_TRIPS, first, tsc_ticks_to_ns(back_ticks));
+             ROUND_TRIPS, first, clock_ticks_to_ns(back_ticks));
     log_info("selftest: ipi: %u calls each way between CPU0 and CPU%u at once\n",
              CROSSFIRE, first);
     if (counts_right(others, first))
@@ -109,9 +109,10 @@ static void selftest_ipi(void)
 /* Once CPU 0 runs a vCPU (or after 5 s), so that its NMI finds a guest's state. */
 static void panic_here(void *arg)
 {
-    uint64_t deadline = tsc_deadline_us(5000000);
+    struct time_limit limit = time_limit_us(5000000);
 
-    while (!__atomic_load_n(&cpu_info_of(0)->current, __ATOMIC_ACQUIRE) && !tsc_passed(deadline))
+    while (!__atomic_load_n(&cpu_info_of(0)->current, __ATOMIC_ACQUIRE) &&
+           !time_limit_passed(&limit))
         cpu_relax();
     panic("selftest: panic on CPU%u\n", smp_processor_id());
 }

@@ -14,7 +14,7 @@
 #include <asm/apic.h>
 #include <asm/smp.h>
 #include <asm/traps.h>
-#include <asm/tsc.h>
+#include <asm/delay.h>
 #include <asm/x86.h>
 #include <hyp/console.h>
 #include <hyp/domain.h>
@@ -49,9 +49,9 @@ void smp_stop_others(void)
         /* Not ipi_send_nmi: that panics when the APIC is stuck, and this is the panic. */
         if (!apic_send_ipi(smp_apic_id(cpu), APIC_DM_NMI | APIC_LEVEL_ASSERT))
             continue;
-        uint64_t deadline = tsc_deadline_us(STOP_ANSWER_US);
+        struct time_limit limit = time_limit_us(STOP_ANSWER_US);
         while (!cpumask_test(__atomic_load_n(&stopped_mask, __ATOMIC_ACQUIRE), cpu) &&
-               !tsc_passed(deadline))
+               !time_limit_passed(&limit))
             cpu_relax();
     }
 }

@@ -16,7 +16,7 @@
 #include <asm/spec_ctrl.h>
 #include <asm/trampoline.h>
 #include <asm/traps.h>
-#include <asm/tsc.h>
+#include <asm/delay.h>
 #include <asm/x86.h>
 #include <hyp/boot_info.h>
 #include <hyp/console.h>
@@ -165,10 +165,10 @@ static bool send_startup(uint32_t apic, paddr_t tramp)
 
 static bool wait_online(unsigned cpu, uint64_t us)
 {
-    uint64_t deadline = tsc_deadline_us(us);
+    struct time_limit limit = time_limit_us(us);
 
     while (!cpu_online(cpu))
-        if (tsc_passed(deadline))
+        if (time_limit_passed(&limit))
             return false;
         else
             cpu_relax();
@@ -218,9 +218,7 @@ void smp_boot_cpus(const struct boot_info *bi, const struct acpi_machine *madt)
     get_cpu_info()->apic_id = apic_id();
     smp_cpus_find(madt);
     if (smp_cpu_count() > 1) {
-        if (tsc_calibrate() < 0)
-            log_warn("smp: no clock to time the start-up with; only CPU0 runs\n");
-        else if (!(tp = trampoline_install(bi, &tramp)))
+        if (!(tp = trampoline_install(bi, &tramp)))
             log_warn("smp: no usable page below 1 MiB for the trampoline; only CPU0 runs\n");
         else
             log_info("smp: trampoline at %#lx\n", (unsigned long)tramp);
