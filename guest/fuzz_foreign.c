@@ -127,6 +127,7 @@ static void take(domid_t owner, unsigned long mfn, unsigned long beat)
 {
 	unsigned int slot = (unsigned int)fuzz_below(HOLDS);
 	struct hold *h = &ff.hold[slot];
+	bool pin = false;
 	long rc;
 
 	if (h->used)
@@ -134,7 +135,7 @@ static void take(domid_t owner, unsigned long mfn, unsigned long beat)
 	if (fuzz_chance(10)) {
 		rc = fuzz_done("foreign_pin_l1", pin_as(owner, mfn,
 							MMUEXT_PIN_L1_TABLE), NULL);
-		h->pinned = true;
+		pin = true;
 	} else if (fuzz_chance(20)) {
 		rc = fuzz_done("foreign_uvm_otherdomain",
 			       HYPERVISOR_update_va_mapping_otherdomain(
@@ -146,8 +147,11 @@ static void take(domid_t owner, unsigned long mfn, unsigned long beat)
 				       pte_make(mfn, fuzz_chance(30) ? DATA_RW : DATA_RO),
 				       owner), NULL);
 	}
+	/* A refused pin leaves nothing to undo: the slot stays free and unmarked
+	 * (marked, a later mapping in it would be "unpinned" and never unmapped). */
 	if (rc == 0) {
 		h->used = true;
+		h->pinned = pin;
 		h->owner = owner;
 		h->mfn = mfn;
 		h->expire = beat + 1 + fuzz_below(HOLD_MAX);
