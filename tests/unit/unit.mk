@@ -3,13 +3,13 @@
 # hypervisor sources it exercises (UNIT_SRCS_<name>) and cmocka, built with
 # ASan+UBSan into build/tests/unit/, and run by `make unit-test`, which fails
 # if any test binary fails.  Add a test: create test_<name>.c and list its
-# sources below.
+# sources below (and UNIT_LIBS_<name>, e.g. -pthread, if it needs more).
 
 UNIT_DIR    := $(BUILD)/tests/unit
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-DKOAN_HOST_TEST -Iinclude -I$(BUILD)/include -D__XEN_INTERFACE_VERSION__=0x00040e00 \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-UNIT_LDLIBS := -lcmocka -pthread
+UNIT_LDLIBS := -lcmocka
 UNIT_HDRS   := $(wildcard include/hyp/*.h include/asm/*.h tests/unit/*.h hyp/arch/fake/*.h hyp/lib/*.h)
 
 UNIT_SRCS_string      := hyp/lib/string.c
@@ -35,6 +35,9 @@ UNIT_SRCS_pt          := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt
 UNIT_SRCS_pte_l1tf    := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
 UNIT_SRCS_mm_check    := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
 UNIT_SRCS_tlbflush    := hyp/mm/tlbflush.c
+UNIT_LIBS_tlbflush    := -pthread
+UNIT_SRCS_spinlock    := hyp/common/spinlock.c
+UNIT_LIBS_spinlock    := -pthread
 UNIT_SRCS_spec_ctrl   := hyp/arch/x86_64/spec_ctrl_policy.c hyp/mm/pte_l1tf.c hyp/lib/format.c hyp/lib/string.c
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
@@ -44,7 +47,7 @@ define unit_test_rule
 $(UNIT_DIR)/test_$(1): tests/unit/test_$(1).c $(UNIT_SRCS_$(1)) $(UNIT_HDRS) \
 		tests/unit/unit.mk | $(BUILD)/include/xen
 	@mkdir -p $(UNIT_DIR)
-	$(CC) $(UNIT_CFLAGS) -o $$@ tests/unit/test_$(1).c $(UNIT_SRCS_$(1)) $(UNIT_LDLIBS)
+	$(CC) $(UNIT_CFLAGS) $(UNIT_LIBS_$(1)) -o $$@ tests/unit/test_$(1).c $(UNIT_SRCS_$(1)) $(UNIT_LDLIBS)
 endef
 $(foreach t,$(UNIT_NAMES),$(eval $(call unit_test_rule,$(t))))
 
