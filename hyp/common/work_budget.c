@@ -6,4 +6,8 @@
  */
 #include <hyp/work_budget.h>
 
-struct work_budget work_budget;
+#ifdef KOAN_HOST_TEST
+__thread struct work_budget work_budget_host;
+#else
+struct work_budget work_budgets[NR_CPUS_MAX];
+#endif

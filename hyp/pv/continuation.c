@@ -6,13 +6,19 @@
  */
 #include <stdarg.h>
 #include <asm/percpu.h>
+#include <hyp/cpumask.h>
 #include <hyp/errno.h>
 #include <hyp/guest_access.h>
 #include <hyp/hypercall.h>
 #include <hyp/frame_table.h>
 #include <hyp/work_budget.h>
 
-struct multicall_state multicall_state;
+static struct multicall_state multicall_states[NR_CPUS_MAX];
+
+struct multicall_state *this_multicall_state(void)
+{
+    return &multicall_states[smp_processor_id()];
+}
 
 void hypercall_preempt_reset(void)
 {
@@ -33,10 +39,11 @@ long hypercall_create_continuation(unsigned nr, unsigned nargs, ...)
     for (unsigned i = 0; i < nargs && i < 6; i++)
         args[i] = va_arg(ap, uint64_t);
     va_end(ap);
-    if (multicall_state.active) {
-        multicall_state.preempted = true;
+    struct multicall_state *mc = this_multicall_state();
+    if (mc->active) {
+        mc->preempted = true;
         for (unsigned i = 0; i < 6; i++)
-            multicall_state.args[i] = args[i];
+            mc->args[i] = args[i];
         return nr;
     }
     struct cpu_user_regs *regs = guest_cpu_regs();

@@ -26,9 +26,10 @@ static long run_entry(struct multicall_entry *e)
 long do_multicall(uint64_t call_list, uint64_t nr_calls)
 {
     uint32_t n = (uint32_t)nr_calls;
+    struct multicall_state *mc = this_multicall_state();
     struct multicall_entry e;
 
-    if (multicall_state.active)
+    if (mc->active)
         return -EINVAL;   /* reached through hypercall_call: nesting */
     if (!guest_range_ok(call_list, (uint64_t)n * sizeof(e)))
         return -EFAULT;
@@ -39,16 +40,16 @@ long do_multicall(uint64_t call_list, uint64_t nr_calls)
                                                  (uint64_t)(n - i));
         if (copy_from_guest(&e, addr, sizeof(e)))
             return -EFAULT;
-        multicall_state.active = true;
-        multicall_state.preempted = false;
+        mc->active = true;
+        mc->preempted = false;
         e.result = (uint64_t)run_entry(&e);
-        multicall_state.active = false;
+        mc->active = false;
         if (domain_is_dying(current_domain()))
             return 0;   /* an entry ended the domain: nothing more is done for it */
-        if (multicall_state.preempted) {
+        if (mc->preempted) {
             /* Re-run this entry later with the arguments it left us. */
             if (copy_to_guest(addr + offsetof(struct multicall_entry, args),
-                              multicall_state.args, sizeof(multicall_state.args)))
+                              mc->args, sizeof(mc->args)))
                 return -EFAULT;
             return hypercall_create_continuation(__HYPERVISOR_multicall, 2, addr,
                                                  (uint64_t)(n - i));

@@ -20,6 +20,7 @@
 #define KOAN_HYP_DOMAIN_H
 
 #include <hyp/console_ring.h>
+#include <hyp/cpumask.h>
 #include <hyp/pv_vcpu.h>
 #include <hyp/types.h>
 #include <hyp/xen_public.h>
@@ -62,6 +63,7 @@ struct vcpu {
 
     /* The scheduler's (hyp/common/sched.c). */
     bool running;                /* loaded on a CPU: its registers are that CPU's guest_regs */
+    unsigned processor;          /* the CPU whose run queue it waits on, or runs on */
     bool queued;                 /* waiting on a run queue */
     struct vcpu *rq_next;
     struct vcpu_runstate runstate;
@@ -95,6 +97,14 @@ struct domain {
     unsigned relinquish_phase;   /* DYING: how far domain_relinquish_memory got */
     uint32_t relinquish_next;    /* DYING: the page its current walk visits next */
     unsigned max_vcpus;          /* vcpu[0..max_vcpus) exist */
+    /*
+     * The CPUs whose CR3 holds this domain's page tables now, so whose TLB
+     * may hold its translations (hyp/common/sched.c sets and clears a CPU's
+     * bit as it loads and leaves the tables; atomic operations only).  Flushes
+     * for the domain go to these CPUs; a dying domain is torn down only
+     * once no CPU is left in it.
+     */
+    cpumask_t dirty_cpus;
     struct vcpu *vcpu[MAX_VCPUS_PER_DOMAIN];
     char console_line[CONSOLE_LINE_MAX];
     size_t console_len;

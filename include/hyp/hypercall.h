@@ -29,13 +29,13 @@ bool hypercall_preempt_check(void);
 void hypercall_preempt_reset(void);
 long hypercall_create_continuation(unsigned nr, unsigned nargs, ...);
 
-/* Multicall state: a preempted entry leaves its new arguments here. */
+/* Multicall state, one per CPU: a preempted entry leaves its new arguments here. */
 struct multicall_state {
     bool active;
     bool preempted;
     uint64_t args[6];
 };
-extern struct multicall_state multicall_state;
+struct multicall_state *this_multicall_state(void);
 
 /*
  * The batch protocol of mmu_update and mmuext_op: a continued call carries

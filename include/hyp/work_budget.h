@@ -23,27 +23,40 @@
 /* Units of one batch entry (mmu_update, mmuext_op, multicall, ...) besides its own work. */
 #define WORK_UNITS_PER_OP     16u
 
-/* One CPU today: a single budget.  Inline, as it sits on every hypercall's path. */
+/* One budget per CPU.  Inline, as it sits on every hypercall's path. */
 struct work_budget {
     uint64_t used;       /* units charged since work_budget_begin */
     uint32_t limit;      /* 0: unlimited */
     bool spent;
 };
-extern struct work_budget work_budget;
+#ifdef KOAN_HOST_TEST
+/*
+ * Host unit tests run their "CPUs" as threads: one budget per thread, used
+ * by name (GCC 12's UBSan misreads a thread-local's address hoisted out of
+ * a loop as NULL).
+ */
+extern __thread struct work_budget work_budget_host;
+#define THIS_WORK_BUDGET work_budget_host
+#else
+#include <asm/percpu.h>
+#include <hyp/cpumask.h>
+extern struct work_budget work_budgets[NR_CPUS_MAX];
+#define THIS_WORK_BUDGET work_budgets[smp_processor_id()]
+#endif
 
 /* Start a budget of `limit` units; 0 = unlimited (not preemptible). */
 static inline void work_budget_begin(uint32_t limit)
 {
-    work_budget = (struct work_budget){ .limit = limit };
+    THIS_WORK_BUDGET = (struct work_budget){ .limit = limit };
 }
 
 /* Charge units; true if the budget is spent and the caller must stop. */
 static inline bool work_budget_charge(uint32_t units)
 {
-    work_budget.used += units;
-    if (work_budget.limit && work_budget.used >= work_budget.limit)
-        work_budget.spent = true;
-    return work_budget.spent;
+    THIS_WORK_BUDGET.used += units;
+    if (THIS_WORK_BUDGET.limit && THIS_WORK_BUDGET.used >= THIS_WORK_BUDGET.limit)
+        THIS_WORK_BUDGET.spent = true;
+    return THIS_WORK_BUDGET.spent;
 }
 
 #endif

@@ -9,9 +9,11 @@
  * to addresses the previous one left there.
  */
 #include <asm/layout.h>
+#include <asm/percpu.h>
 #include <asm/spec_ctrl.h>
 #include <asm/x86.h>
 #include <hyp/console.h>
+#include <hyp/cpumask.h>
 #include <hyp/domain.h>
 #include <hyp/pte_l1tf.h>
 
@@ -21,8 +23,9 @@ const uint16_t spec_ctrl_verw_sel = HYP_DS;
 
 static struct spec_ctrl_opts opts = SPEC_CTRL_OPTS_DEFAULT;
 static struct spec_ctrl_policy policy;
-static const struct domain *last_domain;
-static domid_t last_domid;
+/* Per CPU: the domain whose vCPU this CPU ran last (IBPB/RSB between domains). */
+static const struct domain *last_domain[NR_CPUS_MAX];
+static domid_t last_domid[NR_CPUS_MAX];
 
 bool spec_ctrl_option(const char *word)
 {
@@ -129,10 +132,12 @@ static void rsb_stuff(void)
  */
 void spec_ctrl_enter_domain(const struct domain *d)
 {
-    if (d == last_domain && d->id == last_domid)
+    unsigned cpu = smp_processor_id();
+
+    if (d == last_domain[cpu] && d->id == last_domid[cpu])
         return;
-    last_domain = d;
-    last_domid = d->id;
+    last_domain[cpu] = d;
+    last_domid[cpu] = d->id;
     if (policy.ibpb_on_switch)
         wrmsr(MSR_PRED_CMD, PRED_CMD_IBPB);
     if (policy.rsb_on_switch)
