@@ -128,6 +128,13 @@ void fpu_switch(struct vcpu *prev, struct vcpu *next)
         write_cr0(read_cr0() | X86_CR0_TS);
 }
 
+void fpu_save_vcpu(struct vcpu *v)
+{
+    write_cr0(read_cr0() & ~X86_CR0_TS);
+    if (v->pv.fpu_area)
+        fpu_save(v->pv.fpu_area);
+}
+
 void pv_fpu_set_ts(struct vcpu *v, bool ts)
 {
     v->pv.fpu_ts = ts;
