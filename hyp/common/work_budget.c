@@ -6,4 +6,8 @@
  */
 #include <hyp/work_budget.h>
 
+#ifdef KOAN_HOST_TEST
+__thread struct work_budget work_budget;
+#else
 struct work_budget work_budget;
+#endif

@@ -23,13 +23,20 @@
 /* Units of one batch entry (mmu_update, mmuext_op, multicall, ...) besides its own work. */
 #define WORK_UNITS_PER_OP     16u
 
-/* One CPU today: a single budget.  Inline, as it sits on every hypercall's path. */
+/*
+ * One CPU today: a single budget.  Inline, as it sits on every hypercall's
+ * path.  (Host unit tests run "CPUs" as threads: one budget per thread.)
+ */
 struct work_budget {
     uint64_t used;       /* units charged since work_budget_begin */
     uint32_t limit;      /* 0: unlimited */
     bool spent;
 };
+#ifdef KOAN_HOST_TEST
+extern __thread struct work_budget work_budget;
+#else
 extern struct work_budget work_budget;
+#endif
 
 /* Start a budget of `limit` units; 0 = unlimited (not preemptible). */
 static inline void work_budget_begin(uint32_t limit)

@@ -16,7 +16,7 @@ UNIT_SRCS_string      := hyp/lib/string.c
 UNIT_SRCS_format      := hyp/lib/format.c hyp/lib/string.c
 UNIT_SRCS_elf         := hyp/lib/elf.c hyp/lib/string.c hyp/mm/guest_range.c
 UNIT_SRCS_dom_layout  := hyp/pv/dom_layout.c hyp/lib/elf.c hyp/lib/string.c hyp/mm/guest_range.c
-UNIT_SRCS_frame_alloc := hyp/mm/frame_alloc.c hyp/lib/string.c
+UNIT_SRCS_frame_alloc := hyp/mm/frame_alloc.c hyp/lib/string.c hyp/common/spinlock.c
 UNIT_SRCS_guest_range := hyp/mm/guest_range.c
 UNIT_SRCS_x86_emulate := hyp/pv/x86_decode.c hyp/pv/x86_emulate.c hyp/lib/string.c \
 	tests/unit/x86_oracle.c tests/unit/x86_oracle_gen.c
@@ -25,12 +25,17 @@ UNIT_SRCS_modspec     := hyp/lib/modspec.c hyp/lib/string.c
 UNIT_SRCS_descriptor  := hyp/pv/descriptor.c
 UNIT_SRCS_console_ring := hyp/lib/console_ring.c
 UNIT_SRCS_io_reserved := hyp/lib/io_reserved.c
-MM_CHECK_SRCS         := hyp/mm/mm_check.c hyp/mm/mm_check_domains.c hyp/mm/frame_alloc.c
-UNIT_SRCS_frame_table := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
-UNIT_SRCS_pt          := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
-UNIT_SRCS_pte_l1tf    := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
-UNIT_SRCS_mm_check    := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
+MM_CHECK_SRCS         := hyp/mm/mm_check.c hyp/mm/mm_check_domains.c hyp/mm/frame_alloc.c hyp/common/spinlock.c
+# The frame table on the fake arch (hyp/arch/fake), with the checker.
+FAKE_MM_SRCS          := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/domain_pages.c hyp/mm/pt.c \
+	hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
+UNIT_SRCS_frame_table := $(FAKE_MM_SRCS)
+UNIT_SRCS_pt          := $(FAKE_MM_SRCS)
+UNIT_SRCS_pte_l1tf    := $(FAKE_MM_SRCS)
+UNIT_SRCS_mm_check    := $(FAKE_MM_SRCS)
 UNIT_SRCS_spinlock    := hyp/common/spinlock.c
+UNIT_SRCS_frame_table_concurrent := $(FAKE_MM_SRCS)
+UNIT_LIBS_frame_table_concurrent := -pthread
 UNIT_LIBS_spinlock    := -pthread
 UNIT_SRCS_spec_ctrl   := hyp/arch/x86_64/spec_ctrl_policy.c hyp/mm/pte_l1tf.c hyp/lib/format.c hyp/lib/string.c
 
