@@ -248,10 +248,13 @@ int domain_relinquish_memory(struct domain *d)
     unsigned phase = atomic_read(&d->relinquish_phase);
     int rc = 0;
 
+    if (phase == RELINQUISH_DONE) {
+        domain_check_gone(d);
+        return 0;
+    }
     /* One CPU at a time: the phase, marked running, is ours until we store it back. */
     if ((phase & RELINQUISH_RUNNING) ||
-        (phase != RELINQUISH_DONE &&
-         atomic_cmpxchg32(&d->relinquish_phase, phase, phase | RELINQUISH_RUNNING) != phase))
+        atomic_cmpxchg32(&d->relinquish_phase, phase, phase | RELINQUISH_RUNNING) != phase)
         return -ERESTART;
     if (phase == RELINQUISH_UNPIN && d->relinquish_next == FT_NIL) {   /* the first call */
         smp_mb();   /* d is dying (we were called for that): now count the foreign operations */

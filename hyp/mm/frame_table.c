@@ -59,7 +59,7 @@ bool page_get_ref_if_live(struct page_info *pg)
 bool get_page(struct page_info *pg, const struct domain *d)
 {
     /* Most refusals never touch the count. */
-    if (!d || page_owner(pg) != d->id || !domain_running(d) || !page_get_ref_if_live(pg))
+    if (!d || page_owner(pg) != d->id || !page_get_ref_if_live(pg))
         return false;
     /*
      * Only now is the owner stable (nobody frees a referenced frame), so it
@@ -283,7 +283,17 @@ static int get_page_type_slow(struct page_info *pg, unsigned type, struct domain
     return 0;
 }
 
-int get_page_type(struct page_info *pg, unsigned type, struct domain *d)
+/* May a reference of `type` be taken on a frame whose type word is x by a mere increment? */
+static bool type_ready(uint64_t x, unsigned type)
+{
+    return pgi_type(x) == type &&
+           (!type_is_checked(type) || (pgi_flags(x) & PGF_validated)) &&
+           !(pgi_flags(x) & PGF_busy) && pgi_count(x) < PAGE_COUNT_MAX;
+}
+
+/* get_page_type when the frame is not simply in use as `type`: wait, retype, validate. */
+static __attribute__((noinline)) int get_page_type_loop(struct page_info *pg, unsigned type,
+                                                       struct domain *d)
 {
     uint64_t x = page_type_info(pg), nx, y;
     bool ready;
@@ -301,7 +311,7 @@ int get_page_type(struct page_info *pg, unsigned type, struct domain *d)
         }
         if (count >= PAGE_COUNT_MAX)
             return -EBUSY;
-        ready = pgi_type(x) == type && (!type_is_checked(type) || (flags & PGF_validated));
+        ready = type_ready(x, type);
         if (count && !ready)
             return -EINVAL;   /* a dying domain's table, devalidated by force */
         if (ready) {
@@ -315,6 +325,16 @@ int get_page_type(struct page_info *pg, unsigned type, struct domain *d)
             break;
     }
     return ready ? 0 : get_page_type_slow(pg, type, d, x);
+}
+
+int get_page_type(struct page_info *pg, unsigned type, struct domain *d)
+{
+    uint64_t x = page_type_info(pg);
+
+    /* The common case, one cmpxchg: a frame in use as `type` (or with nothing to check). */
+    if (likely(type_ready(x, type)) && likely(atomic_cmpxchg64(&pg->type_info, x, x + 1) == x))
+        return 0;
+    return get_page_type_loop(pg, type, d);
 }
 
 bool get_page_type_in_use(struct page_info *pg, unsigned type)
