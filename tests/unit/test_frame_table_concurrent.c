@@ -70,10 +70,13 @@ static uint64_t rnd(struct worker *w)
 
 static unsigned rnd_below(struct worker *w, unsigned n) { return (unsigned)(rnd(w) % n); }
 
+static pthread_barrier_t start_line;
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
 
+    pthread_barrier_wait(&start_line);   /* all at once: a thread must not be done before the next starts */
     w->body(w);
     return NULL;
 }
@@ -82,6 +85,7 @@ static void *worker_main(void *arg)
 static void run_workers(struct worker *ws, unsigned n, void (*const *bodies)(struct worker *),
                         unsigned iterations)
 {
+    assert_int_equal(pthread_barrier_init(&start_line, NULL, n), 0);
     for (unsigned i = 0; i < n; i++) {
         memset(ws[i].done, 0, sizeof(ws[i].done));
         ws[i].id = i;
@@ -92,6 +96,7 @@ static void run_workers(struct worker *ws, unsigned n, void (*const *bodies)(str
     }
     for (unsigned i = 0; i < n; i++)
         pthread_join(ws[i].thread, NULL);
+    pthread_barrier_destroy(&start_line);
 }
 
 /* ---- in-flight checks, on frames the caller holds references to ---- */
