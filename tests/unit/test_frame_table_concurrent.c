@@ -5,8 +5,9 @@
  * frames at once -- references and type references with type conflicts,
  * pins of overlapping hierarchies sharing their L1s, validation and
  * devalidation stopped by tiny work budgets, writes to one entry from two
- * CPUs, linear mappings both ways, the frame allocator, and a domain torn
- * down while a privileged domain works on its memory.  Threads check what
+ * CPUs, linear mappings both ways and many into one table, the frame
+ * allocator, frames changing hands between domains while others hold them,
+ * and a domain torn down while a privileged domain works on its memory.  Threads check what
  * must hold at every instant (a frame we hold a type reference of has that
  * type; a table and a writable mapping of what it maps never coexist); the
  * invariant checker (fake_check: mm_check_frames and more) runs after every
@@ -500,21 +501,56 @@ static void test_linear_both_ways(void **state)
     round_end(&domu, NULL, 0);
 }
 
+/* Many CPUs adding and removing linear entries of one table at once: the counters stay exact. */
+static mfn_t lin_targets[3];
+
+static void body_linear_many(struct worker *w)
+{
+    for (unsigned i = 0; i < w->iterations; i++) {
+        unsigned slot = 100 + w->id * 8 + rnd_below(w, 8);
+        mfn_t to = lin_targets[rnd_below(w, 3)];
+        if (mmu_write(lin_a, slot, fake_pte(to, F_P), &domu, &domu) == 0)
+            w->done[0]++;
+        else
+            violation("a linear entry to a plain validated L2 was refused\n");
+        if (rnd_below(w, 2) && mmu_write(lin_a, slot, 0, &domu, &domu))
+            violation("clearing a linear entry failed\n");
+    }
+}
+
+static void test_linear_counters(void **state)
+{
+    static void (*const bodies[])(struct worker *) = { body_linear_many, body_linear_many,
+                                                       body_linear_many, body_linear_many };
+    struct worker ws[4];
+
+    lin_a = fake_give(&domu);
+    assert_int_equal(fake_pin(&domu, lin_a, PGT_l2), 0);
+    for (unsigned i = 0; i < 3; i++) {
+        lin_targets[i] = fake_give(&domu);
+        assert_int_equal(fake_pin(&domu, lin_targets[i], PGT_l2), 0);
+    }
+    for (unsigned round = 0; round < 4 * stress; round++) {
+        run_workers(ws, 4, bodies, 4000);
+        round_end(&domu, NULL, 0);   /* the fake recounts every linear counter */
+    }
+}
+
 /* ---- 7. the frame allocator ---- */
 
-#define ALLOC_FRAMES 4096
+#define ALLOC_FRAMES 512   /* few words: the threads meet in them */
 static struct frame_allocator alloc;
 static uint64_t alloc_bitmap[FRAME_ALLOC_BITMAP_WORDS(ALLOC_FRAMES)];
 static uint32_t alloc_holder[ALLOC_FRAMES];
 
 static void body_alloc(struct worker *w)
 {
-    mfn_t mine[64];
+    mfn_t mine[32];
     unsigned n = 0;
 
     for (unsigned i = 0; i < w->iterations; i++) {
         mfn_t m;
-        if (n < 64 && rnd_below(w, 3) && frame_alloc(&alloc, &m) == 0) {
+        if (n < 32 && rnd_below(w, 3) && frame_alloc(&alloc, &m) == 0) {
             if (__atomic_exchange_n(&alloc_holder[m], w->id + 1, __ATOMIC_SEQ_CST))
                 violation("frame %#lx allocated twice\n", m);
             mine[n++] = m;
@@ -556,15 +592,76 @@ static void test_allocator(void **state)
         assert_true(frame_alloc_is_free(&alloc, m));
 }
 
+/* ---- frames changing hands between two domains, while others take references ---- */
+
+#define HANDS_FRAMES 12
+static mfn_t hands[HANDS_FRAMES];
+
+/* Release a frame from whoever owns it, and give a free one to a domain. */
+static void body_mover(struct worker *w)
+{
+    for (unsigned i = 0; i < w->iterations; i++) {
+        mfn_t m = hands[rnd_below(w, HANDS_FRAMES)];
+        struct domain *to = rnd_below(w, 2) ? &dom0 : &domu;
+        int rc = fake_assign(to, m);   /* only a free frame: -EBUSY otherwise */
+        if (rc == 0)
+            w->done[0]++;
+        else if (rc != -EBUSY)
+            violation("assign: %d\n", rc);
+        if (domain_release_page(rnd_below(w, 2) ? &dom0 : &domu, m) == 0)
+            w->done[1]++;
+    }
+}
+
+/* A reference, once taken, keeps the frame its owner's. */
+static void body_holder(struct worker *w)
+{
+    for (unsigned i = 0; i < w->iterations; i++) {
+        mfn_t m = hands[rnd_below(w, HANDS_FRAMES)];
+        struct domain *d = rnd_below(w, 2) ? &dom0 : &domu;
+        if (!get_page(pg(m), d))
+            continue;
+        w->done[0]++;
+        if (page_owner(pg(m)) != d->id)
+            violation("frame %#lx held for d%u belongs to d%u\n", m, d->id, page_owner(pg(m)));
+        if (rnd_below(w, 2) && get_page_type(pg(m), PGT_writable, d) == 0) {
+            expect_typed(m, PGT_writable, "holder");
+            put_page_type(pg(m));
+        }
+        put_page(pg(m));
+    }
+}
+
+static void test_frames_change_hands(void **state)
+{
+    static void (*const bodies[])(struct worker *) = { body_mover, body_mover, body_holder,
+                                                       body_holder };
+    struct worker ws[4];
+    unsigned long moves = 0;
+
+    for (unsigned i = 0; i < HANDS_FRAMES; i++)
+        hands[i] = fake_give(&domu);
+    for (unsigned round = 0; round < 4 * stress; round++) {
+        run_workers(ws, 4, bodies, 10000);
+        /* Page lists, tot_pages, and every frame freed exactly once per assignment. */
+        round_end(&domu, NULL, 0);
+        moves += ws[0].done[1] + ws[1].done[1];
+    }
+    assert_true(moves > 0);
+}
+
 /* ---- 8. a teardown while a privileged domain works on the dying domain's memory ---- */
 
 static mfn_t d0_l1;
 static unsigned long foreign_entries;   /* foreign operations that entered domU so far */
 
 /* dom0's foreign work on domU, as mmuext_op and mmu_update with foreigndom = domU do it. */
+static bool teardown_done;
+
 static void body_foreign(struct worker *w)
 {
-    while (domain_mm_enter(&domu)) {   /* until domU is dying: then nothing of it may be used */
+    /* Until domU is dying: then nothing of it may be used. */
+    while (domain_mm_enter(&domu)) {
         __atomic_fetch_add(&foreign_entries, 1, __ATOMIC_SEQ_CST);
         w->done[0]++;
         int rc = fake_pin(&domu, h.l2b, PGT_l2);   /* a foreign pin (validates domU's L1s) */
@@ -576,6 +673,19 @@ static void body_foreign(struct worker *w)
         /* Map one of domU's frames in dom0's own L1 (foreign page owner). */
         mmu_write(d0_l1, w->id, fake_pte(h.data[rnd_below(w, 4)], F_P), &dom0, &domu);
         domain_mm_exit(&domu);
+    }
+    /*
+     * dom0 lets go of what it maps of domU (its own table: no need to enter
+     * domU) during the teardown, and fails to map more: the teardown's walks
+     * meet frames freed under them.
+     */
+    while (!__atomic_load_n(&teardown_done, __ATOMIC_SEQ_CST)) {
+        unsigned slot = w->id;
+        if (mmu_write(d0_l1, slot, 0, &dom0, &dom0))
+            violation("dom0 could not clear its own entry\n");
+        if (mmu_write(d0_l1, slot, fake_pte(h.data[rnd_below(w, 4)], F_P), &dom0, &domu) == 0)
+            violation("dom0 mapped a frame of a dying domain\n");
+        fake_drain(&dom0);
     }
 }
 
@@ -592,6 +702,7 @@ static void body_teardown(struct worker *w)
         w->done[0]++;
     }
     work_budget_begin(0);
+    __atomic_store_n(&teardown_done, true, __ATOMIC_SEQ_CST);
 }
 
 static void test_teardown_against_foreign_work(void **state)
@@ -606,6 +717,7 @@ static void test_teardown_against_foreign_work(void **state)
             setup(NULL);
         }
         foreign_entries = 0;
+        teardown_done = false;
         build_hierarchy();
         d0_l1 = fake_give(&dom0);
         assert_int_equal(fake_pin(&dom0, d0_l1, PGT_l1), 0);
@@ -613,12 +725,11 @@ static void test_teardown_against_foreign_work(void **state)
         fake.budget = 6 + round % 5;
         run_workers(ws, 3, bodies, 1 + 20 * (round % 4));
         assert_int_equal(violations, 0);
-        /* What dom0 still maps of domU keeps domU's frames (and domU) alive... */
+        /* dom0 has let go of domU's frames: domU is gone, every frame returned once. */
         fake.budget = 0;
         assert_int_equal(fake_check(NULL, 0), 0);
-        /* ...until dom0 lets go: then domU is gone, every frame returned once. */
-        assert_int_equal(fake_unpin(&dom0, d0_l1), 0);
         assert_int_equal(domu.state, DOMAIN_FREE);
+        assert_int_equal(fake_unpin(&dom0, d0_l1), 0);
         assert_int_equal(fake_check(NULL, 0), 0);
         for (mfn_t m = 0; m < FAKE_FRAMES; m++)
             assert_int_not_equal(pg(m)->owner, 1);
@@ -673,6 +784,8 @@ int main(void)
         T(test_validation_under_tiny_budgets),
         T(test_one_entry_two_writers),
         T(test_linear_both_ways),
+        T(test_linear_counters),
+        T(test_frames_change_hands),
         cmocka_unit_test(test_allocator),
         T(test_teardown_against_foreign_work),
         T(test_two_teardowns),
