@@ -58,15 +58,15 @@ bool page_get_ref_if_live(struct page_info *pg)
 
 bool get_page(struct page_info *pg, const struct domain *d)
 {
-    /* Most refusals never touch the count. */
-    if (!d || page_owner(pg) != d->id || !page_get_ref_if_live(pg))
+    if (unlikely(!d) || unlikely(!page_get_ref_if_live(pg)))
         return false;
     /*
      * Only now is the owner stable (nobody frees a referenced frame), so it
-     * is checked again: the frame may have been freed and given to another
-     * domain in between.  So is the state: a domain marked dying before our
-     * increment sees it in its teardown, one marked after is seen here.
-     * No new references to a dying domain's frames: its teardown only goes down.
+     * is checked after the increment: the frame may have been freed and
+     * given to another domain just before.  So is the state: a domain
+     * marked dying before our increment sees it in its teardown, one marked
+     * after is seen here.  No new references to a dying domain's frames:
+     * its teardown only goes down.
      */
     if (likely(page_owner(pg) == d->id && domain_running(d)))
         return true;
@@ -76,16 +76,14 @@ bool get_page(struct page_info *pg, const struct domain *d)
 
 void put_page(struct page_info *pg)
 {
-    uint32_t x = atomic_load32(&pg->count), y;
+    uint32_t x = atomic_fetch_add32(&pg->count, (uint32_t)-1);
 
-    for (;; x = y) {
-        if (x == 0)
-            return;   /* a hypervisor bug; the invariant checker reports it */
-        if ((y = atomic_cmpxchg32(&pg->count, x, x - 1)) == x)
-            break;
-    }
+    if (likely(x > 1))
+        return;
     if (x == 1)
         free_domain_page(pg);
+    else
+        atomic_inc32(&pg->count);   /* 0: a hypervisor bug; the invariant checker reports it */
 }
 
 /* ---- the busy state: one CPU retyping or (de)validating a frame ---- */
@@ -337,21 +335,7 @@ int get_page_type(struct page_info *pg, unsigned type, struct domain *d)
     return get_page_type_loop(pg, type, d);
 }
 
-bool get_page_type_in_use(struct page_info *pg, unsigned type)
-{
-    uint64_t x = page_type_info(pg), y;
-
-    for (;; x = y) {
-        uint32_t count = pgi_count(x);
-        if (pgi_type(x) != type || !count || count >= PAGE_COUNT_MAX ||
-            (type_is_checked(type) && !(pgi_flags(x) & PGF_validated)))
-            return false;
-        if ((y = atomic_cmpxchg64(&pg->type_info, x, x + 1)) == x)
-            return true;
-    }
-}
-
-void put_page_type(struct page_info *pg)
+void put_page_type_slow(struct page_info *pg)
 {
     uint64_t x = page_type_info(pg), nx, y;
     bool last;

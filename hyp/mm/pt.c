@@ -258,9 +258,11 @@ void pt_clear_hypervisor_slots(struct page_info *pg)
  * Entry `index` of validated table pg becomes val (if it still holds
  * *expect, when expect is given): the new entry's references are taken
  * first, the entry swapped by cmpxchg, and what it held before given back.
+ * (Inlined in both callers: without `expect` the comparison folds away.)
  */
-static int update_entry(struct page_info *pg, unsigned index, uint64_t val, bool preserve_ad,
-                        const uint64_t *expect, struct domain *d, struct domain *pg_owner)
+static inline __attribute__((always_inline)) int
+update_entry(struct page_info *pg, unsigned index, uint64_t val, bool preserve_ad,
+             const uint64_t *expect, struct domain *d, struct domain *pg_owner)
 {
     uint64_t ti = page_type_info(pg);
     unsigned level = pgi_type(ti);

@@ -136,7 +136,8 @@ bool ptwr_do_page_fault(struct cpu_user_regs *regs, uint64_t cr2)
     if (!guest_walk_mapped(&w) || (w.l1e & _PAGE_RW))
         return false;
     struct page_info *pg = mfn_to_page(pte_mfn(w.l1e));
-    if (!get_page(pg, d))
+    /* Most write faults are not about page tables: a look first, then the references. */
+    if (pgi_type(page_type_info(pg)) != PGT_l1 || !get_page(pg, d))
         return false;
     if (!get_page_type_in_use(pg, PGT_l1)) {   /* not one of our validated L1 tables */
         put_page(pg);

@@ -155,14 +155,38 @@ void put_page(struct page_info *pg);
  */
 int get_page_type(struct page_info *pg, unsigned type, struct domain *d);
 /* Drop a type reference; a table losing its last one is queued for devalidation. */
-void put_page_type(struct page_info *pg);
+void put_page_type_slow(struct page_info *pg);
+static inline void put_page_type(struct page_info *pg)
+{
+    uint64_t x = page_type_info(pg);
+    uint32_t count = pgi_count(x);
+
+    /* Not the last reference of a validated table: one cmpxchg (inline: every unmap comes here). */
+    if (likely(count > 1 || (count == 1 && !(pgi_flags(x) & PGF_validated))) &&
+        likely(atomic_cmpxchg64(&pg->type_info, x, x - 1) == x))
+        return;
+    put_page_type_slow(pg);
+}
 /*
  * Another type reference of `type` only if the frame is in use as that type
  * already (validated, for tables and descriptor pages): never retypes,
  * validates or waits.  For code that works on a table it finds in use (an
  * entry update, a linear mapping, a descriptor write).
  */
-bool get_page_type_in_use(struct page_info *pg, unsigned type);
+static inline bool get_page_type_in_use(struct page_info *pg, unsigned type)
+{
+    uint64_t x = page_type_info(pg), y;
+    bool checked = page_type_is_table(type) || type == PGT_seg_desc;
+
+    for (;; x = y) {
+        uint32_t count = pgi_count(x);
+        if (pgi_type(x) != type || !count || count >= PAGE_COUNT_MAX ||
+            (checked && !(pgi_flags(x) & PGF_validated)))
+            return false;
+        if ((y = atomic_cmpxchg64(&pg->type_info, x, x + 1)) == x)
+            return true;
+    }
+}
 int get_page_and_type(struct page_info *pg, struct domain *d, unsigned type);
 void put_page_and_type(struct page_info *pg);
 
