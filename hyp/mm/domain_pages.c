@@ -49,6 +49,17 @@ static void page_list_add(struct domain *d, struct page_info *pg)
     d->page_list_tail = (uint32_t)mfn;
 }
 
+/*
+ * tot_pages or xen_pages (under d->page_lock) by +1 or -1.  Stored
+ * atomically: others read them without the lock, as a snapshot.
+ */
+static void count_pages(struct domain *d, bool xen_shared, int64_t by)
+{
+    uint64_t *n = xen_shared ? &d->xen_pages : &d->tot_pages;
+
+    atomic_store64(n, *n + (uint64_t)by);
+}
+
 /* ---- a frame's life: assigned, released, freed ---- */
 
 void free_domain_page(struct page_info *pg)
@@ -60,10 +71,7 @@ void free_domain_page(struct page_info *pg)
     if (d) {
         spin_lock(&d->page_lock);
         page_list_del(d, pg);
-        if (pgi_flags(ti) & PGF_xen_shared)
-            d->xen_pages--;
-        else
-            d->tot_pages--;
+        count_pages(d, pgi_flags(ti) & PGF_xen_shared, -1);
         spin_unlock(&d->page_lock);
     }
     pg->linear = 0;
@@ -112,10 +120,7 @@ int domain_assign_page(struct domain *d, mfn_t mfn, bool count_in_tot_pages)
         pg->nr_valid = 0;
         atomic_store32(&pg->count, 1);   /* the ownership reference: get_page works from now */
         page_list_add(d, pg);
-        if (count_in_tot_pages)
-            d->tot_pages++;
-        else
-            d->xen_pages++;
+        count_pages(d, !count_in_tot_pages, 1);
     }
     spin_unlock(&d->page_lock);
     return rc;

@@ -180,7 +180,7 @@ int frame_table_drain(struct domain *d)
 
     while ((pg = queue_pop(d))) {
         if (busy_begin_devalidation(pg)) {
-            if (pt_devalidate(pg, pg->type, true)) {
+            if (pt_devalidate(pg, pgi_type(page_type_info(pg)), true)) {
                 queue_push(d, pg);   /* before dropping the popped reference */
                 busy_end(pg, 0, 0, 0);
                 put_page(pg);

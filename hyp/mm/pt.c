@@ -58,7 +58,7 @@ static int get_l1_refs(uint64_t e, struct domain *d, struct domain *pg_owner)
 
     if (pte_flags(e) & ~l1_allowed_flags(d))
         return -EINVAL;
-    if (!mfn_valid(mfn) || mfn_to_page(mfn)->owner == DOMID_IO) {
+    if (!mfn_valid(mfn) || page_owner(mfn_to_page(mfn)) == DOMID_IO) {
         if (pt_io_access_permitted(pg_owner, mfn) && pt_io_access_permitted(d, mfn))
             return 0;   /* I/O memory: no reference counting */
         return mfn == INVALID_IO_MFN ? -EINVAL : -EPERM;
@@ -77,7 +77,7 @@ static void put_l1_refs(uint64_t e)
 {
     mfn_t mfn = pte_mfn(e);
 
-    if (!mfn_valid(mfn) || mfn_to_page(mfn)->owner == DOMID_IO)
+    if (!mfn_valid(mfn) || page_owner(mfn_to_page(mfn)) == DOMID_IO)
         return;
     struct page_info *pg = mfn_to_page(mfn);
     if (e & _PAGE_RW)
@@ -247,7 +247,7 @@ int pt_devalidate(struct page_info *pg, unsigned level, bool budgeted)
 
 void pt_clear_hypervisor_slots(struct page_info *pg)
 {
-    if (pg->type != PGT_l4)
+    if (pgi_type(page_type_info(pg)) != PGT_l4)
         return;
     uint64_t *t = pt_map_frame(page_to_mfn(pg));
     for (unsigned i = HYP_SLOT_FIRST; i <= HYP_SLOT_LAST; i++)

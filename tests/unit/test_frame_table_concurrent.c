@@ -159,7 +159,7 @@ static void body_get_put(struct worker *w)
                 violation("get_page refused a live frame of its owner\n");
         if (get_page(p, &dom0))
             violation("get_page took a reference for another domain\n");
-        if (pg(hammer_frames[0])->count < 1)
+        if (__atomic_load_n(&pg(hammer_frames[0])->count, __ATOMIC_SEQ_CST) < 1)
             violation("count of a frame we know is owned fell to 0\n");
         for (unsigned k = 0; k < depth; k++)
             put_page(p);

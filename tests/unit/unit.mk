@@ -55,3 +55,16 @@ unit-test: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do \
 		echo "== $$t"; $$t || { echo "unit-test: $$t FAILED"; fail=1; }; \
 	done; exit $$fail
+
+# The concurrent frame-table test again under ThreadSanitizer (no ASan with
+# it): data races between plain and atomic accesses.  Not part of unit-test;
+# `make unit-test-tsan` (KOAN_STRESS=n for longer).
+UNIT_ASAN_FLAG   := -fsanitize=address,undefined
+UNIT_TSAN_CFLAGS := $(filter-out $(UNIT_ASAN_FLAG),$(UNIT_CFLAGS)) -fsanitize=thread -Wno-tsan
+$(UNIT_DIR)/test_frame_table_concurrent_tsan: tests/unit/test_frame_table_concurrent.c \
+		$(UNIT_SRCS_frame_table_concurrent) $(UNIT_HDRS) tests/unit/unit.mk | $(BUILD)/include/xen
+	@mkdir -p $(UNIT_DIR)
+	$(CC) $(UNIT_TSAN_CFLAGS) -pthread -o $@ tests/unit/test_frame_table_concurrent.c \
+		$(UNIT_SRCS_frame_table_concurrent) $(UNIT_LDLIBS)
+unit-test-tsan: $(UNIT_DIR)/test_frame_table_concurrent_tsan
+	$<

@@ -46,7 +46,8 @@ void frame_table_flush_tlb(void)
 struct domain *domain_from_id(domid_t id)
 {
     for (unsigned i = 0; i < MAX_FAKE_DOMAINS; i++)
-        if (domains[i] && domains[i]->state != DOMAIN_FREE && domains[i]->id == id)
+        if (domains[i] && __atomic_load_n(&domains[i]->state, __ATOMIC_SEQ_CST) != DOMAIN_FREE &&
+            domains[i]->id == id)
             return domains[i];
     return NULL;
 }
@@ -55,9 +56,11 @@ struct domain *domain_from_id(domid_t id)
 void domain_check_gone(struct domain *d)
 {
     __atomic_fetch_add(&fake.check_gone, 1, __ATOMIC_SEQ_CST);
-    if (d->state == DOMAIN_DYING && d->relinquish_phase == RELINQUISH_DONE &&
-        d->tot_pages == 0 && d->xen_pages == 0)
-        d->state = DOMAIN_FREE;
+    if (__atomic_load_n(&d->state, __ATOMIC_SEQ_CST) == DOMAIN_DYING &&
+        __atomic_load_n(&d->relinquish_phase, __ATOMIC_SEQ_CST) == RELINQUISH_DONE &&
+        __atomic_load_n(&d->tot_pages, __ATOMIC_SEQ_CST) == 0 &&
+        __atomic_load_n(&d->xen_pages, __ATOMIC_SEQ_CST) == 0)
+        __atomic_store_n(&d->state, DOMAIN_FREE, __ATOMIC_SEQ_CST);
 }
 
 /* Recorded only: tests look at what would have crashed the domain. */
