@@ -29,8 +29,9 @@
  *    owner's devalidation queue (which holds a reference too).  The queue is
  *    drained, under the budget, by frame_table_drain: the MMU hypercalls
  *    drain it before each operation and before returning, so a guest never
- *    sees a table half devalidated, and the teardown of a dying domain
- *    drains it too.  Devalidating a table drops its entries' references,
+ *    sees a table half devalidated (one another CPU is draining is busy:
+ *    whoever wants it waits), and the teardown of a dying domain drains it
+ *    too.  Devalidating a table drops its entries' references,
  *    which may queue the tables below: the work never recurses.
  *  - A partial table asked for another type is finished off at once (one
  *    table: at most 512 entries, bounded); asked for its own type, it is
