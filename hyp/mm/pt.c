@@ -56,14 +56,15 @@ static int get_l1_refs(uint64_t e, struct domain *d, struct domain *pg_owner)
 {
     mfn_t mfn = pte_mfn(e);
 
+    struct page_info *pg = mfn_to_page(mfn);   /* clamped: harmless before mfn_valid */
+
     if (pte_flags(e) & ~l1_allowed_flags(d))
         return -EINVAL;
-    if (!mfn_valid(mfn) || page_owner(mfn_to_page(mfn)) == DOMID_IO) {
+    if (!mfn_valid(mfn) || page_owner(pg) == DOMID_IO) {
         if (pt_io_access_permitted(pg_owner, mfn) && pt_io_access_permitted(d, mfn))
             return 0;   /* I/O memory: no reference counting */
         return mfn == INVALID_IO_MFN ? -EINVAL : -EPERM;
     }
-    struct page_info *pg = mfn_to_page(mfn);
     if (!get_page(pg, pg_owner))
         return -EBUSY;
     if ((e & _PAGE_RW) && get_page_type(pg, PGT_writable, pg_owner)) {
@@ -76,10 +77,10 @@ static int get_l1_refs(uint64_t e, struct domain *d, struct domain *pg_owner)
 static void put_l1_refs(uint64_t e)
 {
     mfn_t mfn = pte_mfn(e);
+    struct page_info *pg = mfn_to_page(mfn);   /* clamped: harmless before mfn_valid */
 
-    if (!mfn_valid(mfn) || page_owner(mfn_to_page(mfn)) == DOMID_IO)
+    if (!mfn_valid(mfn) || page_owner(pg) == DOMID_IO)
         return;
-    struct page_info *pg = mfn_to_page(mfn);
     if (e & _PAGE_RW)
         put_page_type(pg);
     put_page(pg);

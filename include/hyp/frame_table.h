@@ -122,9 +122,11 @@ static inline unsigned pgi_type(uint64_t x) { return (uint8_t)(x >> PGI_TYPE_SHI
 static inline unsigned pgi_flags(uint64_t x) { return (uint8_t)(x >> PGI_FLAGS_SHIFT); }
 static inline domid_t pgi_owner(uint64_t x) { return (domid_t)(x >> PGI_OWNER_SHIFT); }
 
-static inline uint64_t page_type_info(const struct page_info *pg) { return atomic_load64(&pg->type_info); }
+/* A snapshot of the type word (decisions on it are confirmed by cmpxchg, or concern what a reference keeps). */
+static inline uint64_t page_type_info(const struct page_info *pg) { return atomic_load64_relaxed(&pg->type_info); }
 static inline unsigned page_flags(const struct page_info *pg) { return pgi_flags(page_type_info(pg)); }
-static inline domid_t page_owner(const struct page_info *pg) { return pgi_owner(page_type_info(pg)); }
+/* The owner alone (its own bytes of the word: one load and compare on the hot paths). */
+static inline domid_t page_owner(const struct page_info *pg) { return __atomic_load_n(&pg->owner, __ATOMIC_RELAXED); }
 
 extern struct page_info *frame_table;
 extern mfn_t frame_table_frames;
