@@ -120,18 +120,38 @@ long tlb_flush_vcpus(uint64_t target, enum tlb_flush_kind kind, uint64_t va)
 
 /* ---- the hypervisor's flushes ---- */
 
+/*
+ * The CPUs whose TLB may hold a guest translation: those with some
+ * domain's tables loaded, or one of its vCPUs running.  A CPU on the idle
+ * tables since its last flush holds none (the hypervisor's own mappings of
+ * guest frames, the direct map, never change).  A dying domain's vCPU may
+ * be freed while we look: its fields are then only read, never trusted
+ * beyond an extra IPI.
+ */
+static cpumask_t cpus_with_guest_tables(void)
+{
+    cpumask_t cpus = 0;
+
+    for (unsigned i = 0; i < MAX_DOMAINS; i++)
+        cpus |= tlb_domain_cpus(domain_by_index(i));
+    return cpus;
+}
+
 void tlb_flush_for_frame(void)
 {
     cpumask_t self = cpumask_of(smp_processor_id());
 
     /*
      * The frame's last mapping is gone (the caller's stores are visible
-     * from here on): a CPU whose flush began after this stamp cannot hold
-     * it.  Without a stamp kept per frame that is rarely any CPU.
+     * from here on).  Any CPU that loads guest tables from now on sees
+     * that; of the others, a CPU whose flush began after this stamp cannot
+     * hold the frame either (without a stamp kept per frame, that is
+     * rarely one).  This CPU is always flushed, as on one CPU.
      */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     tlb_time_t stamp = tlbflush_now();
-    cpumask_t others = tlbflush_filter(cpu_online_now() & ~self, stamp);
+    cpumask_t others = tlbflush_filter(cpus_with_guest_tables() & cpu_online_now() & ~self,
+                                       stamp);
     flush_counted(TLB_BY_HYPERVISOR, others | self, TLB_FLUSH_ALL_ENTRIES, 0);
 }
 

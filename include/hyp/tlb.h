@@ -37,7 +37,9 @@ long tlb_flush_vcpus(uint64_t target, enum tlb_flush_kind kind, uint64_t va);
 
 /*
  * The hypervisor's flush before a frame whose mappings are gone is freed or
- * retyped: every online CPU that has not flushed since, this one included.
+ * retyped: this CPU, and every other that may hold a guest translation (a
+ * domain's tables loaded or one of its vCPUs running) and has not flushed
+ * since.
  */
 void tlb_flush_for_frame(void);
 
