@@ -35,6 +35,7 @@ UNIT_SRCS_pt          := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt
 UNIT_SRCS_pte_l1tf    := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
 UNIT_SRCS_mm_check    := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/pt.c hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
 UNIT_SRCS_tlbflush    := hyp/mm/tlbflush.c
+UNIT_SRCS_tlb_mask    := hyp/mm/tlb_mask.c
 UNIT_LIBS_tlbflush    := -pthread
 UNIT_SRCS_spinlock    := hyp/common/spinlock.c
 UNIT_LIBS_spinlock    := -pthread
