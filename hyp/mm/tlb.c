@@ -33,6 +33,14 @@ static void flush_all_here(void)
     tlbflush_end(smp_processor_id(), began);
 }
 
+static void flush_here(enum tlb_flush_kind kind, uint64_t va)
+{
+    if (kind == TLB_FLUSH_ONE_PAGE)
+        invlpg(va);
+    else
+        flush_all_here();
+}
+
 /* Run on the other CPUs, in their IPI handler (or wherever they wait). */
 static void remote_flush_all(void *unused)
 {
@@ -49,12 +57,8 @@ unsigned tlb_flush_cpus(cpumask_t mask, enum tlb_flush_kind kind, uint64_t va)
     cpumask_t self = cpumask_of(smp_processor_id());
     cpumask_t others = mask & ~self & cpu_online_now();
 
-    if (mask & self) {
-        if (kind == TLB_FLUSH_ONE_PAGE)
-            invlpg(va);
-        else
-            flush_all_here();
-    }
+    if (mask & self)
+        flush_here(kind, va);
     if (!others)
         return 0;
     if (kind == TLB_FLUSH_ONE_PAGE)
@@ -83,15 +87,13 @@ static void flush_counted(enum tlb_source src, cpumask_t mask, enum tlb_flush_ki
 
 /* ---- guests' flushes ---- */
 
-/* The CPUs a guest's flush of `target` must reach, or -EFAULT via *rc. */
+/* The CPUs a guest's flush of `target` (not UVMF_LOCAL) must reach, or -EFAULT via *rc. */
 static cpumask_t guest_target_cpus(const struct domain *d, uint64_t target, long *rc)
 {
     cpumask_t self = cpumask_of(smp_processor_id());
     uint64_t vcpu_bits;
 
     *rc = 0;
-    if (target == UVMF_LOCAL)
-        return self;
     if (target == UVMF_ALL)
         return tlb_domain_cpus(d) | self;   /* self: the caller runs d here */
     /* A 64-bit guest's bitmap is unsigned longs; d has at most 64 vCPUs: one. */
@@ -105,6 +107,14 @@ static cpumask_t guest_target_cpus(const struct domain *d, uint64_t target, long
 long tlb_flush_vcpus(uint64_t target, enum tlb_flush_kind kind, uint64_t va)
 {
     long rc;
+
+    if (target == UVMF_LOCAL) {
+        /* The common case, on every guest page-table change: no other CPU to look at. */
+        __atomic_add_fetch(&stats[TLB_BY_GUEST].flushes, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&stats[TLB_BY_GUEST].local_only, 1, __ATOMIC_RELAXED);
+        flush_here(kind, va);
+        return 0;
+    }
 
     /* The entries the guest changed are visible to every CPU before we look who runs it. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
