@@ -161,7 +161,15 @@ void case_cpu_ldt_guest_access(void)
 	test_check(lsl_probe(LDT_SEL1), LIMIT_A, "lsl of LDT entry 1");
 	test_check(frame_typed(a), true, "LDT frame typed by lsl");
 	test_check(read_probe(area + 8), 14, "read of the mapped LDT area");
-	check_pf(1, area + 8, "read of the mapped LDT area");
+	/*
+	 * Xen's LDT area is per vCPU; Koan's window is per physical CPU and
+	 * this is CPU 0's, so on a machine with more CPUs this vCPU may have
+	 * run (and mapped its LDT) elsewhere: not present here (error 0).
+	 */
+	if (cpu_on_koan() && cpu_last.regs.error_code == 0)
+		TEST_NOTE("the LDT was mapped in another CPU's window\n");
+	else
+		check_pf(1, area + 8, "read of the mapped LDT area");
 	test_check(set_ldt(0, 0), 0, "SET_LDT 0/0");
 	test_check(frame_typed(a), false, "LDT frame free after SET_LDT 0/0");
 	ldt_page_drop(va);

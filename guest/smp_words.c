@@ -11,6 +11,11 @@
  *   block-forever   SCHEDOP_block with nothing pending and no event
  *                   source: the vCPU never runs again (nor does it on
  *                   Xen); a hypervisor with nothing else to run idles.
+ *   cpu-burn=N      N million iterations of a fixed loop on every vCPU at
+ *                   once (workers started as the smp suite does), never
+ *                   yielding; prints "cpu-burn: V vCPUs, N M each, T ticks"
+ *                   (TSC from start to the last one done), then powers
+ *                   off.  make bench times it at -smp 1 and -smp 2.
  */
 #include <guest/cpu.h>
 #include <guest/guest.h>
@@ -70,6 +75,39 @@ static void block_forever(void)
 	guest_shutdown(SHUTDOWN_crash);
 }
 
+#define BURN_UNIT 1000000UL
+
+static volatile unsigned long burned[SMP_MAX_VCPUS];
+
+static void burn(unsigned long millions)
+{
+	for (volatile unsigned long i = 0; i < millions * BURN_UNIT; i++)
+		;
+}
+
+static void burn_job(void *arg)
+{
+	burn((unsigned long)arg);
+	__atomic_store_n(&burned[smp_self()], 1, __ATOMIC_RELEASE);
+}
+
+static void cpu_burn(unsigned long millions)
+{
+	unsigned int n = smp_nr_vcpus(), started = 1, i;
+	uint64_t t0 = tsc_read();
+
+	if (n > SMP_MAX_VCPUS)
+		n = SMP_MAX_VCPUS;
+	for (i = 1; i < n && cpu_init() && smp_start_worker(i); i++, started++)
+		smp_post(i, burn_job, (void *)millions);
+	burn(millions);
+	for (i = 1; i < started; i++)
+		smp_wait_flag(&burned[i], ~0UL);
+	guest_printf("cpu-burn: %u vCPUs, %lu M each, %lu ticks\n", started, millions,
+		     (unsigned long)(tsc_read() - t0));
+	guest_shutdown(SHUTDOWN_poweroff);
+}
+
 void smp_special_words(void);
 void smp_special_words(void)
 {
@@ -79,4 +117,6 @@ void smp_special_words(void)
 		crash_busy();
 	if (guest_cmdline_has("block-forever"))
 		block_forever();
+	if (guest_cmdline_ulong("cpu-burn", 0))
+		cpu_burn(guest_cmdline_ulong("cpu-burn", 0));
 }

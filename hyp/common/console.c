@@ -2,7 +2,11 @@
 /*
  * Hypervisor console: levelled "koan: " lines and guest lines, queued in
  * one ring in the order they were written and drained to the serial port
- * without waiting (see include/hyp/console.h).
+ * without waiting (see include/hyp/console.h).  One lock serialises the
+ * CPUs: a whole line (or log message) goes into the ring at once, and only
+ * one CPU drains it; a CPU that finds the lock taken skips its drain, as
+ * the holder drains anyway.  After a panic stopped the other CPUs the lock
+ * is ignored (one of them may have died holding it).
  */
 #include <asm/serial.h>
 #include <asm/x86.h>
@@ -10,11 +14,33 @@
 #include <hyp/console_ring.h>
 #include <hyp/errno.h>
 #include <hyp/format.h>
+#include <hyp/spinlock.h>
 #include <hyp/string.h>
 
 static enum log_level console_level = LOG_INFO;
 struct console_ring console_out;
 static uint64_t ticks;
+static spinlock_t console_lock;
+static bool taken_over;   /* a panic: this CPU alone runs, and ignores the lock */
+
+static bool lock_console(void)
+{
+    if (__atomic_load_n(&taken_over, __ATOMIC_ACQUIRE))
+        return false;
+    spin_lock(&console_lock);
+    return true;
+}
+
+static void unlock_console(bool locked)
+{
+    if (locked)
+        spin_unlock(&console_lock);
+}
+
+void console_take_over(void)
+{
+    __atomic_store_n(&taken_over, true, __ATOMIC_RELEASE);
+}
 
 static const char *const level_names[] = {
     [LOG_DEBUG] = "debug", [LOG_INFO] = "info", [LOG_WARN] = "warn", [LOG_ERROR] = "error",
@@ -36,7 +62,8 @@ int console_set_level_name(const char *name)
     return -EINVAL;
 }
 
-void console_drain_some(void)
+/* What the UART takes now; the caller holds the lock. */
+static void drain_locked(void)
 {
     unsigned room;
 
@@ -45,21 +72,34 @@ void console_drain_some(void)
             serial_tx((char)console_ring_get(&console_out));
 }
 
+void console_drain_some(void)
+{
+    bool taken = __atomic_load_n(&taken_over, __ATOMIC_ACQUIRE);
+
+    if (!taken && !spin_trylock(&console_lock))
+        return;   /* the holder drains */
+    drain_locked();
+    unlock_console(!taken);
+}
+
 /* The only waiting loop: bounded by the ring's size at the UART's speed. */
 static void drain_until_free(size_t need)
 {
     while (console_ring_free(&console_out) < need) {
-        console_drain();
+        drain_locked();
         cpu_relax();
     }
 }
 
 void console_flush(void)
 {
+    bool locked = lock_console();
+
     drain_until_free(CONSOLE_RING_SIZE);
     /* Let the transmitter empty too, before anything stops the machine. */
     while (!serial_tx_room())
         cpu_relax();
+    unlock_console(locked);
 }
 
 static void put_waiting(const char *s, size_t len)
@@ -72,7 +112,7 @@ static void put_waiting(const char *s, size_t len)
     }
 }
 
-void console_write(const char *s, size_t len)
+static void write_locked(const char *s, size_t len)
 {
     size_t start = 0;
 
@@ -86,6 +126,14 @@ void console_write(const char *s, size_t len)
     put_waiting(s + start, len - start);
 }
 
+void console_write(const char *s, size_t len)
+{
+    bool locked = lock_console();
+
+    write_locked(s, len);
+    unlock_console(locked);
+}
+
 bool console_guest_room(size_t len)
 {
     return console_ring_free(&console_out) >= len + 2 + CONSOLE_HYP_RESERVE;
@@ -93,10 +141,14 @@ bool console_guest_room(size_t len)
 
 void console_queue_guest_line(const char *s, size_t len)
 {
-    if (console_ring_free(&console_out) < len + 2)
-        return;   /* console_guest_room said yes: cannot happen */
-    console_ring_put(&console_out, s, len);
-    console_ring_put(&console_out, "\r\n", 2);
+    bool locked = lock_console();
+
+    /* console_guest_room said yes, but another CPU may have written since. */
+    if (console_ring_free(&console_out) >= len + 2) {
+        console_ring_put(&console_out, s, len);
+        console_ring_put(&console_out, "\r\n", 2);
+    }
+    unlock_console(locked);
 }
 
 void console_tick(void)
@@ -110,20 +162,23 @@ uint64_t console_now(void)
     return ticks;
 }
 
+/* fmt_format's output: the caller holds the lock for the whole message. */
 static void console_putc(void *ctx, char c)
 {
     (void)ctx;
-    console_write(&c, 1);
+    write_locked(&c, 1);
 }
 
 void console_vlog(enum log_level level, const char *fmt, va_list ap)
 {
     if (level < console_level)
         return;
-    console_write("koan: ", 6);
+    bool locked = lock_console();
+    write_locked("koan: ", 6);
     if (level >= LOG_WARN)
-        console_write(level == LOG_WARN ? "warning: " : "error: ", level == LOG_WARN ? 9 : 7);
+        write_locked(level == LOG_WARN ? "warning: " : "error: ", level == LOG_WARN ? 9 : 7);
     fmt_format(console_putc, NULL, fmt, ap);
+    unlock_console(locked);
     console_drain();
 }
 
@@ -140,8 +195,10 @@ void console_printf(const char *fmt, ...)
 {
     va_list ap;
 
+    bool locked = lock_console();
     va_start(ap, fmt);
     fmt_format(console_putc, NULL, fmt, ap);
     va_end(ap);
+    unlock_console(locked);
     console_drain();
 }

@@ -139,10 +139,12 @@ static bool domain_on_a_cpu(const struct domain *d)
     return false;
 }
 
+/* Dying, not done, and neither run nor held in any CPU's CR3 (sched.c's dirty mask). */
 static bool teardown_waiting(const struct domain *d)
 {
-    return d->state == DOMAIN_DYING && d->relinquish_phase != RELINQUISH_DONE &&
-           !domain_on_a_cpu(d);
+    return __atomic_load_n(&d->state, __ATOMIC_ACQUIRE) == DOMAIN_DYING &&
+           d->relinquish_phase != RELINQUISH_DONE && !domain_on_a_cpu(d) &&
+           cpumask_empty(__atomic_load_n(&d->dirty_cpus, __ATOMIC_ACQUIRE));
 }
 
 bool domain_teardown_pending(void)
@@ -208,11 +210,13 @@ static void domain_kill(struct domain *d)
 {
     struct vcpu *v;
 
-    if (domain_is_dying(d))
+    enum domain_state running = DOMAIN_RUNNING;
+
+    /* Once, even if two CPUs end it at the same moment.  The teardown's
+     * cursor (relinquish_phase/_next) starts as domain_alloc left it. */
+    if (!__atomic_compare_exchange_n(&d->state, &running, DOMAIN_DYING, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return;   /* crashed twice on the way out: once is enough */
-    d->state = DOMAIN_DYING;
-    d->relinquish_phase = RELINQUISH_UNPIN;
-    d->relinquish_next = FT_NIL;
     for_each_vcpu(d, v)
         sched_vcpu_update(v);   /* no longer runnable: off the run queue, off the CPU */
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Run queues and runstate accounts (include/hyp/run_queue.h).  Neither
- * takes a lock: the caller holds its CPU's scheduler (one CPU today).  A
+ * takes a lock: the caller holds the queue's.  A
  * clock that seems to go back (stamps from two CPUs) adds nothing rather
  * than a huge unsigned difference.
  */

@@ -4,8 +4,8 @@
  * the boot CPU; the others are numbered in the order the CPU list gives
  * them (smp_cpus.c) and started by smp_boot_cpus.  Per-CPU data is the
  * struct cpu_info at the top of each CPU's stack (asm/percpu.h,
- * smp_processor_id()).  Until the scheduler is made per-CPU, the other
- * CPUs only idle: they halt and answer IPIs.
+ * smp_processor_id()).  Once up, each CPU enters the scheduler
+ * (sched_start_cpu) and runs vCPUs like the boot CPU.
  */
 #ifndef KOAN_ASM_SMP_H
 #define KOAN_ASM_SMP_H
@@ -43,8 +43,6 @@ static inline unsigned cpu_online_count(void)
 /* Start every other CPU of the list (madt: the MADT read at boot, or NULL
  * if there is none); those that do not answer are left out. */
 void smp_boot_cpus(const struct boot_info *bi, const struct acpi_machine *madt);
-/* What a CPU without a vCPU does: halt with interrupts on, answer IPIs. */
-__attribute__((noreturn)) void cpu_idle_loop(void);
 
 /* IPIs (vectors in asm/traps.h).  Only online CPUs are ever sent one. */
 void ipi_send(unsigned cpu, unsigned vector);
@@ -59,6 +57,14 @@ void ipi_send_nmi(unsigned cpu);
  * still held).  A CPU that does not answer in 1 s is a hypervisor bug: panic.
  */
 void smp_call_function(cpumask_t mask, void (*fn)(void *), void *arg, bool wait);
+/*
+ * Stop every other online CPU where it takes interrupts (in a guest, or
+ * halted) -- never inside the hypervisor's own work, which runs with
+ * interrupts off -- until smp_unpark_others: for work that must see the
+ * machine still, such as the invariant check.  Not for hot paths.
+ */
+void smp_park_others(void);
+void smp_unpark_others(void);
 /* Run what was asked of this CPU, if anything: the IPI_CALL_VECTOR handler,
  * and any loop that waits for another CPU with interrupts off. */
 void smp_call_function_run_pending(void);

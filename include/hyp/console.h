@@ -41,6 +41,8 @@ static inline void console_drain(void)
     if (console_ring_used(&console_out))
         console_drain_some();
 }
+/* A panic stopped the other CPUs: from now on this CPU writes without the lock. */
+void console_take_over(void);
 /* Write everything queued, waiting for the UART: the machine is stopping. */
 void console_flush(void);
 /* The scheduler's timer tick: the clock of the guests' console quotas. */

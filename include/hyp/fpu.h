@@ -17,6 +17,9 @@ void fpu_cpu_init(void);
 /* A zeroed area for a new vCPU (its first XRSTOR loads the initial state); 0 or -ENOMEM. */
 int fpu_alloc(struct vcpu *v);
 void fpu_free(struct vcpu *v);
+/* Save prev's registers (if prev), load next's. */
 void fpu_switch(struct vcpu *prev, struct vcpu *next);
+/* Save v's registers, which this CPU holds: v is leaving it (and may run elsewhere next). */
+void fpu_save_vcpu(struct vcpu *v);
 
 #endif

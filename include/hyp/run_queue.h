@@ -11,12 +11,21 @@
 #define KOAN_HYP_RUN_QUEUE_H
 
 #include <hyp/domain.h>
+#include <hyp/spinlock.h>
 
-/* The runnable vCPUs waiting for one CPU, first to run at the head. */
+/*
+ * The runnable vCPUs waiting for one CPU, first to run at the head.  The
+ * scheduler (hyp/common/sched.c) holds `lock` for the queue, the queued,
+ * running and processor fields of the vCPUs on it, and their runstates;
+ * the functions below take no lock themselves.
+ */
 struct run_queue {
+    spinlock_t lock;
     struct vcpu *head, *tail;
     unsigned nr;
-    bool switch_requested;   /* switch on the way back to the guest */
+    bool switch_requested;   /* switch on the way back to the guest (set from any CPU) */
+    bool idle;               /* the CPU has nothing to run: wake it (IPI) when there is */
+    struct domain *cr3_domain;   /* whose tables this CPU's CR3 holds (NULL: the idle ones) */
 };
 
 /* v (not queued) to the back; the head off (NULL if empty); v off, wherever it is. */

@@ -11,19 +11,26 @@
  *
  * A vCPU is runnable when it has a context (initialised), is up, is not
  * blocked and its domain is alive.  Each CPU has a run queue of the
- * runnable vCPUs waiting for it (the one running is on none); today there
- * is one CPU and one queue.  Every state change is accounted as a Xen
+ * runnable vCPUs waiting for it (the one running is on none).  A CPU with
+ * nothing to run takes a waiting vCPU from another CPU's queue (that is the
+ * load balancing: vCPUs migrate to idle CPUs), and otherwise halts until an
+ * IPI or its tick wakes it.  Every state change is accounted as a Xen
  * runstate (running, runnable, blocked, offline) for get_runstate_info.
+ * Locking and the order of events: docs/cpu.md, "Scheduling on several CPUs".
  */
 #ifndef KOAN_HYP_SCHED_H
 #define KOAN_HYP_SCHED_H
 
+#include <asm/percpu.h>
+#include <hyp/cpumask.h>
 #include <hyp/domain.h>
 #include <hyp/run_queue.h>
 
-/* This CPU's run queue: one CPU today, so one queue (per-CPU queues index by cpu_id). */
-extern struct run_queue sched_run_queues[1];
-static inline struct run_queue *sched_this_rq(void) { return &sched_run_queues[0]; }
+extern struct run_queue sched_run_queues[NR_CPUS_MAX];
+static inline struct run_queue *sched_this_rq(void)
+{
+    return &sched_run_queues[smp_processor_id()];
+}
 
 /* A new vCPU: offline (down, no context) from now on. */
 void sched_vcpu_init(struct vcpu *v);
@@ -49,10 +56,15 @@ void sched_switch(void);
 static inline void sched_maybe_switch(void)
 {
     /* Inline: every return to a guest asks, and nearly always the answer is no. */
-    if (sched_this_rq()->switch_requested || !current_vcpu())
+    if (__atomic_load_n(&sched_this_rq()->switch_requested, __ATOMIC_RELAXED) ||
+        !current_vcpu())
         sched_switch();
 }
 /* Run the first vCPU; stops the machine if there is none. */
 __attribute__((noreturn)) void sched_start(void);
+/* Another CPU, once up: wait for sched_start, then run vCPUs too. */
+__attribute__((noreturn)) void sched_start_cpu(void);
+/* How often vCPUs moved to another CPU, and switches in all (docs/performance.md). */
+void sched_get_stats(uint64_t *migrations, uint64_t *switches);
 
 #endif

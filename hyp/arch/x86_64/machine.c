@@ -32,6 +32,7 @@ void panic(const char *fmt, ...)
 
     asm volatile("cli");
     smp_stop_others();   /* first: from here on this CPU alone writes to the console */
+    console_take_over();
     console_printf("koan: PANIC: ");
     va_start(ap, fmt);
     fmt_format(console_putc_raw, NULL, fmt, ap);

@@ -23,6 +23,7 @@
 #include <hyp/fpu.h>
 #include <hyp/frame.h>
 #include <hyp/machine.h>
+#include <hyp/sched.h>
 #include <hyp/string.h>
 
 #define INIT_WAIT_US   10000     /* INIT to the first start-up IPI */
@@ -45,13 +46,6 @@ cpumask_t cpu_online_mask = 1;   /* the boot CPU */
 
 extern const paddr_t boot_l4_phys;   /* boot.S */
 
-void cpu_idle_loop(void)
-{
-    /* sti's one-instruction shadow covers hlt: no wake-up is lost in between. */
-    for (;;)
-        asm volatile("sti; hlt; cli" ::: "memory");
-}
-
 /* The first thing a started CPU runs in C, on its own stack and the idle tables. */
 __attribute__((noreturn)) void smp_ap_start(unsigned cpu);
 void smp_ap_start(unsigned cpu)
@@ -73,7 +67,7 @@ void smp_ap_start(unsigned cpu)
     spec_ctrl_cpu_init();
     apic_cpu_init();
     __atomic_or_fetch(&cpu_online_mask, cpumask_of(cpu), __ATOMIC_RELEASE);
-    cpu_idle_loop();
+    sched_start_cpu();
 }
 
 static bool overlaps_module(const struct boot_info *bi, paddr_t pa)

@@ -85,6 +85,7 @@ static void dump_stack_trace(uint64_t rip, uint64_t rbp)
 void fatal_exception(const struct cpu_user_regs *regs)
 {
     smp_stop_others();
+    console_take_over();
     console_printf("koan: FATAL: %s (vector %u) in the hypervisor\n",
                    exception_name(regs->entry_vector), regs->entry_vector);
     dump_registers(regs);
@@ -102,7 +103,7 @@ static void do_interrupt(struct cpu_user_regs *regs)
         return;
     if (vector == TIMER_VECTOR) {
         apic_eoi();
-        /* The console's clock and draining stay on CPU 0 (console.c is not SMP-safe). */
+        /* The console quotas' clock counts CPU 0's ticks only. */
         if (smp_processor_id() == 0)
             console_tick();
         /* Only guests are interrupted (Koan runs with interrupts off). */
