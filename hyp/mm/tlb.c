@@ -1,21 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * TLB shootdown (include/hyp/tlb.h, docs/memory.md "TLB shootdown"):
- * flushes of a set of CPUs -- this one directly, the others by a waited-for
- * call-function IPI -- for what guests ask (mmuext_op, update_va_mapping)
- * and for what the hypervisor needs before a frame is freed or retyped.
- * Full flushes are CR3 reloads (no global pages, no PCIDs) and are recorded
- * on the TLB-flush clock, so later flushes may skip a CPU that has flushed
- * since.  Each kind of flush is counted: how many, how many needed no IPI
- * (the mask was empty, or only this CPU), and how many IPIs went out.
+ * flushes of a set of CPUs -- this one directly, the others by an IPI of
+ * their own (IPI_TLB_VECTOR) and a wait until each has flushed -- for what
+ * guests ask (mmuext_op, update_va_mapping) and for what the hypervisor
+ * needs before a frame is freed or retyped.  Full flushes are CR3 reloads
+ * (no global pages, no PCIDs) recorded on the TLB-flush clock, which is
+ * also how a shootdown knows it is done.  A flush is safe anywhere, so
+ * every CPU that waits with interrupts off answers shootdowns
+ * (tlb_flush_serve: spin waits, call-function waits); shootdowns do not go
+ * through smp_call_function, whose requests are not safe everywhere.
+ * Each kind of flush is counted: how many, how many needed no IPI (the
+ * mask was empty, or only this CPU), and how many IPIs went out.
  */
+#include <asm/delay.h>
 #include <asm/percpu.h>
 #include <asm/smp.h>
+#include <asm/traps.h>
 #include <asm/x86.h>
 #include <hyp/console.h>
 #include <hyp/domain.h>
 #include <hyp/errno.h>
 #include <hyp/guest_access.h>
+#include <hyp/machine.h>
 #include <hyp/options.h>
 #include <hyp/tlb.h>
 #include <hyp/tlbflush.h>
@@ -25,6 +32,11 @@ static struct tlb_stats stats[TLB_SOURCES];
 
 /* ---- the flushes ---- */
 
+#define SHOOTDOWN_ANSWER_US 1000000   /* a CPU that takes longer is stuck: panic */
+
+/* CPUs asked for a full flush that have not started it (requesters set, each CPU clears its bit). */
+static cpumask_t flush_asked;
+
 static void flush_all_here(void)
 {
     tlb_time_t began = tlbflush_begin();
@@ -33,23 +45,40 @@ static void flush_all_here(void)
     tlbflush_end(smp_processor_id(), began);
 }
 
-static void flush_here(enum tlb_flush_kind kind, uint64_t va)
+void tlb_flush_serve(void)
 {
-    if (kind == TLB_FLUSH_ONE_PAGE)
-        invlpg(va);
-    else
-        flush_all_here();
-}
+    cpumask_t me = cpumask_of(smp_processor_id());
 
-/* Run on the other CPUs, in their IPI handler (or wherever they wait). */
-static void remote_flush_all(void *unused)
-{
+    if (!(__atomic_load_n(&flush_asked, __ATOMIC_ACQUIRE) & me))
+        return;
+    /* Cleared first: a request made from here on is met by the flush below. */
+    __atomic_and_fetch(&flush_asked, ~me, __ATOMIC_SEQ_CST);
     flush_all_here();
 }
 
-static void remote_flush_page(void *va)
+/*
+ * Flush the other CPUs of `others` and wait until each has flushed since
+ * now, by the clock: its own flush of our request, or any other full flush
+ * that began later (a CR3 load of the scheduler).  While waiting, answer
+ * theirs: two CPUs may shoot at each other.
+ */
+static void shootdown(cpumask_t others)
 {
-    invlpg((uint64_t)(uintptr_t)va);
+    tlb_time_t stamp = tlbflush_now();
+    struct time_limit limit = time_limit_us(SHOOTDOWN_ANSWER_US);
+    cpumask_t left;
+    unsigned cpu;
+
+    __atomic_or_fetch(&flush_asked, others, __ATOMIC_SEQ_CST);
+    for_each_cpu(cpu, others)
+        ipi_send(cpu, IPI_TLB_VECTOR);
+    while ((left = tlbflush_not_since(others, stamp)) != 0) {
+        if (time_limit_passed(&limit))
+            panic("tlb: CPU%u did not answer a shootdown in %u ms\n", cpumask_first(left),
+                  SHOOTDOWN_ANSWER_US / 1000);
+        tlb_flush_serve();
+        cpu_relax();
+    }
 }
 
 unsigned tlb_flush_cpus(cpumask_t mask, enum tlb_flush_kind kind, uint64_t va)
@@ -57,14 +86,15 @@ unsigned tlb_flush_cpus(cpumask_t mask, enum tlb_flush_kind kind, uint64_t va)
     cpumask_t self = cpumask_of(smp_processor_id());
     cpumask_t others = mask & ~self & cpu_online_now();
 
-    if (mask & self)
-        flush_here(kind, va);
+    if (mask & self) {
+        if (kind == TLB_FLUSH_ONE_PAGE)
+            invlpg(va);
+        else
+            flush_all_here();
+    }
     if (!others)
         return 0;
-    if (kind == TLB_FLUSH_ONE_PAGE)
-        smp_call_function(others, remote_flush_page, (void *)(uintptr_t)va, true);
-    else
-        smp_call_function(others, remote_flush_all, NULL, true);
+    shootdown(others);   /* one page or all: the other CPUs flush all */
     return cpumask_weight(others);
 }
 
@@ -112,7 +142,7 @@ long tlb_flush_vcpus(uint64_t target, enum tlb_flush_kind kind, uint64_t va)
         /* The common case, on every guest page-table change: no other CPU to look at. */
         __atomic_add_fetch(&stats[TLB_BY_GUEST].flushes, 1, __ATOMIC_RELAXED);
         __atomic_add_fetch(&stats[TLB_BY_GUEST].local_only, 1, __ATOMIC_RELAXED);
-        flush_here(kind, va);
+        tlb_flush_cpus(cpumask_of(smp_processor_id()), kind, va);
         return 0;
     }
 

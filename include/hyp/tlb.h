@@ -2,8 +2,8 @@
 /*
  * TLB shootdown: flushes that reach every CPU which may hold a translation
  * (docs/memory.md, "TLB shootdown").  This CPU is flushed directly, the
- * others by a waited-for call-function IPI, so a flush is complete on every
- * CPU of its mask when these functions return.  Koan uses no global pages
+ * others by an IPI, and a flush is complete on every CPU of its mask when
+ * these functions return.  Koan uses no global pages
  * and no PCIDs, so every CR3 load empties a CPU's TLB of guest entries, and
  * a CPU holds translations of a domain only while its CR3 holds the
  * domain's tables (the domain's dirty_cpus, include/hyp/domain.h).
@@ -21,10 +21,18 @@ enum tlb_flush_kind { TLB_FLUSH_ALL_ENTRIES, TLB_FLUSH_ONE_PAGE };
 /*
  * Flush the CPUs of mask (offline ones are left out): all entries, which
  * counts on the TLB-flush clock (include/hyp/tlbflush.h), or the one page
- * at va.  Returns the number of other CPUs sent an IPI.  Uncounted: the
- * callers below keep the statistics.
+ * at va -- on this CPU; the others always flush all.  Returns the number
+ * of other CPUs sent an IPI.  Uncounted: the callers below keep the
+ * statistics.
  */
 unsigned tlb_flush_cpus(cpumask_t mask, enum tlb_flush_kind kind, uint64_t va);
+
+/*
+ * Flush this CPU if another asked it to.  The IPI_TLB_VECTOR handler, and
+ * every loop that waits with interrupts off (spin_pause, the call-function
+ * waits): the CPU waited for may be waiting for this one's flush.
+ */
+void tlb_flush_serve(void);
 
 /*
  * A guest's flush, for the vCPUs `target` names: UVMF_LOCAL (0) this CPU,
