@@ -16,6 +16,7 @@
 #include <hyp/m2p.h>
 #include <hyp/machine.h>
 #include <hyp/pt.h>
+#include <hyp/tlb.h>
 
 static mfn_t io_mfn_limit;   /* machine frames below 2^physical-address-bits */
 
@@ -27,8 +28,8 @@ void frame_table_on_free(mfn_t mfn)
 
 void frame_table_flush_tlb(void)
 {
-    /* No global pages are used (CR4.PGE off): a CR3 reload flushes all. */
-    write_cr3(read_cr3());
+    /* A freed or retyped frame: no CPU may keep a stale entry for it (hyp/mm/tlb.c). */
+    tlb_flush_for_frame();
 }
 
 uint64_t pt_hypervisor_l4_entry(unsigned slot)

@@ -38,6 +38,7 @@ UNIT_SRCS_pt          := $(FAKE_MM_SRCS)
 UNIT_SRCS_pte_l1tf    := $(FAKE_MM_SRCS)
 UNIT_SRCS_mm_check    := $(FAKE_MM_SRCS)
 UNIT_SRCS_tlbflush    := hyp/mm/tlbflush.c
+UNIT_SRCS_tlb_mask    := hyp/mm/tlb_mask.c
 UNIT_LIBS_tlbflush    := -pthread
 UNIT_SRCS_spinlock    := hyp/common/spinlock.c
 UNIT_SRCS_frame_table_concurrent := $(FAKE_MM_SRCS)

@@ -17,6 +17,7 @@
 #include <hyp/pv.h>
 #include <hyp/sched.h>
 #include <hyp/string.h>
+#include <hyp/tlb.h>
 
 struct ex_table_entry {
     uint64_t insn, fixup;
@@ -118,6 +119,11 @@ static void do_interrupt(struct cpu_user_regs *regs)
     }
     if (vector == IPI_WAKE_VECTOR) {
         apic_eoi();   /* the halted CPU is awake: that was all */
+        return;
+    }
+    if (vector == IPI_TLB_VECTOR) {
+        apic_eoi();
+        tlb_flush_serve();
         return;
     }
     if (!reported[vector]) {
