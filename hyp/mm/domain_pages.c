@@ -6,8 +6,8 @@
  * (include/hyp/frame_table.h).
  *
  * The list, the counters and the devalidation queue are under the domain's
- * page_lock, which is never held while waiting for anything else but the
- * frame allocator's lock (docs/memory.md, "Concurrency").
+ * page_lock, which is never held while taking another lock or waiting for
+ * a busy frame (docs/memory.md, "Concurrency").
  */
 #include <hyp/domain.h>
 #include <hyp/errno.h>
