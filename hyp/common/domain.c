@@ -18,6 +18,7 @@
 #include <hyp/m2p.h>
 #include <hyp/sched.h>
 #include <hyp/string.h>
+#include <hyp/tlb.h>
 #include <hyp/machine.h>
 #include <hyp/work_budget.h>
 
@@ -157,10 +158,14 @@ bool domain_teardown_pending(void)
 
 int domain_teardown_run(void)
 {
-    for (unsigned i = 0; i < MAX_DOMAINS; i++)
+    int rc = 0;
+
+    tlb_teardown_begin();
+    for (unsigned i = 0; i < MAX_DOMAINS && !rc; i++)
         if (teardown_waiting(&domains[i]) && domain_teardown(&domains[i]))
-            return -ERESTART;
-    return 0;
+            rc = -ERESTART;
+    tlb_teardown_end();
+    return rc;
 }
 
 void domain_check_gone(struct domain *d)

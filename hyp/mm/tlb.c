@@ -177,9 +177,41 @@ static cpumask_t cpus_with_guest_tables(void)
     return cpus;
 }
 
+/*
+ * A slice of a dying domain's teardown frees and retypes many frames.  One
+ * shootdown when the slice begins, then local flushes for each: the domain
+ * is loaded on no CPU (its teardown waits for that), every CPU that ran it
+ * reloaded CR3 when it left, and the shootdown covers mappings other
+ * domains removed before the slice.  (One removed by another CPU during
+ * the slice is the window a per-frame stamp checked at reuse would close;
+ * docs/memory.md, "TLB shootdown".)  Without this a slice costs one IPI
+ * round trip per frame, and a CPU tearing down holds off interrupts (and
+ * the others' calls) for seconds under TCG.
+ */
+static bool in_teardown[NR_CPUS_MAX];
+
+void tlb_teardown_begin(void)
+{
+    cpumask_t self = cpumask_of(smp_processor_id());
+
+    flush_counted(TLB_BY_HYPERVISOR, (cpus_with_guest_tables() & cpu_online_now()) | self,
+                  TLB_FLUSH_ALL_ENTRIES, 0);
+    in_teardown[smp_processor_id()] = true;
+}
+
+void tlb_teardown_end(void)
+{
+    in_teardown[smp_processor_id()] = false;
+}
+
 void tlb_flush_for_frame(void)
 {
     cpumask_t self = cpumask_of(smp_processor_id());
+
+    if (in_teardown[smp_processor_id()]) {
+        flush_all_here();
+        return;
+    }
 
     /*
      * The frame's last mapping is gone (the caller's stores are visible

@@ -33,6 +33,9 @@ unsigned tlb_flush_cpus(cpumask_t mask, enum tlb_flush_kind kind, uint64_t va);
  * waits): the CPU waited for may be waiting for this one's flush.
  */
 void tlb_flush_serve(void);
+/* Around a slice of a dying domain's teardown: one shootdown, then local flushes. */
+void tlb_teardown_begin(void);
+void tlb_teardown_end(void);
 
 /*
  * A guest's flush, for the vCPUs `target` names: UVMF_LOCAL (0) this CPU,

@@ -161,6 +161,13 @@ void do_exception(struct cpu_user_regs *regs)
     unsigned vector = regs->entry_vector;
 
     if (vector >= 32 && !(vector == LEGACY_SYSCALL_VECTOR && guest_mode(regs))) {
+        /*
+         * An interrupt comes between two of the guest's instructions: the
+         * RF that TCG may leave in its frame would otherwise reach the
+         * guest's next trap frame (several CPUs send many IPIs).
+         */
+        if (guest_mode(regs))
+            regs->rflags &= ~X86_EFLAGS_RF;
         do_interrupt(regs);
         return;
     }
