@@ -75,8 +75,11 @@ include tests/unit/unit.mk
 run: all
 	scripts/qemu-run.sh --scenario default
 
+# Every system test, then the Koan ones again on two CPUs (KOAN_SMP=2:
+# Koan boots that do not choose their CPUs get -smp 2; docs/testing.md).
 system-test: all
 	$(PYTHON) -m pytest -v tests/system
+	KOAN_SMP=2 $(PYTHON) -m pytest -v tests/system -k "not xen"
 
 test: deps
 	@bash scripts/line-counts.sh
