@@ -92,8 +92,7 @@ static void free_domain_page(struct page_info *pg)
     pg->flags = 0;
     pg->linear = 0;
     pg->nr_valid = 0;
-    /* No stale translation may reach the frame once someone else has it. */
-    frame_table_flush_tlb();
+    /* No stale translation may reach the frame once someone else has it (on_free). */
     frame_table_on_free(page_to_mfn(pg));
     if (d)
         domain_check_gone(d);

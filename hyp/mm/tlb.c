@@ -26,6 +26,7 @@
 #include <hyp/options.h>
 #include <hyp/tlb.h>
 #include <hyp/tlbflush.h>
+#include <hyp/work_budget.h>
 #include <hyp/xen_public.h>
 
 static struct tlb_stats stats[TLB_SOURCES];
@@ -33,6 +34,13 @@ static struct tlb_stats stats[TLB_SOURCES];
 /* ---- the flushes ---- */
 
 #define SHOOTDOWN_ANSWER_US 1000000   /* a CPU that takes longer is stuck: panic */
+/*
+ * What a shootdown charges the work budget: waiting for an IPI's answer
+ * costs at least as much as looking at 64 entries, so work that shoots
+ * (retypes while another CPU runs a guest, a batch of *_MULTI flushes)
+ * stops for a continuation sooner, and interrupts stay off no longer.
+ */
+#define WORK_UNITS_PER_SHOOTDOWN 64u
 
 /* CPUs asked for a full flush that have not started it (requesters set, each CPU clears its bit). */
 static cpumask_t flush_asked;
@@ -95,6 +103,7 @@ unsigned tlb_flush_cpus(cpumask_t mask, enum tlb_flush_kind kind, uint64_t va)
     if (!others)
         return 0;
     shootdown(others);   /* one page or all: the other CPUs flush all */
+    (void)work_budget_charge(WORK_UNITS_PER_SHOOTDOWN);   /* the caller stops at its next check */
     return cpumask_weight(others);
 }
 
@@ -193,6 +202,43 @@ void tlb_flush_for_frame(void)
     cpumask_t others = tlbflush_filter(cpus_with_guest_tables() & cpu_online_now() & ~self,
                                        stamp);
     flush_counted(TLB_BY_HYPERVISOR, others | self, TLB_FLUSH_ALL_ENTRIES, 0);
+}
+
+/*
+ * Frees wait for reuse, as on Xen: a freed frame is harmless until it is
+ * given out again, so instead of a shootdown per free (a teardown frees
+ * thousands) the clock's time of the latest free is kept, and every
+ * allocation first flushes the CPUs with guest tables that have not
+ * flushed since.  One time for all frames, not one per frame (Xen's
+ * tlbflush_timestamp): an allocation after any free pays, but only once,
+ * as the flush moves those CPUs past it.
+ */
+static tlb_time_t last_free;
+
+void tlb_frame_freed(void)
+{
+    /* Its last mapping is gone: a CPU that flushes from now on cannot hold it. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    tlb_time_t now = tlbflush_now();
+    tlb_time_t seen = __atomic_load_n(&last_free, __ATOMIC_RELAXED);
+
+    /* Only ever forward, and before the frame is back in the allocator. */
+    while (seen < now &&
+           !__atomic_compare_exchange_n(&last_free, &seen, now, false, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_RELAXED))
+        ;
+}
+
+void tlb_flush_before_reuse(void)
+{
+    cpumask_t self = cpumask_of(smp_processor_id());
+
+    /* The frame just taken was freed no later than this (the allocator published it after). */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    tlb_time_t freed = __atomic_load_n(&last_free, __ATOMIC_SEQ_CST);
+    cpumask_t need = tlbflush_filter(cpus_with_guest_tables() & (cpu_online_now() | self),
+                                     freed);
+    flush_counted(TLB_BY_HYPERVISOR, need, TLB_FLUSH_ALL_ENTRIES, 0);
 }
 
 /* ---- statistics ---- */

@@ -44,12 +44,19 @@ void tlb_flush_serve(void);
 long tlb_flush_vcpus(uint64_t target, enum tlb_flush_kind kind, uint64_t va);
 
 /*
- * The hypervisor's flush before a frame whose mappings are gone is freed or
- * retyped: this CPU, and every other that may hold a guest translation (a
- * domain's tables loaded or one of its vCPUs running) and has not flushed
- * since.
+ * The hypervisor's flush before a frame whose mappings are gone is retyped:
+ * this CPU, and every other that may hold a guest translation (a domain's
+ * tables loaded or one of its vCPUs running) and has not flushed since.
  */
 void tlb_flush_for_frame(void);
+/*
+ * A frame whose mappings are gone is freed (before it goes back to the
+ * allocator); every allocation then calls tlb_flush_before_reuse, which
+ * flushes the CPUs with guest tables that have not flushed since the
+ * latest free.
+ */
+void tlb_frame_freed(void);
+void tlb_flush_before_reuse(void);
 
 /* ---- the masks (hyp/mm/tlb_mask.c: pure, unit-tested) ---- */
 

@@ -34,6 +34,7 @@ void frame_table_on_free(mfn_t mfn)
     }
     fake.frees++;
     fake.free_count[mfn]++;
+    fake.flushes++;   /* the TLB's part of on_free (a flush before the frame is reused) */
 }
 
 void frame_table_flush_tlb(void)
