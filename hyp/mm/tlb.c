@@ -53,6 +53,14 @@ static void flush_all_here(void)
     tlbflush_end(smp_processor_id(), began);
 }
 
+static void flush_here(enum tlb_flush_kind kind, uint64_t va)
+{
+    if (kind == TLB_FLUSH_ONE_PAGE)
+        invlpg(va);
+    else
+        flush_all_here();
+}
+
 void tlb_flush_serve(void)
 {
     cpumask_t me = cpumask_of(smp_processor_id());
@@ -94,12 +102,8 @@ unsigned tlb_flush_cpus(cpumask_t mask, enum tlb_flush_kind kind, uint64_t va)
     cpumask_t self = cpumask_of(smp_processor_id());
     cpumask_t others = mask & ~self & cpu_online_now();
 
-    if (mask & self) {
-        if (kind == TLB_FLUSH_ONE_PAGE)
-            invlpg(va);
-        else
-            flush_all_here();
-    }
+    if (mask & self)
+        flush_here(kind, va);
     if (!others)
         return 0;
     shootdown(others);   /* one page or all: the other CPUs flush all */
@@ -151,7 +155,7 @@ long tlb_flush_vcpus(uint64_t target, enum tlb_flush_kind kind, uint64_t va)
         /* The common case, on every guest page-table change: no other CPU to look at. */
         __atomic_add_fetch(&stats[TLB_BY_GUEST].flushes, 1, __ATOMIC_RELAXED);
         __atomic_add_fetch(&stats[TLB_BY_GUEST].local_only, 1, __ATOMIC_RELAXED);
-        tlb_flush_cpus(cpumask_of(smp_processor_id()), kind, va);
+        flush_here(kind, va);
         return 0;
     }
 
