@@ -29,7 +29,7 @@ void frame_table_on_free(mfn_t mfn)
 
 void frame_table_flush_tlb(void)
 {
-    /* A freed or retyped frame: no CPU may keep a stale entry for it (hyp/mm/tlb.c). */
+    /* A retyped frame, a changed upper-level entry: no CPU may keep a stale entry. */
     tlb_flush_for_frame();
 }
 

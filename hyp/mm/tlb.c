@@ -4,9 +4,9 @@
  * flushes of a set of CPUs -- this one directly, the others by an IPI of
  * their own (IPI_TLB_VECTOR) and a wait until each has flushed -- for what
  * guests ask (mmuext_op, update_va_mapping) and for what the hypervisor
- * needs before a frame is freed or retyped.  Full flushes are CR3 reloads
- * (no global pages, no PCIDs) recorded on the TLB-flush clock, which is
- * also how a shootdown knows it is done.  A flush is safe anywhere, so
+ * needs before a frame is retyped or, once freed, reused.  Full flushes
+ * are CR3 reloads (no global pages, no PCIDs) recorded on the TLB-flush
+ * clock, which is also how a shootdown knows it is done.  A flush is safe anywhere, so
  * every CPU that waits with interrupts off answers shootdowns
  * (tlb_flush_serve: spin waits, call-function waits); shootdowns do not go
  * through smp_call_function, whose requests are not safe everywhere.
