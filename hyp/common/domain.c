@@ -18,7 +18,6 @@
 #include <hyp/m2p.h>
 #include <hyp/sched.h>
 #include <hyp/string.h>
-#include <hyp/tlb.h>
 #include <hyp/machine.h>
 #include <hyp/work_budget.h>
 
@@ -158,14 +157,10 @@ bool domain_teardown_pending(void)
 
 int domain_teardown_run(void)
 {
-    int rc = 0;
-
-    tlb_teardown_begin();
-    for (unsigned i = 0; i < MAX_DOMAINS && !rc; i++)
+    for (unsigned i = 0; i < MAX_DOMAINS; i++)
         if (teardown_waiting(&domains[i]) && domain_teardown(&domains[i]))
-            rc = -ERESTART;
-    tlb_teardown_end();
-    return rc;
+            return -ERESTART;
+    return 0;
 }
 
 void domain_check_gone(struct domain *d)

@@ -82,8 +82,8 @@ void free_domain_page(struct page_info *pg)
      * shared hypervisor page holds by its flag.
      */
     atomic_store64(&pg->type_info, PGI_FREE);
-    /* No stale translation may reach the frame once someone else has it. */
-    frame_table_flush_tlb();
+    /* No flush here: frame_table_on_free stamps the free, and the frame is
+     * flushed from every CPU before it is reused (hyp/mm/tlb.c). */
     frame_table_on_free(page_to_mfn(pg));
     if (d)
         domain_check_gone(d);

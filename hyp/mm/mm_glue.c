@@ -23,12 +23,13 @@ static mfn_t io_mfn_limit;   /* machine frames below 2^physical-address-bits */
 void frame_table_on_free(mfn_t mfn)
 {
     m2p_set(mfn, M2P_INVALID);
+    tlb_frame_freed();   /* the flush waits for the frame's reuse (machine_frame_alloc) */
     machine_frame_free(mfn);
 }
 
 void frame_table_flush_tlb(void)
 {
-    /* A freed or retyped frame: no CPU may keep a stale entry for it (hyp/mm/tlb.c). */
+    /* A retyped frame, a changed upper-level entry: no CPU may keep a stale entry. */
     tlb_flush_for_frame();
 }
 

@@ -4,9 +4,9 @@
  * flushes of a set of CPUs -- this one directly, the others by an IPI of
  * their own (IPI_TLB_VECTOR) and a wait until each has flushed -- for what
  * guests ask (mmuext_op, update_va_mapping) and for what the hypervisor
- * needs before a frame is freed or retyped.  Full flushes are CR3 reloads
- * (no global pages, no PCIDs) recorded on the TLB-flush clock, which is
- * also how a shootdown knows it is done.  A flush is safe anywhere, so
+ * needs before a frame is retyped or, once freed, reused.  Full flushes
+ * are CR3 reloads (no global pages, no PCIDs) recorded on the TLB-flush
+ * clock, which is also how a shootdown knows it is done.  A flush is safe anywhere, so
  * every CPU that waits with interrupts off answers shootdowns
  * (tlb_flush_serve: spin waits, call-function waits); shootdowns do not go
  * through smp_call_function, whose requests are not safe everywhere.
@@ -26,6 +26,7 @@
 #include <hyp/options.h>
 #include <hyp/tlb.h>
 #include <hyp/tlbflush.h>
+#include <hyp/work_budget.h>
 #include <hyp/xen_public.h>
 
 static struct tlb_stats stats[TLB_SOURCES];
@@ -33,6 +34,13 @@ static struct tlb_stats stats[TLB_SOURCES];
 /* ---- the flushes ---- */
 
 #define SHOOTDOWN_ANSWER_US 1000000   /* a CPU that takes longer is stuck: panic */
+/*
+ * What a shootdown charges the work budget: waiting for an IPI's answer
+ * costs at least as much as looking at 64 entries, so work that shoots
+ * (retypes while another CPU runs a guest, a batch of *_MULTI flushes)
+ * stops for a continuation sooner, and interrupts stay off no longer.
+ */
+#define WORK_UNITS_PER_SHOOTDOWN 64u
 
 /* CPUs asked for a full flush that have not started it (requesters set, each CPU clears its bit). */
 static cpumask_t flush_asked;
@@ -43,6 +51,14 @@ static void flush_all_here(void)
 
     write_cr3(read_cr3());
     tlbflush_end(smp_processor_id(), began);
+}
+
+static void flush_here(enum tlb_flush_kind kind, uint64_t va)
+{
+    if (kind == TLB_FLUSH_ONE_PAGE)
+        invlpg(va);
+    else
+        flush_all_here();
 }
 
 void tlb_flush_serve(void)
@@ -86,15 +102,12 @@ unsigned tlb_flush_cpus(cpumask_t mask, enum tlb_flush_kind kind, uint64_t va)
     cpumask_t self = cpumask_of(smp_processor_id());
     cpumask_t others = mask & ~self & cpu_online_now();
 
-    if (mask & self) {
-        if (kind == TLB_FLUSH_ONE_PAGE)
-            invlpg(va);
-        else
-            flush_all_here();
-    }
+    if (mask & self)
+        flush_here(kind, va);
     if (!others)
         return 0;
     shootdown(others);   /* one page or all: the other CPUs flush all */
+    (void)work_budget_charge(WORK_UNITS_PER_SHOOTDOWN);   /* the caller stops at its next check */
     return cpumask_weight(others);
 }
 
@@ -142,7 +155,7 @@ long tlb_flush_vcpus(uint64_t target, enum tlb_flush_kind kind, uint64_t va)
         /* The common case, on every guest page-table change: no other CPU to look at. */
         __atomic_add_fetch(&stats[TLB_BY_GUEST].flushes, 1, __ATOMIC_RELAXED);
         __atomic_add_fetch(&stats[TLB_BY_GUEST].local_only, 1, __ATOMIC_RELAXED);
-        tlb_flush_cpus(cpumask_of(smp_processor_id()), kind, va);
+        flush_here(kind, va);
         return 0;
     }
 
@@ -177,41 +190,10 @@ static cpumask_t cpus_with_guest_tables(void)
     return cpus;
 }
 
-/*
- * A slice of a dying domain's teardown frees and retypes many frames.  One
- * shootdown when the slice begins, then local flushes for each: the domain
- * is loaded on no CPU (its teardown waits for that), every CPU that ran it
- * reloaded CR3 when it left, and the shootdown covers mappings other
- * domains removed before the slice.  (One removed by another CPU during
- * the slice is the window a per-frame stamp checked at reuse would close;
- * docs/memory.md, "TLB shootdown".)  Without this a slice costs one IPI
- * round trip per frame, and a CPU tearing down holds off interrupts (and
- * the others' calls) for seconds under TCG.
- */
-static bool in_teardown[NR_CPUS_MAX];
-
-void tlb_teardown_begin(void)
-{
-    cpumask_t self = cpumask_of(smp_processor_id());
-
-    flush_counted(TLB_BY_HYPERVISOR, (cpus_with_guest_tables() & cpu_online_now()) | self,
-                  TLB_FLUSH_ALL_ENTRIES, 0);
-    in_teardown[smp_processor_id()] = true;
-}
-
-void tlb_teardown_end(void)
-{
-    in_teardown[smp_processor_id()] = false;
-}
-
 void tlb_flush_for_frame(void)
 {
     cpumask_t self = cpumask_of(smp_processor_id());
 
-    if (in_teardown[smp_processor_id()]) {
-        flush_all_here();
-        return;
-    }
 
     /*
      * The frame's last mapping is gone (the caller's stores are visible
@@ -225,6 +207,43 @@ void tlb_flush_for_frame(void)
     cpumask_t others = tlbflush_filter(cpus_with_guest_tables() & cpu_online_now() & ~self,
                                        stamp);
     flush_counted(TLB_BY_HYPERVISOR, others | self, TLB_FLUSH_ALL_ENTRIES, 0);
+}
+
+/*
+ * Frees wait for reuse, as on Xen: a freed frame is harmless until it is
+ * given out again, so instead of a shootdown per free (a teardown frees
+ * thousands) the clock's time of the latest free is kept, and every
+ * allocation first flushes the CPUs with guest tables that have not
+ * flushed since.  One time for all frames, not one per frame (Xen's
+ * tlbflush_timestamp): an allocation after any free pays, but only once,
+ * as the flush moves those CPUs past it.
+ */
+static tlb_time_t last_free;
+
+void tlb_frame_freed(void)
+{
+    /* Its last mapping is gone: a CPU that flushes from now on cannot hold it. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    tlb_time_t now = tlbflush_now();
+    tlb_time_t seen = __atomic_load_n(&last_free, __ATOMIC_RELAXED);
+
+    /* Only ever forward, and before the frame is back in the allocator. */
+    while (seen < now &&
+           !__atomic_compare_exchange_n(&last_free, &seen, now, false, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_RELAXED))
+        ;
+}
+
+void tlb_flush_before_reuse(void)
+{
+    cpumask_t self = cpumask_of(smp_processor_id());
+
+    /* The frame just taken was freed no later than this (the allocator published it after). */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    tlb_time_t freed = __atomic_load_n(&last_free, __ATOMIC_SEQ_CST);
+    cpumask_t need = tlbflush_filter(cpus_with_guest_tables() & (cpu_online_now() | self),
+                                     freed);
+    flush_counted(TLB_BY_HYPERVISOR, need, TLB_FLUSH_ALL_ENTRIES, 0);
 }
 
 /* ---- statistics ---- */

@@ -253,7 +253,8 @@ static inline void frame_table_share_readonly(mfn_t mfn)
 }
 
 /* Hooks implemented by the hypervisor (or by unit-test fakes). */
-void frame_table_on_free(mfn_t mfn);        /* back to the allocator, M2P invalid */
+/* Back to the allocator, M2P invalid; no CPU's stale TLB entry may reach it once reused. */
+void frame_table_on_free(mfn_t mfn);
 void frame_table_flush_tlb(void);           /* all CPUs, every non-global entry */
 struct domain *domain_from_id(domid_t id);  /* NULL if no such live or dying domain */
 

@@ -33,9 +33,6 @@ unsigned tlb_flush_cpus(cpumask_t mask, enum tlb_flush_kind kind, uint64_t va);
  * waits): the CPU waited for may be waiting for this one's flush.
  */
 void tlb_flush_serve(void);
-/* Around a slice of a dying domain's teardown: one shootdown, then local flushes. */
-void tlb_teardown_begin(void);
-void tlb_teardown_end(void);
 
 /*
  * A guest's flush, for the vCPUs `target` names: UVMF_LOCAL (0) this CPU,
@@ -47,12 +44,19 @@ void tlb_teardown_end(void);
 long tlb_flush_vcpus(uint64_t target, enum tlb_flush_kind kind, uint64_t va);
 
 /*
- * The hypervisor's flush before a frame whose mappings are gone is freed or
- * retyped: this CPU, and every other that may hold a guest translation (a
- * domain's tables loaded or one of its vCPUs running) and has not flushed
- * since.
+ * The hypervisor's flush before a frame whose mappings are gone is retyped:
+ * this CPU, and every other that may hold a guest translation (a domain's
+ * tables loaded or one of its vCPUs running) and has not flushed since.
  */
 void tlb_flush_for_frame(void);
+/*
+ * A frame whose mappings are gone is freed (before it goes back to the
+ * allocator); every allocation then calls tlb_flush_before_reuse, which
+ * flushes the CPUs with guest tables that have not flushed since the
+ * latest free.
+ */
+void tlb_frame_freed(void);
+void tlb_flush_before_reuse(void);
 
 /* ---- the masks (hyp/mm/tlb_mask.c: pure, unit-tested) ---- */
 

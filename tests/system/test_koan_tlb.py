@@ -57,8 +57,8 @@ def smp_dom0(*words, suites="basic,smp"):
 
 def test_one_cpu_flushes_need_no_ipi():
     """-smp 1: the mm suite's flushes (every UVMF and mmuext kind) and the
-    hypervisor's (every free and type change) are counted, and none needs
-    another CPU."""
+    hypervisor's (every type change, and every allocation's check for
+    freed frames) are counted, and none needs another CPU."""
     run = h.run_koan("koan_tlb_smp1", h.koan_guest("dom0", "suite=basic,mm"), smp=1)
     run.guest("dom0").assert_all_passed(str(run), suites=("basic", "mm"))
     stats = tlb_stats(run)
@@ -67,8 +67,10 @@ def test_one_cpu_flushes_need_no_ipi():
         assert s["flushes"] > 0, run
         assert s["ipis"] == 0, run
         assert s["avoided"] == s["flushes"], run
-    # The hypervisor's always include this CPU; only a guest's mask can be empty.
-    assert stats["hypervisor"]["local"] == stats["hypervisor"]["flushes"], run
+    # Retypes flush this CPU; most allocations find no CPU to flush (none
+    # has used a freed frame since it last flushed).
+    assert stats["hypervisor"]["local"] > 0, run
+    assert stats["hypervisor"]["empty"] > 0, run
     assert run.exit_code == 0, run
 
 

@@ -39,6 +39,8 @@ void frame_table_on_free(mfn_t mfn)
     }
     __atomic_fetch_add(&fake.frees, 1, __ATOMIC_SEQ_CST);
     __atomic_fetch_add(&fake.free_count[mfn], 1, __ATOMIC_SEQ_CST);
+    /* the TLB's part of on_free (a flush before the frame is reused) */
+    __atomic_fetch_add(&fake.flushes, 1, __ATOMIC_SEQ_CST);
 }
 
 void frame_table_flush_tlb(void)
