@@ -18,25 +18,6 @@ STATS_RE = re.compile(r"^koan: tlb: (guest|hypervisor): (\d+) flushes, (\d+) avo
 SHOOT_RE = re.compile(r"^koan: selftest: tlb-shootdown: 1000 flushes "
                       r"CPU0 -> (CPU\d+|\d+ CPUs): (\d+) ns each$")
 UNMAP_CASE = "smp_unmap_while_touching"
-# Until the frame table's counts change atomically (branch smp-mmconc), two
-# vCPUs rewriting one L1 at once (smp_page_tables_both) may break counts on
-# two CPUs, and every later frame check of the suite reports it.  That is
-# not this file's subject: once smp-mmconc is on main, assert_all_passed
-# replaces assert_passed_but_frame_race.
-FRAME_TABLE_RACE = "smp_page_tables_both"
-FRAME_CHECK = "Koan's frame check"
-
-
-def assert_passed_but_frame_race(run, suites):
-    g = run.guest("dom0")
-    assert g.passed is not None, run
-    assert list(g.cases) == h.expected_case_names(suites), run
-    for name, reason in g.failures().items():
-        assert name == FRAME_TABLE_RACE or reason.startswith(FRAME_CHECK), (name, reason, run)
-    # A guest with a failed case ends by crashing itself.
-    assert run.exit_code == (1 if g.failures() else 0), run
-
-
 def tlb_stats(run):
     """{'guest': {...}, 'hypervisor': {...}} from the lines logged at machine stop."""
     stats = {}
@@ -97,7 +78,7 @@ def test_guest_flush_reaches_the_other_cpu():
     TLB_FLUSH_MULTI naming vCPU 1) went by IPI, and so did some of the
     hypervisor's, for frames freed or retyped while vCPU 1 ran there."""
     run = h.run_koan("koan_tlb_guest_smp2", smp_dom0(), smp=2, timeout=SMP_TIMEOUT)
-    assert_passed_but_frame_race(run, ("basic", "smp"))
+    run.guest("dom0").assert_all_passed(str(run), suites=("basic", "smp"))
     stats = tlb_stats(run)
     assert stats["guest"]["ipis"] >= 2, run
     assert stats["guest"]["avoided"] < stats["guest"]["flushes"], run
