@@ -155,6 +155,15 @@ bool domain_teardown_pending(void)
     return false;
 }
 
+bool domain_teardown_unfinished(void)
+{
+    for (unsigned i = 0; i < MAX_DOMAINS; i++)
+        if (__atomic_load_n(&domains[i].state, __ATOMIC_ACQUIRE) == DOMAIN_DYING &&
+            domains[i].relinquish_phase != RELINQUISH_DONE)
+            return true;
+    return false;
+}
+
 int domain_teardown_run(void)
 {
     for (unsigned i = 0; i < MAX_DOMAINS; i++)

@@ -235,12 +235,22 @@ static bool teardown_try(void)
     return true;
 }
 
+/*
+ * No domain is alive.  One may still be leaving another CPU (it switches
+ * away at its next return to a guest), so its teardown is not yet due:
+ * help with the teardowns until none is left, then one CPU stops the
+ * machine.  Interrupts open between tries: the others' IPIs are served.
+ */
 __attribute__((noreturn)) static void stop_when_idle(void)
 {
+    static bool stopping;
+
     load_idle_context();
-    spin_lock(&teardown_lock);   /* whoever was at it finishes its slice */
-    work_budget_begin(0);
-    (void)domain_teardown_run();
+    while (domain_teardown_unfinished())
+        if (!teardown_try())
+            asm volatile("sti; pause; cli" ::: "memory");
+    if (__atomic_exchange_n(&stopping, true, __ATOMIC_ACQ_REL))
+        halt_forever();   /* another CPU reports and stops */
     log_info("all domains gone\n");
     log_info("sched: %lu vCPU switches, %lu moves to another CPU\n",
              (unsigned long)nr_switches, (unsigned long)nr_migrations);

@@ -159,6 +159,8 @@ void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(
 static inline bool domain_is_dying(const struct domain *d) { return d->state != DOMAIN_RUNNING; }
 /* Is a dying domain still waiting for (part of) its teardown? */
 bool domain_teardown_pending(void);
+/* Some dying domain is not yet torn down (perhaps still on a CPU, so not pending). */
+bool domain_teardown_unfinished(void);
 /*
  * Tear dying domains down under the current work budget, from a context
  * that runs no vCPU of theirs, on page tables that are not theirs.

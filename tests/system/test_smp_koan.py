@@ -142,3 +142,17 @@ def test_koan_smp_matches_xen(xen_smp_run, koan_smp_run):
     differ = {n: (koan.get(n), xen.get(n)) for n in sorted(set(xen) | set(koan))
               if koan.get(n) != xen.get(n)}
     assert not differ, "case: (koan, xen) differ: %s" % differ
+
+
+def test_last_domain_ending_on_two_cpus_returns_every_frame():
+    """The machine stops only after the teardown of a domain whose other
+    vCPU was still leaving the other CPU when the last one ended it (the
+    CPU that found no domain alive used to stop at once, with the domain's
+    frames never returned)."""
+    for attempt in range(2):
+        run = h.run_koan("koan_smp_last_domain_%d" % attempt,
+                         h.koan_guest("dom0", "cpu-burn=1", options=["vcpus=2"]),
+                         smp=2, timeout=SMP_TIMEOUT)
+        assert any(l.startswith("(dom0) cpu-burn: 2 vCPUs") for l in run.lines()), run
+        assert run.has_line(EVERY_FRAME), run
+        assert run.exit_code == 0, run
