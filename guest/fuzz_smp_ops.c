@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The calls of the concurrent fuzz mode (guest/fuzz_smp.h), made by every
+ * vCPU at once on the shared pool of FSMP_FRAMES frames and the shared
+ * tables: the L3, L2 and FSMP_L1S L1s under L4 slot FSMP_SLOT, two copies
+ * of our L4 (kernel slots and slot FSMP_SLOT) that any vCPU may load, and
+ * slot FSMP_HOOK_SLOT of our own, loaded L4.  mmu_update writes entries of
+ * all of those and of pool frames (any level, linear maps, the M2P);
+ * mmuext_op pins and unpins, switches base pointers, flushes (LOCAL, MULTI
+ * with a mask of our vCPUs, ALL), clears and copies pool frames, loads an
+ * LDT; update_va_mapping with every flush target; decrease_reservation and
+ * populate_physmap give pool frames back and take new ones; multicalls mix
+ * them; a write probe stores an entry-like value through one of the shared
+ * VAs, and a fault there is fine (smp_traps.S resumes) -- but a store that
+ * lands in a frame after it became a page table (a stale TLB entry: the
+ * hypervisor must flush every CPU before it retypes or reuses a frame)
+ * leaves counts the frame check cannot explain.  Nothing here names a frame
+ * or VA the guest runs on: the shared L4s are never cleared, copied over or
+ * given back, our L4 is only ever written at FSMP_HOOK_SLOT, and pool
+ * frames are never loaded as a base pointer.
+ */
+#include <xen/errno.h>
+
+#include <guest/fuzz.h>
+#include <guest/lib.h>
+#include <guest/mm.h>
+#include <guest/smp.h>
+
+#include "fuzz_smp.h"
+
+#define below fuzz_below
+#define chance fuzz_chance
+
+enum kind {
+	K_MMU_UPDATE, K_MACHPHYS, K_PIN_L1, K_PIN_L2, K_PIN_L3, K_PIN_L4, K_UNPIN,
+	K_BASEPTR, K_USER_BASEPTR, K_FLUSH_LOCAL, K_INVLPG_LOCAL, K_FLUSH_MULTI,
+	K_INVLPG_MULTI, K_FLUSH_ALL, K_INVLPG_ALL, K_SET_LDT, K_CLEAR_PAGE,
+	K_COPY_PAGE, K_UVM_LOCAL, K_UVM_MULTI, K_UVM_ALL, K_DECREASE, K_POPULATE,
+	K_MULTICALL, K_WRITE_PROBE, K_YIELD, K_NR
+};
+
+const char *const fsmp_kind_names[] = {
+	"mmu_update", "machphys_update", "pin_l1", "pin_l2", "pin_l3", "pin_l4",
+	"unpin", "new_baseptr", "new_user_baseptr", "flush_local", "invlpg_local",
+	"flush_multi", "invlpg_multi", "flush_all", "invlpg_all", "set_ldt",
+	"clear_page", "copy_page", "uvm_local", "uvm_multi", "uvm_all",
+	"decrease_reservation", "populate_physmap", "multicall", "write_probe",
+	"yield",
+};
+const unsigned int fsmp_nr_kinds = K_NR;
+
+_Static_assert(sizeof(fsmp_kind_names) / sizeof(fsmp_kind_names[0]) == K_NR,
+	       "a name per kind");
+_Static_assert(K_NR <= FSMP_MAX_KINDS, "the tally has room");
+
+/* The kind of each mmuext command we make (indexed by command). */
+static const uint8_t cmd_kind[] = {
+	[MMUEXT_PIN_L1_TABLE] = K_PIN_L1, [MMUEXT_PIN_L2_TABLE] = K_PIN_L2,
+	[MMUEXT_PIN_L3_TABLE] = K_PIN_L3, [MMUEXT_PIN_L4_TABLE] = K_PIN_L4,
+	[MMUEXT_UNPIN_TABLE] = K_UNPIN, [MMUEXT_NEW_BASEPTR] = K_BASEPTR,
+	[MMUEXT_TLB_FLUSH_LOCAL] = K_FLUSH_LOCAL, [MMUEXT_INVLPG_LOCAL] = K_INVLPG_LOCAL,
+	[MMUEXT_TLB_FLUSH_MULTI] = K_FLUSH_MULTI, [MMUEXT_INVLPG_MULTI] = K_INVLPG_MULTI,
+	[MMUEXT_TLB_FLUSH_ALL] = K_FLUSH_ALL, [MMUEXT_INVLPG_ALL] = K_INVLPG_ALL,
+	[MMUEXT_SET_LDT] = K_SET_LDT, [MMUEXT_NEW_USER_BASEPTR] = K_USER_BASEPTR,
+	[MMUEXT_CLEAR_PAGE] = K_CLEAR_PAGE, [MMUEXT_COPY_PAGE] = K_COPY_PAGE,
+};
+
+/* ---- frames, values, addresses ---- */
+
+/* A pool frame as this vCPU sees it now: live, or the one it had before it
+ * was given back (stale: it may be free, or someone else's by now). */
+static unsigned long pool_mfn(void)
+{
+	struct fsmp_frame *f = &fs.f[below(FSMP_FRAMES)];
+	unsigned long mfn = __atomic_load_n(&f->mfn, __ATOMIC_RELAXED);
+
+	return mfn != FSMP_NO_MFN ? mfn : __atomic_load_n(&f->last_mfn, __ATOMIC_RELAXED);
+}
+
+/* One of the shared tables: an L1, the L2, the L3, a copy of our L4. */
+static unsigned long table_mfn(void)
+{
+	unsigned int r = (unsigned int)below(FSMP_L1S + 2 + FSMP_L4S);
+
+	if (r < FSMP_L1S)
+		return fs.sp.l1_mfn[r];
+	r -= FSMP_L1S;
+	return r == 0 ? fs.sp.l2_mfn : r == 1 ? fs.sp.l3_mfn : fs.l4[r - 2];
+}
+
+static unsigned long shared_l4(void)
+{
+	return fs.l4[below(FSMP_L4S)];
+}
+
+/* Beyond RAM or beyond the physical address width: nobody's RAM. */
+static unsigned long garbage_mfn(void)
+{
+	return chance(50) ? mm.max_ram_page + below(0x100) : (1UL << 40) - 1 - below(4);
+}
+
+static uint64_t rand_flags(void)
+{
+	uint64_t f = chance(92) ? PTE_P : 0;
+
+	if (chance(50))
+		f |= PTE_RW;
+	if (chance(60))
+		f |= PTE_US;
+	if (chance(50))
+		f |= PTE_A | PTE_D;
+	return f;
+}
+
+/* An entry: a pool frame, a table (writable: only right one level up), 0. */
+static uint64_t rand_value(void)
+{
+	unsigned int r = (unsigned int)below(100);
+
+	if (r < 15)
+		return 0;
+	if (r < 68)
+		return pte_make(pool_mfn(), rand_flags());
+	if (r < 92)
+		return pte_make(table_mfn(), chance(60) ? PT_FLAGS : DATA_RO);
+	if (r < 96)
+		return pte_make(mm.l4_mfn, chance(50) ? PT_FLAGS : DATA_RO);
+	return pte_make(garbage_mfn(), rand_flags());
+}
+
+/* A VA under the shared tables (now and then under our rewritten slot). */
+static unsigned long rand_va(void)
+{
+	if (chance(3))
+		return ((unsigned long)FSMP_HOOK_SLOT << 39) + below(512) * GUEST_PAGE_SIZE;
+	return scratch_va(&fs.sp, below(FSMP_PAGES));
+}
+
+/* The vCPUs a *_MULTI flush names: any subset of ours, rarely one more. */
+static void *rand_mask(struct fsmp_vcpu *v)
+{
+	v->mask = below(1UL << fs.nr_vcpus) | (chance(5) ? 1UL << fs.nr_vcpus : 0);
+	return &v->mask;
+}
+
+/* A table one level down, hooked in: ours at its place, or a pool frame. */
+static uint64_t rand_hook(unsigned long ours)
+{
+	if (chance(60))
+		return pte_make(ours, PT_FLAGS);
+	return chance(70) ? pte_make(pool_mfn(), PT_FLAGS) : rand_value();
+}
+
+/*
+ * An entry to write and its value, or an M2P entry of a pool frame (to a
+ * pool pfn).  The shared L2 and L3 mostly get their own tables back, so
+ * that the VAs keep working for the calls that need them.
+ */
+static uint64_t rand_ptr(uint64_t *val)
+{
+	unsigned int r = (unsigned int)below(100), i;
+	uint64_t ma;
+
+	if (r < 6) {
+		*val = fs.f[below(FSMP_FRAMES)].pfn;
+		return ((uint64_t)pool_mfn() << 12) | MMU_MACHPHYS_UPDATE;
+	}
+	*val = rand_value();
+	if (r < 45) {
+		ma = pt_entry_ma(fs.sp.l1_mfn[below(FSMP_L1S)], (unsigned int)below(512));
+	} else if (r < 67) {
+		ma = pt_entry_ma(pool_mfn(), (unsigned int)below(512));
+	} else if (r < 75) {
+		i = (unsigned int)below(2 * FSMP_L1S);
+		ma = pt_entry_ma(fs.sp.l2_mfn, i);
+		*val = rand_hook(fs.sp.l1_mfn[i % FSMP_L1S]);
+	} else if (r < 80) {
+		ma = pt_entry_ma(fs.sp.l3_mfn, 1 + (unsigned int)below(3));
+		*val = rand_hook(fs.sp.l2_mfn);
+	} else if (r < 94) {
+		i = chance(20) ? FSMP_SLOT : FSMP_L4_SLOT0 + (unsigned int)below(8);
+		ma = pt_entry_ma(shared_l4(), i);
+		*val = rand_hook(fs.sp.l3_mfn);
+	} else {
+		ma = pt_entry_ma(mm.l4_mfn, FSMP_HOOK_SLOT);
+		*val = rand_hook(fs.sp.l3_mfn);
+	}
+	if (chance(10))
+		ma |= MMU_PT_UPDATE_PRESERVE_AD;
+	return ma;
+}
+
+/* One mmuext op of the kinds above, never aimed at what we run on. */
+static void fill_op(struct fsmp_vcpu *v, struct mmuext_op *o)
+{
+	unsigned int r = (unsigned int)below(100);
+
+	memset(o, 0, sizeof(*o));
+	if (r < 28) {
+		o->cmd = MMUEXT_PIN_L1_TABLE + (unsigned int)below(4);
+		o->arg1.mfn = chance(80) ? pool_mfn() : table_mfn();
+	} else if (r < 44) {
+		o->cmd = MMUEXT_UNPIN_TABLE;
+		o->arg1.mfn = chance(80) ? pool_mfn() : table_mfn();
+	} else if (r < 52) {
+		o->cmd = MMUEXT_NEW_BASEPTR;
+		o->arg1.mfn = chance(75) ? shared_l4() : mm.l4_mfn;
+	} else if (r < 56) {
+		o->cmd = MMUEXT_NEW_USER_BASEPTR;
+		o->arg1.mfn = chance(40) ? shared_l4() : chance(60) ? pool_mfn() : 0;
+	} else if (r < 68) {
+		o->cmd = MMUEXT_TLB_FLUSH_LOCAL + 2 * (unsigned int)below(3);
+		o->arg2.vcpumask.p = rand_mask(v);
+	} else if (r < 80) {
+		o->cmd = MMUEXT_INVLPG_LOCAL + 2 * (unsigned int)below(3);
+		o->arg1.linear_addr = rand_va();
+		o->arg2.vcpumask.p = rand_mask(v);
+	} else if (r < 86) {
+		o->cmd = MMUEXT_CLEAR_PAGE;
+		o->arg1.mfn = pool_mfn();
+	} else if (r < 94) {
+		o->cmd = MMUEXT_COPY_PAGE;
+		o->arg1.mfn = pool_mfn();
+		o->arg2.src_mfn = chance(70) ? pool_mfn() : table_mfn();
+	} else {
+		o->cmd = MMUEXT_SET_LDT;
+		o->arg1.linear_addr = chance(20) ? 0 : rand_va();
+		o->arg2.nr_ents = o->arg1.linear_addr ? 1 + (unsigned int)below(512) : 0;
+	}
+}
+
+/* ---- what the write probes aim at ---- */
+
+/* A VA this vCPU just mapped writable: the others may be changing it. */
+static void note_mapped(struct fsmp_vcpu *v, unsigned long va, uint64_t pte)
+{
+	if ((pte & (PTE_P | PTE_RW)) == (PTE_P | PTE_RW))
+		v->mapped[v->next_mapped++ % 8] = va;
+}
+
+/* The VA a successful write to a shared L1's entry maps, or 0. */
+static unsigned long l1_entry_va(uint64_t ptr)
+{
+	for (unsigned int i = 0; i < FSMP_L1S; i++)
+		if (ptr >> 12 == fs.sp.l1_mfn[i])
+			return scratch_va(&fs.sp, i * 512UL + (ptr & 0xfff) / 8);
+	return 0;
+}
+
+/* ---- the calls ---- */
+
+static long call_mmu_update(struct fsmp_vcpu *v)
+{
+	unsigned int n = 1 + (unsigned int)below(4), i;
+	unsigned long va;
+	bool m2p = false;
+	long rc;
+
+	for (i = 0; i < n; i++) {
+		v->req[i].ptr = rand_ptr(&v->req[i].val);
+		m2p |= (v->req[i].ptr & 7) == MMU_MACHPHYS_UPDATE;
+	}
+	rc = HYPERVISOR_mmu_update(v->req, n, &v->done, DOMID_SELF);
+	for (i = 0; rc == 0 && i < n; i++)
+		if ((va = l1_entry_va(v->req[i].ptr)))
+			note_mapped(v, va, v->req[i].val);
+	return fsmp_count(&v->tally, m2p ? K_MACHPHYS : K_MMU_UPDATE, rc);
+}
+
+/* A batch: the ops before `done` went through, op `done` was refused. */
+static long call_mmuext_op(struct fsmp_vcpu *v)
+{
+	unsigned int n = 1 + (unsigned int)below(3), i;
+	long rc;
+
+	for (i = 0; i < n; i++)
+		fill_op(v, &v->op[i]);
+	v->done = 0;
+	rc = HYPERVISOR_mmuext_op(v->op, n, &v->done, DOMID_SELF);
+	for (i = 0; i < n && i <= v->done; i++)
+		fsmp_count(&v->tally, cmd_kind[v->op[i].cmd], i < v->done ? 0 : rc);
+	return rc;
+}
+
+static long call_update_va_mapping(struct fsmp_vcpu *v)
+{
+	unsigned long va = chance(97) ? rand_va() : 0x0000800000000000UL;
+	unsigned long flags = below(3);	/* UVMF_NONE, TLB_FLUSH, INVLPG */
+	unsigned int kind;
+	uint64_t pte;
+	long rc;
+
+	switch (below(3)) {
+	case 0:
+		flags |= UVMF_LOCAL;
+		kind = K_UVM_LOCAL;
+		break;
+	case 1:
+		flags |= UVMF_ALL;
+		kind = K_UVM_ALL;
+		break;
+	default:
+		flags |= (unsigned long)rand_mask(v);	/* UVMF_MULTI */
+		kind = K_UVM_MULTI;
+	}
+	pte = rand_value();
+	rc = HYPERVISOR_update_va_mapping(va, pte, flags);
+	if (rc == 0)
+		note_mapped(v, va, pte);
+	return fsmp_count(&v->tally, kind, rc);
+}
+
+/* Take frame i for a reservation change, if nobody else has it. */
+static bool claim(unsigned int i)
+{
+	return !__atomic_exchange_n(&fs.f[i].busy, 1, __ATOMIC_ACQUIRE);
+}
+
+static void unclaim(unsigned int i)
+{
+	__atomic_store_n(&fs.f[i].busy, 0, __ATOMIC_RELEASE);
+}
+
+/* Frame i is now mfn (FSMP_NO_MFN: given back): ours, the p2m's, dom0's view. */
+static void set_frame(unsigned int i, unsigned long mfn)
+{
+	struct fsmp_frame *f = &fs.f[i];
+
+	if (mfn != FSMP_NO_MFN)
+		__atomic_store_n(&f->last_mfn, mfn, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->mfn, mfn, __ATOMIC_RELEASE);
+	mm_p2m()[f->pfn] = mfn == FSMP_NO_MFN ? P2M_INVALID : mfn;
+	fsmp_store(&fsmp_rendezvous_page()->frame[i], mfn);
+}
+
+static long reservation(struct fsmp_vcpu *v, unsigned int cmd, unsigned int n)
+{
+	memset(&v->res, 0, sizeof(v->res));
+	v->res.domid = DOMID_SELF;
+	v->res.nr_extents = n;
+	set_xen_guest_handle(v->res.extent_start, v->list);
+	return HYPERVISOR_memory_op(cmd, &v->res);
+}
+
+/* Give back one or two live pool frames (wherever they are in use), and
+ * now and then a frame that is not ours after them. */
+static long call_decrease(struct fsmp_vcpu *v)
+{
+	unsigned int slot[2], n = 0, want = 1 + (unsigned int)below(2), tries, i;
+	bool garbage;
+	long rc;
+
+	for (tries = 0; tries < 8 && n < want; tries++) {
+		i = (unsigned int)below(FSMP_FRAMES);
+		if (!claim(i))
+			continue;
+		if (fs.f[i].mfn == FSMP_NO_MFN) {
+			unclaim(i);
+			continue;
+		}
+		slot[n] = i;
+		v->list[n++] = fs.f[i].mfn;
+	}
+	garbage = n == 0 || (n < 2 && chance(10));
+	if (garbage)
+		v->list[n] = garbage_mfn();	/* last: the others go first */
+	rc = reservation(v, XENMEM_decrease_reservation, n + garbage);
+	for (i = 0; i < n; i++) {
+		if ((long)i < rc)
+			set_frame(slot[i], FSMP_NO_MFN);
+		unclaim(slot[i]);
+	}
+	return fsmp_count(&v->tally, K_DECREASE, rc);
+}
+
+/* A new frame for a pfn we gave back; else give back instead. */
+static long call_populate(struct fsmp_vcpu *v)
+{
+	for (unsigned int tries = 0; tries < 8; tries++) {
+		unsigned int i = (unsigned int)below(FSMP_FRAMES);
+		long rc;
+
+		if (!claim(i))
+			continue;
+		if (fs.f[i].mfn != FSMP_NO_MFN) {
+			unclaim(i);
+			continue;
+		}
+		v->list[0] = fs.f[i].pfn;
+		rc = reservation(v, XENMEM_populate_physmap, 1);
+		if (rc == 1)
+			set_frame(i, v->list[0]);
+		unclaim(i);
+		return fsmp_count(&v->tally, K_POPULATE, rc);
+	}
+	return call_decrease(v);
+}
+
+/* Two to four single mmu_update, mmuext_op and update_va_mapping entries. */
+static long call_multicall(struct fsmp_vcpu *v)
+{
+	unsigned int n = 2 + (unsigned int)below(3), i;
+
+	memset(v->mc, 0, sizeof(v->mc));
+	for (i = 0; i < n; i++) {
+		multicall_entry_t *m = &v->mc[i];
+
+		switch (below(3)) {
+		case 0:
+			m->op = __HYPERVISOR_mmu_update;
+			v->mc_req[i].ptr = rand_ptr(&v->mc_req[i].val);
+			m->args[0] = (unsigned long)&v->mc_req[i];
+			m->args[1] = 1;
+			m->args[3] = DOMID_SELF;
+			break;
+		case 1:
+			m->op = __HYPERVISOR_mmuext_op;
+			fill_op(v, &v->mc_op[i]);
+			m->args[0] = (unsigned long)&v->mc_op[i];
+			m->args[1] = 1;
+			m->args[3] = DOMID_SELF;
+			break;
+		default:
+			m->op = __HYPERVISOR_update_va_mapping;
+			m->args[0] = rand_va();
+			m->args[1] = rand_value();
+			m->args[2] = (unsigned long)below(3) | (chance(50) ? UVMF_ALL : UVMF_LOCAL);
+		}
+	}
+	return fsmp_count(&v->tally, K_MULTICALL, HYPERVISOR_multicall(v->mc, n));
+}
+
+/*
+ * Store an entry-like value through a shared VA, mostly one this vCPU
+ * mapped writable a moment ago.  Whether it lands or faults depends on the
+ * others; a fault resumes after the store.
+ */
+static long write_probe(struct fsmp_vcpu *v)
+{
+	unsigned int self = smp_self();
+	unsigned long va = v->mapped[below(8)], traps = smp_traps[self].count;
+	uint64_t val = chance(70) ? pte_make(pool_mfn(), rand_flags()) : 0;
+
+	if (!va || chance(20))
+		va = scratch_va(&fs.sp, below(FSMP_PAGES));
+
+	__asm__ volatile(SMP_FAULT("movq %[val], (%[va])")
+			 : SMP_FAULT_OUT(self)
+			 : [val] "r"(val), [va] "r"(va)
+			 : "rax", "memory");
+	smp_resume[self] = 0;
+	return fsmp_count(&v->tally, K_WRITE_PROBE, smp_traps[self].count != traps ? -1 : 0);
+}
+
+void fsmp_call(struct fsmp_vcpu *v)
+{
+	unsigned int r = (unsigned int)below(100);
+	long rc;
+
+	if (r < 24)
+		rc = call_mmu_update(v);
+	else if (r < 50)
+		rc = call_mmuext_op(v);
+	else if (r < 68)
+		rc = call_update_va_mapping(v);
+	else if (r < 74)
+		rc = chance(50) ? call_decrease(v) : call_populate(v);
+	else if (r < 82)
+		rc = call_multicall(v);
+	else if (r < 96)
+		rc = write_probe(v);
+	else
+		rc = fsmp_count(&v->tally, K_YIELD, HYPERVISOR_sched_op(SCHEDOP_yield, NULL));
+	v->made++;
+	v->refused += rc < 0;
+}
+
+/*
+ * vCPU 0 between rounds, the others stopped: hook the shared L2 and L1s
+ * back in where the round unhooked them (unpinned first: pinned as
+ * another level they could not be), so that the shared VAs work again.
+ * Best effort: a table still in use as another level stays out.
+ */
+void fsmp_repair(void)
+{
+	unpin_table(fs.sp.l2_mfn);
+	mmu_update1(pt_entry_ma(fs.sp.l3_mfn, 0), pte_make(fs.sp.l2_mfn, PT_FLAGS));
+	for (unsigned int i = 0; i < FSMP_L1S; i++) {
+		unpin_table(fs.sp.l1_mfn[i]);
+		mmu_update1(pt_entry_ma(fs.sp.l2_mfn, i), pte_make(fs.sp.l1_mfn[i], PT_FLAGS));
+	}
+}
+
+/* Our L4 again, no user L4, no LDT, a clean TLB: each must work. */
+void fsmp_restore(struct fsmp_vcpu *v)
+{
+	long rc;
+
+	if ((rc = mmuext1(MMUEXT_NEW_BASEPTR, mm.l4_mfn, 0)) ||
+	    (rc = mmuext1(MMUEXT_NEW_USER_BASEPTR, 0, 0)) ||
+	    (rc = mmuext1(MMUEXT_SET_LDT, 0, 0)) ||
+	    (rc = mmuext1(MMUEXT_TLB_FLUSH_LOCAL, 0, 0)))
+		if (!v->restore_rc)
+			v->restore_rc = rc;
+}
