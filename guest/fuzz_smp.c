@@ -166,7 +166,11 @@ static void failed(const char *fmt, ...)
 /* Yield until dom0 has set `field` to at least `value`. */
 static void wait_for_dom0(uint64_t *field, uint64_t value, const char *what)
 {
+	uint64_t *watcher = &rv_page.rv.watcher;
+
 	for (unsigned long i = 0; i < FSMP_WAIT_YIELDS; i++) {
+		if (fsmp_load(watcher) == FSMP_RV_ABORTED)
+			failed("%s: dom0 failed", what);
 		if (fsmp_load(field) >= value)
 			return;
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
@@ -193,7 +197,7 @@ static void round_check(unsigned long r)
 	fsmp_repair();
 	if (sync_with_dom0) {
 		fsmp_store(&rv->round_done, r);
-		wait_for_dom0(&rv->round_checked, r, "dom0 never checked the round");
+		wait_for_dom0(&rv->round_checked, r, "waiting for dom0's check");
 	}
 	problems = fuzz_check();
 	if (problems)
@@ -249,7 +253,7 @@ void fuzz_smp_word(void)
 		     fs.seed, fs.nr_vcpus, fs.rounds, fs.calls,
 		     sync_with_dom0 ? ", checked by dom0" : "");
 	if (sync_with_dom0)
-		wait_for_dom0(&rv_page.rv.watcher, 1, "dom0 never found us");
+		wait_for_dom0(&rv_page.rv.watcher, 1, "waiting for dom0 to find us");
 	for (i = 1; i < fs.nr_vcpus; i++)
 		smp_post(i, worker_job, (void *)(unsigned long)i);
 	vcpu_rounds(0);

@@ -108,6 +108,7 @@ extern const unsigned int fsmp_nr_kinds;
 /* ---- the rendezvous page: a domU's rounds, checked by dom0 ---- */
 
 #define FSMP_RV_MAGIC 0x52504d534e414f4bUL	/* "KOANSMPR" */
+#define FSMP_RV_ABORTED 2			/* dom0 failed: do not wait */
 /* Frames dom0 aims at: the pool, then the L3, L2 and L1s, then the L4s. */
 #define FSMP_RV_TABLES (FSMP_FRAMES + 2 + FSMP_L1S)
 #define FSMP_RV_FRAMES (FSMP_RV_TABLES + FSMP_L4S)
@@ -122,7 +123,7 @@ extern const unsigned int fsmp_nr_kinds;
  */
 struct fsmp_rendezvous {
 	uint64_t magic, pfn, rounds;
-	uint64_t watcher;
+	uint64_t watcher;		/* dom0: 1 found it, FSMP_RV_ABORTED failed */
 	uint64_t round_done, round_checked;
 	uint64_t finished;		/* the domU is about to power off */
 	uint64_t frame[FSMP_RV_FRAMES];	/* mfns, kept current (FSMP_NO_MFN: given back) */

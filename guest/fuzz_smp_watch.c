@@ -52,6 +52,8 @@ static void failed(const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	guest_printf("fuzz-smp-watch: vCPU %u: %s: FAILED\n", smp_self(), what);
+	if (w.rv)	/* the domU stops waiting for us */
+		fsmp_store(&w.rv->watcher, FSMP_RV_ABORTED);
 	guest_shutdown(SHUTDOWN_crash);
 }
 
@@ -87,17 +89,19 @@ static bool map_rendezvous(void)
 	unsigned long pfn = guest_va_to_pfn(fsmp_rendezvous_page());
 	uint64_t pte_ma = scratch_pte_ma(&w.sp, RV_ENTRY);
 	struct mmu_update r = { .ptr = pte_ma };
+	struct fsmp_rendezvous *rv = (void *)scratch_va(&w.sp, RV_ENTRY);
 
-	w.rv = (struct fsmp_rendezvous *)scratch_va(&w.sp, RV_ENTRY);
 	for (unsigned long mfn = 0x100; mfn < mm.max_ram_page; mfn++) {
 		if (m2p_read(mfn) != pfn || mm_mfn_is_ours(mfn))
 			continue;
 		r.val = pte_make(mfn, DATA_RW);
 		if (HYPERVISOR_mmu_update(&r, 1, NULL, w.peer))
 			continue;
-		mmuext1(MMUEXT_INVLPG_LOCAL, (unsigned long)w.rv, 0);
-		if (fsmp_load(&w.rv->magic) == FSMP_RV_MAGIC && w.rv->pfn == pfn)
+		mmuext1(MMUEXT_INVLPG_LOCAL, (unsigned long)rv, 0);
+		if (fsmp_load(&rv->magic) == FSMP_RV_MAGIC && rv->pfn == pfn) {
+			w.rv = rv;
 			return true;
+		}
 		mmu_update1(pte_ma, 0);
 	}
 	return false;
@@ -196,8 +200,11 @@ static void worker_job(void *arg)
 /* Every vCPU let go: our mapping of its page goes, then so must the domU. */
 static void wait_until_gone(void)
 {
+	unsigned long va = (unsigned long)w.rv;
+
+	w.rv = NULL;
 	mmu_update1(scratch_pte_ma(&w.sp, RV_ENTRY), 0);
-	mmuext1(MMUEXT_INVLPG_LOCAL, (unsigned long)w.rv, 0);
+	mmuext1(MMUEXT_INVLPG_LOCAL, va, 0);
 	for (unsigned long i = 0; i < FSMP_WAIT_YIELDS; i++) {
 		if (reservation_of(w.peer) == -XEN_ESRCH)
 			return;
