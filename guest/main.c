@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * C entry of the test guest: read the command line, honour the special
- * words (crash-now, fault-now, spin-forever, spin-yield=N), run the suite, and shut the
+ * words (crash-now, fault-now, spin-forever, spin-yield=N, wait-gone=D), run the
+ * suite, and shut the
  * domain down with poweroff when every case passed, crash otherwise.
  */
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <xen/errno.h>
 
 #include <guest/fuzz.h>
 #include <guest/guest.h>
@@ -117,6 +120,11 @@ static void run_special_words(void)
 			__asm__ volatile("pause");
 	}
 	for (unsigned long n = guest_cmdline_ulong("spin-yield", 0); n; n--)
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	/* Privileged: stay until domain D has gone (on several CPUs a few
+	 * yields no longer keep us alive while the other domain works). */
+	for (domid_t d = (domid_t)guest_cmdline_ulong("wait-gone", 0); d &&
+	     HYPERVISOR_memory_op(XENMEM_current_reservation, &d) != -XEN_ESRCH;)
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 	console_special_words();	/* console-flood=BYTES (guest/console_words.c) */
 	cpu_special_words();	/* crash-on-bad-stack (guest/cpu_words.c) */

@@ -6,13 +6,15 @@
  *   (include/hyp/mm_check.h) over the whole machine; returns 0 if
  *   consistent, else the number of problems (the first few are logged).
  * The check walks every frame and every validated table in one go, with
- * interrupts off and no preemption point -- about 10 ms under TCG for a
+ * the other CPUs parked (smp_park_others), interrupts off and no
+ * preemption point -- about 10 ms under TCG for a
  * 512 MiB machine with two 32 MiB domains -- so only dom0 may ask: any
  * other domain gets -EPERM (not -ENOSYS: the number is Koan's, and a guest
  * may still tell Koan from Xen by it).
  */
 #include <asm/page.h>
 #include <asm/percpu.h>
+#include <asm/smp.h>
 #include <asm/x86.h>
 #include <hyp/console.h>
 #include <hyp/domain.h>
@@ -49,11 +51,13 @@ static long check_frames(void)
     if (machine_frames_alloc_contig(pages, 1, &first) < 0)
         return -ENOMEM;
     env.scratch = mfn_to_virt(first);
+    smp_park_others();   /* the other CPUs would change what is counted */
     for (unsigned i = 0; i < MAX_DOMAINS; i++)
         if (domain_by_index(i)->state != DOMAIN_FREE)
             domains[env.nr_domains++] = domain_by_index(i);
     reports = 0;
     unsigned problems = mm_check_machine(&env);
+    smp_unpark_others();
     machine_frames_free(first, pages);
     if (reports > REPORTS_LOGGED)
         log_error("frame check: %u more problems not shown\n", reports - REPORTS_LOGGED);

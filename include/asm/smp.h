@@ -57,6 +57,14 @@ void ipi_send_nmi(unsigned cpu);
  * still held).  A CPU that does not answer in 1 s is a hypervisor bug: panic.
  */
 void smp_call_function(cpumask_t mask, void (*fn)(void *), void *arg, bool wait);
+/*
+ * Stop every other online CPU where it takes interrupts (in a guest, or
+ * halted) -- never inside the hypervisor's own work, which runs with
+ * interrupts off -- until smp_unpark_others: for work that must see the
+ * machine still, such as the invariant check.  Not for hot paths.
+ */
+void smp_park_others(void);
+void smp_unpark_others(void);
 /* Run what was asked of this CPU, if anything: the IPI_CALL_VECTOR handler,
  * and any loop that waits for another CPU with interrupts off. */
 void smp_call_function_run_pending(void);

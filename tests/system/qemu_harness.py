@@ -5,6 +5,7 @@ A guest prints one line per case, `ok N name` or `not ok N name: reason`,
 then `summary: P passed, F failed`.  On Koan every line of a domain is
 prefixed with `(NAME) `; on Xen, dom0's lines have no prefix (domain None).
 """
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -189,9 +190,16 @@ def koan_guest(name: str, *guest_args: str, options=(), ramdisk=False) -> List[s
     return args
 
 
+# KOAN_SMP=N: every Koan boot that does not choose its CPUs gets N (make
+# test runs the Koan tests a second time at -smp 2; docs/testing.md).
+KOAN_SMP = int(os.environ.get("KOAN_SMP", "0"))
+
+
 def run_koan(test_name: str, args: List[str], append: str = "loglvl=info",
              timeout: int = DEFAULT_TIMEOUT, until: Optional[str] = None,
              stamp_lines: bool = False, smp: int = 0) -> Run:
+    if not smp and KOAN_SMP:
+        smp, test_name = KOAN_SMP, "%s_smp%d" % (test_name, KOAN_SMP)
     return run_qemu(test_name, ["--kernel", KOAN, "--append", append] + args,
                     timeout=timeout, until=until, stamp_lines=stamp_lines,
                     smp=smp)

@@ -25,7 +25,7 @@ def test_cpu_suite_passes_on_koan_dom0(koan_cpu_run):
 def test_cpu_suite_passes_on_koan_domU():
     """As an unprivileged domU next to a dom0 (I/O ports: the IOPL check
     passes, the port is not the domU's: reads give all ones)."""
-    run = h.run_koan("koan_cpu_domU", h.koan_guest("dom0", "spin-yield=5000") +
+    run = h.run_koan("koan_cpu_domU", h.koan_guest("dom0", "wait-gone=1") +
                      h.koan_guest("guest1", "expect-role=domU", "suite=cpu",
                                   options=["role=domU"]),
                      timeout=CPU_TIMEOUT)

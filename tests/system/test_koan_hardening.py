@@ -111,9 +111,11 @@ def test_crash_inside_the_context_switch():
     """Found by the fuzzer after the fixes: a domain crashed while Koan
     switches to it (its %ds no longer loads, no failsafe callback) was torn
     down with its CR3, GDT and LDT still loaded -- a triple fault."""
+    # One CPU: the attacker must be switched out and back in (on two CPUs
+    # each domain keeps its own and nothing is ever switched).
     run = run_koan("switch_crash",
                    koan_guest("dom0", "spin-yield=200")
-                   + koan_guest("att", "switch-crash", options=("role=domU",)))
+                   + koan_guest("att", "switch-crash", options=("role=domU",)), smp=1)
     assert run.has_line("koan: domain att crashed: a data segment selector no longer "
                         "loads, and no failsafe callback"), run
     assert not any("still alive" in l for l in run.lines()), run

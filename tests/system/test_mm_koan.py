@@ -25,7 +25,7 @@ def test_mm_suite_passes_on_koan_dom0(koan_mm_run):
 def test_mm_suite_passes_on_koan_domU():
     """As an unprivileged domU, next to a dom0 (as on Xen, where one always
     exists: some cases ask about domain 0 and expect -EPERM)."""
-    run = h.run_koan("koan_mm_domU", h.koan_guest("dom0", "spin-yield=5000") + h.koan_guest(
+    run = h.run_koan("koan_mm_domU", h.koan_guest("dom0", "wait-gone=1") + h.koan_guest(
         "guest1", "expect-module", "expect-role=domU", "suite=basic,mm",
         options=["role=domU"], ramdisk=True), timeout=MM_TIMEOUT)
     run.guest("guest1").assert_all_passed(str(run), suites=MM_SUITES)

@@ -27,7 +27,7 @@ def test_smp_suite_passes_on_koan_dom0(koan_smp_run):
 
 def test_smp_suite_as_a_domU():
     """Unprivileged, next to a dom0 that yields to it."""
-    run = h.run_koan("koan_smp_domU", h.koan_guest("dom0", "spin-yield=20000") +
+    run = h.run_koan("koan_smp_domU", h.koan_guest("dom0", "wait-gone=1") +
                      h.koan_guest("guest1", "expect-role=domU", "suite=smp",
                                   "expect-vcpus=2", options=["role=domU", "vcpus=2"]),
                      timeout=SMP_TIMEOUT)

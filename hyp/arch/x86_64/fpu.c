@@ -130,9 +130,14 @@ void fpu_switch(struct vcpu *prev, struct vcpu *next)
 
 void fpu_save_vcpu(struct vcpu *v)
 {
-    write_cr0(read_cr0() & ~X86_CR0_TS);
-    if (v->pv.fpu_area)
-        fpu_save(v->pv.fpu_area);
+    if (!v->pv.fpu_area)
+        return;
+    if (v->pv.fpu_ts)
+        write_cr0(read_cr0() & ~X86_CR0_TS);
+    fpu_save(v->pv.fpu_area);
+    /* v may go on here without a reload (alone on its CPU): its TS stays as it was. */
+    if (v->pv.fpu_ts)
+        write_cr0(read_cr0() | X86_CR0_TS);
 }
 
 void pv_fpu_set_ts(struct vcpu *v, bool ts)

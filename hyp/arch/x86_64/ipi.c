@@ -108,3 +108,35 @@ void smp_call_function(cpumask_t mask, void (*fn)(void *), void *arg, bool wait)
     wait_for_answers();
     __atomic_store_n(&call_busy, false, __ATOMIC_RELEASE);
 }
+
+/* ---- Parking the other CPUs ---- */
+
+static bool parked_release;
+static cpumask_t parked;
+
+static void park_here(void *arg)
+{
+    (void)arg;
+    __atomic_or_fetch(&parked, cpumask_of(smp_processor_id()), __ATOMIC_ACQ_REL);
+    while (!__atomic_load_n(&parked_release, __ATOMIC_ACQUIRE))
+        cpu_relax();
+    __atomic_and_fetch(&parked, ~cpumask_of(smp_processor_id()), __ATOMIC_ACQ_REL);
+}
+
+void smp_park_others(void)
+{
+    cpumask_t others = cpu_online_now() & ~cpumask_of(smp_processor_id());
+
+    __atomic_store_n(&parked_release, false, __ATOMIC_RELEASE);
+    smp_call_function(others, park_here, NULL, false);
+    /* Started is not yet spinning: wait until each says it is. */
+    while ((__atomic_load_n(&parked, __ATOMIC_ACQUIRE) & others) != others)
+        cpu_relax();
+}
+
+void smp_unpark_others(void)
+{
+    __atomic_store_n(&parked_release, true, __ATOMIC_RELEASE);
+    while (__atomic_load_n(&parked, __ATOMIC_ACQUIRE))
+        cpu_relax();
+}
