@@ -27,8 +27,10 @@ from test_fuzz import XEN_QUIET_APPEND, record_coverage
 LONG = os.environ.get("KOAN_FUZZ_LONG") == "1"
 SEED = int(os.environ.get("FUZZ_SEED", "1"))
 # Calls per vCPU per round, and rounds.
-CALLS, ROUNDS = (2000, 100) if LONG else (1000, 10)
+CALLS, ROUNDS = (4000, 100) if LONG else (1500, 16)
 SEEDS = list(range(SEED, SEED + (4 if LONG else 1)))
+# dom0's vCPUs in the one-domain case (four: two on each CPU, preempted).
+DOM0_VCPUS = [2, 4] if LONG else [2]
 TIMEOUT = 1800 if LONG else 120
 EVERY_FRAME = "koan: memory: every domain frame returned"
 
@@ -51,23 +53,25 @@ def assert_no_failure(run):
     assert not failed, "%s: %s" % (failed[:5], run)
 
 
-def done_line(run, dom) -> re.Match:
+def done_line(run, dom, vcpus=2) -> re.Match:
     done = [m for m in map(DONE.match, run.lines()) if m and m["dom"] == dom]
     assert done, "%s never finished its rounds: %s" % (dom, run)
     m = done[0]
     assert (int(m["vcpus"]), int(m["rounds"]), int(m["calls"])) == (
-        2, ROUNDS, 2 * ROUNDS * CALLS), run
+        vcpus, ROUNDS, vcpus * ROUNDS * CALLS), run
     return m
 
 
+@pytest.mark.parametrize("vcpus", DOM0_VCPUS)
 @pytest.mark.parametrize("seed", SEEDS)
-def test_dom0_vcpus_race_on_shared_frames(seed):
-    run = h.run_koan("koan_fuzz_smp_seed%d" % seed,
-                     h.koan_guest("dom0", *smp_words(seed), options=["vcpus=2"]),
+def test_dom0_vcpus_race_on_shared_frames(seed, vcpus):
+    run = h.run_koan("koan_fuzz_smp_seed%d_vcpus%d" % (seed, vcpus),
+                     h.koan_guest("dom0", *smp_words(seed),
+                                  options=["vcpus=%d" % vcpus]),
                      timeout=TIMEOUT, smp=2)
-    record_coverage(run, "smp, dom0 with 2 vCPUs, seed %d" % seed)
+    record_coverage(run, "smp, dom0 with %d vCPUs, seed %d" % (vcpus, seed))
     assert_no_failure(run)
-    done = done_line(run, "dom0")
+    done = done_line(run, "dom0", vcpus)
     assert int(done["checks"]) == ROUNDS, "a frame check after every round: %s" % run
     assert run.has_line("koan: domain dom0 shut down: poweroff"), run
     assert run.has_line(EVERY_FRAME), run
