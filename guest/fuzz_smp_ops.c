@@ -99,11 +99,13 @@ static unsigned long garbage_mfn(void)
 	return chance(50) ? mm.max_ram_page + below(0x100) : (1UL << 40) - 1 - below(4);
 }
 
+/* Writable a third of the time: a frame mapped writable anywhere cannot
+ * be pinned, and the races between the two need both to happen. */
 static uint64_t rand_flags(void)
 {
 	uint64_t f = chance(92) ? PTE_P : 0;
 
-	if (chance(50))
+	if (chance(33))
 		f |= PTE_RW;
 	if (chance(60))
 		f |= PTE_US;
@@ -117,7 +119,7 @@ static uint64_t rand_value(void)
 {
 	unsigned int r = (unsigned int)below(100);
 
-	if (r < 15)
+	if (r < 20)
 		return 0;
 	if (r < 68)
 		return pte_make(pool_mfn(), rand_flags());
@@ -215,13 +217,13 @@ static void fill_op(struct fsmp_vcpu *v, struct mmuext_op *o)
 		o->cmd = MMUEXT_INVLPG_LOCAL + 2 * (unsigned int)below(3);
 		o->arg1.linear_addr = rand_va();
 		o->arg2.vcpumask.p = rand_mask(v);
-	} else if (r < 86) {
+	} else if (r < 88) {
 		o->cmd = MMUEXT_CLEAR_PAGE;
 		o->arg1.mfn = pool_mfn();
 	} else if (r < 94) {
 		o->cmd = MMUEXT_COPY_PAGE;
 		o->arg1.mfn = pool_mfn();
-		o->arg2.src_mfn = chance(70) ? pool_mfn() : table_mfn();
+		o->arg2.src_mfn = chance(85) ? pool_mfn() : table_mfn();
 	} else {
 		o->cmd = MMUEXT_SET_LDT;
 		o->arg1.linear_addr = chance(20) ? 0 : rand_va();
