@@ -27,7 +27,7 @@ from test_fuzz import XEN_QUIET_APPEND, record_coverage
 LONG = os.environ.get("KOAN_FUZZ_LONG") == "1"
 SEED = int(os.environ.get("FUZZ_SEED", "1"))
 # Calls per vCPU per round, and rounds.
-CALLS, ROUNDS = (4000, 100) if LONG else (1500, 16)
+CALLS, ROUNDS = (4000, 100) if LONG else (2000, 20)
 SEEDS = list(range(SEED, SEED + (4 if LONG else 1)))
 # dom0's vCPUs in the one-domain case (four: two on each CPU, preempted).
 DOM0_VCPUS = [2, 4] if LONG else [2]
