@@ -74,7 +74,7 @@ unsigned int fsmp_start_workers(unsigned int want)
 	for (id = 1; id < want; id++)
 		if (!smp_start_worker(id))
 			break;
-	return id ? id : 1;
+	return id;
 }
 
 /*

@@ -97,6 +97,16 @@ struct fsmp {
 };
 extern struct fsmp fs;
 
+/* guest/fuzz_smp_args.c: what the calls name. */
+unsigned long fsmp_pool_mfn(void);
+unsigned long fsmp_garbage_mfn(void);
+uint64_t fsmp_rand_flags(void);
+uint64_t fsmp_rand_value(void);
+unsigned long fsmp_rand_va(void);
+void *fsmp_rand_mask(struct fsmp_vcpu *v);
+uint64_t fsmp_rand_ptr(uint64_t *val);
+void fsmp_fill_op(struct fsmp_vcpu *v, struct mmuext_op *o);
+
 /* guest/fuzz_smp_ops.c: one random call by this vCPU; its state put back. */
 void fsmp_call(struct fsmp_vcpu *v);
 void fsmp_restore(struct fsmp_vcpu *v);

@@ -65,172 +65,6 @@ static const uint8_t cmd_kind[] = {
 	[MMUEXT_CLEAR_PAGE] = K_CLEAR_PAGE, [MMUEXT_COPY_PAGE] = K_COPY_PAGE,
 };
 
-/* ---- frames, values, addresses ---- */
-
-/* A pool frame as this vCPU sees it now: live, or the one it had before it
- * was given back (stale: it may be free, or someone else's by now). */
-static unsigned long pool_mfn(void)
-{
-	struct fsmp_frame *f = &fs.f[below(FSMP_FRAMES)];
-	unsigned long mfn = __atomic_load_n(&f->mfn, __ATOMIC_RELAXED);
-
-	return mfn != FSMP_NO_MFN ? mfn : __atomic_load_n(&f->last_mfn, __ATOMIC_RELAXED);
-}
-
-/* One of the shared tables: an L1, the L2, the L3, a copy of our L4. */
-static unsigned long table_mfn(void)
-{
-	unsigned int r = (unsigned int)below(FSMP_L1S + 2 + FSMP_L4S);
-
-	if (r < FSMP_L1S)
-		return fs.sp.l1_mfn[r];
-	r -= FSMP_L1S;
-	return r == 0 ? fs.sp.l2_mfn : r == 1 ? fs.sp.l3_mfn : fs.l4[r - 2];
-}
-
-static unsigned long shared_l4(void)
-{
-	return fs.l4[below(FSMP_L4S)];
-}
-
-/* Beyond RAM or beyond the physical address width: nobody's RAM. */
-static unsigned long garbage_mfn(void)
-{
-	return chance(50) ? mm.max_ram_page + below(0x100) : (1UL << 40) - 1 - below(4);
-}
-
-/* Writable a third of the time: a frame mapped writable anywhere cannot
- * be pinned, and the races between the two need both to happen. */
-static uint64_t rand_flags(void)
-{
-	uint64_t f = chance(92) ? PTE_P : 0;
-
-	if (chance(33))
-		f |= PTE_RW;
-	if (chance(60))
-		f |= PTE_US;
-	if (chance(50))
-		f |= PTE_A | PTE_D;
-	return f;
-}
-
-/* An entry: a pool frame, a table (writable: only right one level up), 0. */
-static uint64_t rand_value(void)
-{
-	unsigned int r = (unsigned int)below(100);
-
-	if (r < 20)
-		return 0;
-	if (r < 68)
-		return pte_make(pool_mfn(), rand_flags());
-	if (r < 92)
-		return pte_make(table_mfn(), chance(60) ? PT_FLAGS : DATA_RO);
-	if (r < 96)
-		return pte_make(mm.l4_mfn, chance(50) ? PT_FLAGS : DATA_RO);
-	return pte_make(garbage_mfn(), rand_flags());
-}
-
-/* A VA under the shared tables (now and then under our rewritten slot). */
-static unsigned long rand_va(void)
-{
-	if (chance(3))
-		return ((unsigned long)FSMP_HOOK_SLOT << 39) + below(512) * GUEST_PAGE_SIZE;
-	return scratch_va(&fs.sp, below(FSMP_PAGES));
-}
-
-/* The vCPUs a *_MULTI flush names: any subset of ours, rarely one more. */
-static void *rand_mask(struct fsmp_vcpu *v)
-{
-	v->mask = below(1UL << fs.nr_vcpus) | (chance(5) ? 1UL << fs.nr_vcpus : 0);
-	return &v->mask;
-}
-
-/* A table one level down, hooked in: ours at its place, or a pool frame. */
-static uint64_t rand_hook(unsigned long ours)
-{
-	if (chance(60))
-		return pte_make(ours, PT_FLAGS);
-	return chance(70) ? pte_make(pool_mfn(), PT_FLAGS) : rand_value();
-}
-
-/*
- * An entry to write and its value, or an M2P entry of a pool frame (to a
- * pool pfn).  The shared L2 and L3 mostly get their own tables back, so
- * that the VAs keep working for the calls that need them.
- */
-static uint64_t rand_ptr(uint64_t *val)
-{
-	unsigned int r = (unsigned int)below(100), i;
-	uint64_t ma;
-
-	if (r < 6) {
-		*val = fs.f[below(FSMP_FRAMES)].pfn;
-		return ((uint64_t)pool_mfn() << 12) | MMU_MACHPHYS_UPDATE;
-	}
-	*val = rand_value();
-	if (r < 45) {
-		ma = pt_entry_ma(fs.sp.l1_mfn[below(FSMP_L1S)], (unsigned int)below(512));
-	} else if (r < 67) {
-		ma = pt_entry_ma(pool_mfn(), (unsigned int)below(512));
-	} else if (r < 75) {
-		i = (unsigned int)below(2 * FSMP_L1S);
-		ma = pt_entry_ma(fs.sp.l2_mfn, i);
-		*val = rand_hook(fs.sp.l1_mfn[i % FSMP_L1S]);
-	} else if (r < 80) {
-		ma = pt_entry_ma(fs.sp.l3_mfn, 1 + (unsigned int)below(3));
-		*val = rand_hook(fs.sp.l2_mfn);
-	} else if (r < 94) {
-		i = chance(20) ? FSMP_SLOT : FSMP_L4_SLOT0 + (unsigned int)below(8);
-		ma = pt_entry_ma(shared_l4(), i);
-		*val = rand_hook(fs.sp.l3_mfn);
-	} else {
-		ma = pt_entry_ma(mm.l4_mfn, FSMP_HOOK_SLOT);
-		*val = rand_hook(fs.sp.l3_mfn);
-	}
-	if (chance(10))
-		ma |= MMU_PT_UPDATE_PRESERVE_AD;
-	return ma;
-}
-
-/* One mmuext op of the kinds above, never aimed at what we run on. */
-static void fill_op(struct fsmp_vcpu *v, struct mmuext_op *o)
-{
-	unsigned int r = (unsigned int)below(100);
-
-	memset(o, 0, sizeof(*o));
-	if (r < 28) {
-		o->cmd = MMUEXT_PIN_L1_TABLE + (unsigned int)below(4);
-		o->arg1.mfn = chance(80) ? pool_mfn() : table_mfn();
-	} else if (r < 44) {
-		o->cmd = MMUEXT_UNPIN_TABLE;
-		o->arg1.mfn = chance(80) ? pool_mfn() : table_mfn();
-	} else if (r < 52) {
-		o->cmd = MMUEXT_NEW_BASEPTR;
-		o->arg1.mfn = chance(75) ? shared_l4() : mm.l4_mfn;
-	} else if (r < 56) {
-		o->cmd = MMUEXT_NEW_USER_BASEPTR;
-		o->arg1.mfn = chance(40) ? shared_l4() : chance(60) ? pool_mfn() : 0;
-	} else if (r < 68) {
-		o->cmd = MMUEXT_TLB_FLUSH_LOCAL + 2 * (unsigned int)below(3);
-		o->arg2.vcpumask.p = rand_mask(v);
-	} else if (r < 80) {
-		o->cmd = MMUEXT_INVLPG_LOCAL + 2 * (unsigned int)below(3);
-		o->arg1.linear_addr = rand_va();
-		o->arg2.vcpumask.p = rand_mask(v);
-	} else if (r < 88) {
-		o->cmd = MMUEXT_CLEAR_PAGE;
-		o->arg1.mfn = pool_mfn();
-	} else if (r < 94) {
-		o->cmd = MMUEXT_COPY_PAGE;
-		o->arg1.mfn = pool_mfn();
-		o->arg2.src_mfn = chance(85) ? pool_mfn() : table_mfn();
-	} else {
-		o->cmd = MMUEXT_SET_LDT;
-		o->arg1.linear_addr = chance(20) ? 0 : rand_va();
-		o->arg2.nr_ents = o->arg1.linear_addr ? 1 + (unsigned int)below(512) : 0;
-	}
-}
-
 /* ---- what the write probes aim at ---- */
 
 /* A VA this vCPU just mapped writable: the others may be changing it. */
@@ -259,7 +93,7 @@ static long call_mmu_update(struct fsmp_vcpu *v)
 	long rc;
 
 	for (i = 0; i < n; i++) {
-		v->req[i].ptr = rand_ptr(&v->req[i].val);
+		v->req[i].ptr = fsmp_rand_ptr(&v->req[i].val);
 		m2p |= (v->req[i].ptr & 7) == MMU_MACHPHYS_UPDATE;
 	}
 	rc = HYPERVISOR_mmu_update(v->req, n, &v->done, DOMID_SELF);
@@ -276,7 +110,7 @@ static long call_mmuext_op(struct fsmp_vcpu *v)
 	long rc;
 
 	for (i = 0; i < n; i++)
-		fill_op(v, &v->op[i]);
+		fsmp_fill_op(v, &v->op[i]);
 	v->done = 0;
 	rc = HYPERVISOR_mmuext_op(v->op, n, &v->done, DOMID_SELF);
 	for (i = 0; i < n && i <= v->done; i++)
@@ -286,7 +120,7 @@ static long call_mmuext_op(struct fsmp_vcpu *v)
 
 static long call_update_va_mapping(struct fsmp_vcpu *v)
 {
-	unsigned long va = chance(97) ? rand_va() : 0x0000800000000000UL;
+	unsigned long va = chance(97) ? fsmp_rand_va() : 0x0000800000000000UL;
 	unsigned long flags = below(3);	/* UVMF_NONE, TLB_FLUSH, INVLPG */
 	unsigned int kind;
 	uint64_t pte;
@@ -302,10 +136,10 @@ static long call_update_va_mapping(struct fsmp_vcpu *v)
 		kind = K_UVM_ALL;
 		break;
 	default:
-		flags |= (unsigned long)rand_mask(v);	/* UVMF_MULTI */
+		flags |= (unsigned long)fsmp_rand_mask(v);	/* UVMF_MULTI */
 		kind = K_UVM_MULTI;
 	}
-	pte = rand_value();
+	pte = fsmp_rand_value();
 	rc = HYPERVISOR_update_va_mapping(va, pte, flags);
 	if (rc == 0)
 		note_mapped(v, va, pte);
@@ -365,7 +199,7 @@ static long call_decrease(struct fsmp_vcpu *v)
 	}
 	garbage = n == 0 || (n < 2 && chance(10));
 	if (garbage)
-		v->list[n] = garbage_mfn();	/* last: the others go first */
+		v->list[n] = fsmp_garbage_mfn();	/* last: the others go first */
 	rc = reservation(v, XENMEM_decrease_reservation, n + garbage);
 	for (i = 0; i < n; i++) {
 		if ((long)i < rc)
@@ -410,22 +244,22 @@ static long call_multicall(struct fsmp_vcpu *v)
 		switch (below(3)) {
 		case 0:
 			m->op = __HYPERVISOR_mmu_update;
-			v->mc_req[i].ptr = rand_ptr(&v->mc_req[i].val);
+			v->mc_req[i].ptr = fsmp_rand_ptr(&v->mc_req[i].val);
 			m->args[0] = (unsigned long)&v->mc_req[i];
 			m->args[1] = 1;
 			m->args[3] = DOMID_SELF;
 			break;
 		case 1:
 			m->op = __HYPERVISOR_mmuext_op;
-			fill_op(v, &v->mc_op[i]);
+			fsmp_fill_op(v, &v->mc_op[i]);
 			m->args[0] = (unsigned long)&v->mc_op[i];
 			m->args[1] = 1;
 			m->args[3] = DOMID_SELF;
 			break;
 		default:
 			m->op = __HYPERVISOR_update_va_mapping;
-			m->args[0] = rand_va();
-			m->args[1] = rand_value();
+			m->args[0] = fsmp_rand_va();
+			m->args[1] = fsmp_rand_value();
 			m->args[2] = (unsigned long)below(3) | (chance(50) ? UVMF_ALL : UVMF_LOCAL);
 		}
 	}
@@ -441,7 +275,7 @@ static long write_probe(struct fsmp_vcpu *v)
 {
 	unsigned int self = smp_self();
 	unsigned long va = v->mapped[below(8)], traps = smp_traps[self].count;
-	uint64_t val = chance(70) ? pte_make(pool_mfn(), rand_flags()) : 0;
+	uint64_t val = chance(70) ? pte_make(fsmp_pool_mfn(), fsmp_rand_flags()) : 0;
 
 	if (!va || chance(20))
 		va = scratch_va(&fs.sp, below(FSMP_PAGES));
