@@ -76,8 +76,11 @@ include tests/unit/unit.mk
 run: all
 	scripts/qemu-run.sh --scenario default
 
+# Every system test, then the Koan ones again on two CPUs (KOAN_SMP=2:
+# Koan boots that do not choose their CPUs get -smp 2; docs/testing.md).
 system-test: all
 	$(PYTHON) -m pytest -v tests/system
+	KOAN_SMP=2 $(PYTHON) -m pytest -v tests/system -k "not xen"
 
 test: deps
 	@bash scripts/line-counts.sh
@@ -92,10 +95,12 @@ fuzz: all
 		status=$$?; cat $(BUILD)/tests/system/fuzz_coverage.txt; exit $$status
 
 # `make bench`: the test guest's bench suite on Koan and on Xen 4.17, normal
-# and -icount runs, printed as one table (docs/performance.md).  Not part of
-# `make test`: timings are never asserted.
+# and -icount runs, printed as one table, then Koan's SMP costs (IPI round
+# trip, remote TLB flush: bench/smp_costs.py); docs/performance.md.  Not
+# part of `make test`: timings are never asserted.
 bench: all
 	$(PYTHON) bench/run.py
+	$(PYTHON) bench/smp_costs.py
 
 clean:
 	rm -rf $(BUILD)/hyp $(BUILD)/guest $(BUILD)/tests $(KOAN)

@@ -155,7 +155,11 @@ void case_cpu_ldt_guest_access(void)
 	test_check(set_ldt(va, 16), 0, "SET_LDT of 16 entries");
 	/* Not the CPU reading a descriptor: the page is not mapped for it. */
 	test_check(read_probe(area + 8), 14, "read of the LDT area");
-	check_pf(0, area + 8, "read of the unmapped LDT area");
+	/* Koan, several CPUs: CPU 0's window may hold another vCPU's LDT (error 1). */
+	if (cpu_on_koan() && cpu_last.regs.error_code == 1)
+		TEST_NOTE("CPU 0's LDT window holds another vCPU's LDT\n");
+	else
+		check_pf(0, area + 8, "read of the unmapped LDT area");
 	test_check(frame_typed(a), false, "LDT frame not typed by that read");
 	/* The CPU's own read maps it; the guest still may not look. */
 	test_check(lsl_probe(LDT_SEL1), LIMIT_A, "lsl of LDT entry 1");

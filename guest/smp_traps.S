@@ -8,6 +8,8 @@
  * suite's (cpu_return_regs in guest/traps.S: HYPERVISOR_iret).
  */
 
+#include <guest/kctx_asm.h>
+
 	.text
 
 /* Vectors with an error code among ours: 13 and 14. */
@@ -35,22 +37,7 @@ smp_stub_\owner\()_\vec:
 	SMP_OWNER 3
 
 smp_trap_common:
-	push	%rcx
-	push	%r11
-	push	%rax
-	push	%rdx
-	push	%rsi
-	push	%rdi
-	push	%r8
-	push	%r9
-	push	%r10
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
-	cld
+	PUSH_CPU_REGS
 	mov	%rsp, %rdi
 	call	smp_trap_dispatch
 	jmp	cpu_return_regs

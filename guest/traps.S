@@ -87,22 +87,7 @@ cpu_entry_failsafe:
 	jmp	cpu_trap_common
 
 cpu_trap_common:
-	push	%rcx
-	push	%r11
-	push	%rax
-	push	%rdx
-	push	%rsi
-	push	%rdi
-	push	%r8
-	push	%r9
-	push	%r10
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
-	cld
+	PUSH_CPU_REGS
 	mov	%rsp, %rdi
 	call	cpu_trap_dispatch
 	.globl cpu_return_regs

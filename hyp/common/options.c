@@ -15,6 +15,11 @@
  *   selftest=smp-phantom-cpu       one more CPU in the list, with an APIC id
  *                                  no processor has, to test the start-up's
  *                                  time-out
+ *   selftest=tlb-shootdown         remote TLB flush round trips once the CPUs
+ *                                  are up, with their average cost
+ *   selftest=tlb-local-only        guests' TLB flushes reach their own CPU
+ *                                  only (the shootdown left out on purpose,
+ *                                  to show the smp suite catches it)
  *   spec-ctrl=, pv-l1tf=           speculation controls (docs/security.md)
  * Xen's console options (console=, com1=) are accepted and ignored, so one
  * QEMU command line can boot either hypervisor.
@@ -50,6 +55,10 @@ static void apply_option(const char *tok)
         koan_options.selftest_panic_smp = true;
     } else if (strcmp(tok, "selftest=smp-phantom-cpu") == 0) {
         koan_options.selftest_phantom_cpu = true;
+    } else if (strcmp(tok, "selftest=tlb-shootdown") == 0) {
+        koan_options.selftest_tlb_shootdown = true;
+    } else if (strcmp(tok, "selftest=tlb-local-only") == 0) {
+        koan_options.selftest_tlb_local_only = true;
     } else if (spec_ctrl_option(tok)) {
         /* spec-ctrl=, pv-l1tf= (hyp/arch/x86_64/spec_ctrl_policy.c) */
     } else if (strncmp(tok, "console=", 8) && strncmp(tok, "com1=", 5)) {

@@ -358,8 +358,13 @@ static struct vcpu *idle_until_runnable(struct run_queue *rq)
         struct vcpu *next = requeue_and_pick(rq, NULL);
         if (next)
             return next;
-        if (take_from_another_cpu(rq) || teardown_try())
+        if (take_from_another_cpu(rq))
             continue;
+        if (teardown_try()) {
+            /* An interrupt window between slices: IPIs (calls, shootdowns) wait for it. */
+            asm volatile("sti; nop; cli" ::: "memory");
+            continue;
+        }
         /* sti's shadow covers hlt: a wake-up IPI sent since we looked is not lost. */
         asm volatile("sti; hlt; cli" ::: "memory");
     }

@@ -9,6 +9,7 @@
 #include <hyp/frame_alloc.h>
 #include <hyp/machine.h>
 #include <hyp/string.h>
+#include <hyp/tlb.h>
 
 static uint64_t frame_bitmap[MAX_MACHINE_FRAMES / 64];
 static struct frame_allocator machine_frames;
@@ -49,14 +50,23 @@ void machine_frames_init(const struct boot_info *bi)
     log_info("frames: %lu free of %lu\n", machine_frames_free_count(), max_mfn);
 }
 
+/* Every allocation: a frame freed since the CPUs last flushed may still be in a TLB. */
 int machine_frame_alloc(mfn_t *out)
 {
-    return frame_alloc(&machine_frames, out);
+    int rc = frame_alloc(&machine_frames, out);
+
+    if (rc >= 0)
+        tlb_flush_before_reuse();
+    return rc;
 }
 
 int machine_frames_alloc_contig(uint64_t count, uint64_t align, mfn_t *out)
 {
-    return frame_alloc_contig(&machine_frames, count, align, out);
+    int rc = frame_alloc_contig(&machine_frames, count, align, out);
+
+    if (rc >= 0)
+        tlb_flush_before_reuse();
+    return rc;
 }
 
 void machine_frame_free(mfn_t mfn)

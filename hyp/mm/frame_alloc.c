@@ -3,6 +3,7 @@
  * Bitmap machine frame allocator: range updates work a word at a time, single
  * allocations resume from the last word that had a free frame (next-fit), and
  * contiguous allocations skip past the first busy frame of each candidate.
+ * The public calls take the allocator's lock; the helpers run under it.
  */
 #include <hyp/errno.h>
 #include <hyp/frame_alloc.h>
@@ -58,23 +59,28 @@ void frame_alloc_init(struct frame_allocator *a, uint64_t *bitmap, uint64_t max_
     a->max_mfn = max_mfn;
     a->nr_free = 0;
     a->hint = 0;
+    spin_lock_init(&a->lock);
     memset(bitmap, 0, nr_words(a) * sizeof(uint64_t));
+}
+
+static int change_range(struct frame_allocator *a, mfn_t start, uint64_t count, bool free)
+{
+    if (!range_ok(a, start, count))
+        return -EINVAL;
+    spin_lock(&a->lock);
+    update_range(a, start, count, free);
+    spin_unlock(&a->lock);
+    return 0;
 }
 
 int frame_alloc_add_free(struct frame_allocator *a, mfn_t start, uint64_t count)
 {
-    if (!range_ok(a, start, count))
-        return -EINVAL;
-    update_range(a, start, count, true);
-    return 0;
+    return change_range(a, start, count, true);
 }
 
 int frame_alloc_reserve(struct frame_allocator *a, mfn_t start, uint64_t count)
 {
-    if (!range_ok(a, start, count))
-        return -EINVAL;
-    update_range(a, start, count, false);
-    return 0;
+    return change_range(a, start, count, false);
 }
 
 /* Take the lowest free frame in word w (which has one). */
@@ -91,19 +97,21 @@ static mfn_t take_from_word(struct frame_allocator *a, uint64_t w)
 int frame_alloc(struct frame_allocator *a, mfn_t *out)
 {
     uint64_t n = nr_words(a);
+    int rc = -ENOMEM;
 
-    if (a->nr_free == 0)
-        return -ENOMEM;
+    spin_lock(&a->lock);
     /* nr_free > 0 guarantees a hit within one lap from the hint. */
-    for (uint64_t i = 0; i < n; i++) {
+    for (uint64_t i = 0; a->nr_free && i < n; i++) {
         uint64_t w = (a->hint + i) % n;
 
         if (a->bitmap[w]) {
             *out = take_from_word(a, w);
-            return 0;
+            rc = 0;
+            break;
         }
     }
-    return -ENOMEM;
+    spin_unlock(&a->lock);
+    return rc;
 }
 
 /* First reserved frame in [from, to), or to if all are free. */
@@ -125,21 +133,26 @@ int frame_alloc_contig(struct frame_allocator *a, uint64_t count, uint64_t align
 {
     uint64_t align = align_frames ? align_frames : 1, start = 0;
 
+    int rc = -ENOMEM;
+
     if (count == 0 || (align & (align - 1)))
         return -EINVAL;
+    spin_lock(&a->lock);
     while (range_ok(a, start, count)) {
         uint64_t busy = first_reserved(a, start, start + count);
 
         if (busy == start + count) {
             update_range(a, start, count, false);
             *out = start;
-            return 0;
+            rc = 0;
+            break;
         }
         if (busy + 1 > UINT64_MAX - (align - 1))
             break;
         start = ALIGN_UP(busy + 1, align);
     }
-    return -ENOMEM;
+    spin_unlock(&a->lock);
+    return rc;
 }
 
 bool frame_alloc_is_free(const struct frame_allocator *a, mfn_t mfn)
@@ -149,14 +162,21 @@ bool frame_alloc_is_free(const struct frame_allocator *a, mfn_t mfn)
 
 int frame_free(struct frame_allocator *a, mfn_t mfn)
 {
-    if (mfn >= a->max_mfn || frame_alloc_is_free(a, mfn))
-        return -EINVAL;
-    a->bitmap[mfn / 64] |= 1ULL << (mfn % 64);
-    a->nr_free++;
-    return 0;
+    int rc = -EINVAL;
+
+    if (mfn >= a->max_mfn)
+        return rc;
+    spin_lock(&a->lock);
+    if (!frame_alloc_is_free(a, mfn)) {
+        a->bitmap[mfn / 64] |= 1ULL << (mfn % 64);
+        a->nr_free++;
+        rc = 0;
+    }
+    spin_unlock(&a->lock);
+    return rc;
 }
 
 uint64_t frame_alloc_free_count(const struct frame_allocator *a)
 {
-    return a->nr_free;
+    return atomic_read(&a->nr_free);   /* a snapshot, as soon stale as any */
 }

@@ -1,16 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Frame table: ownership, general references and type references of every
- * machine frame (rules in include/hyp/frame_table.h).  Page-table validation
- * itself is in pt.c; this file decides *when* it happens.
+ * Frame table: general references and type references of every machine
+ * frame, the partial states of tables being (de)validated, the devalidation
+ * queue, and pins (rules in include/hyp/frame_table.h).  Page-table
+ * validation itself is in pt.c, a domain's page list and teardown in
+ * domain_pages.c; this file decides *when* validation happens.
+ *
+ * Safe on several CPUs at once (docs/memory.md, "Concurrency"): counts and
+ * the type word change by atomic read-modify-writes; whoever retypes,
+ * validates or devalidates a frame holds it PGF_busy meanwhile, and who
+ * needs the outcome waits for that to end.
  */
 #include <hyp/descriptor.h>
 #include <hyp/domain.h>
 #include <hyp/errno.h>
 #include <hyp/frame_table.h>
 #include <hyp/pt.h>
+#include <hyp/spinlock.h>
 #include <hyp/string.h>
 #include <hyp/work_budget.h>
+
+#include "frame_table_internal.h"
 
 struct page_info *frame_table;
 mfn_t frame_table_frames;
@@ -32,226 +42,319 @@ void frame_table_set_io(mfn_t first, mfn_t count)
         frame_table[m].owner = DOMID_IO;
 }
 
+/* ---- general references ---- */
+
+bool page_get_ref_if_live(struct page_info *pg)
+{
+    uint32_t x = atomic_load32(&pg->count), y;
+
+    for (;; x = y) {
+        if (x == 0 || x >= PAGE_COUNT_MAX)
+            return false;   /* free (or being freed), or saturated */
+        if ((y = atomic_cmpxchg32(&pg->count, x, x + 1)) == x)
+            return true;
+    }
+}
+
 bool get_page(struct page_info *pg, const struct domain *d)
 {
-    /* No new references to a dying domain's frames: its teardown only goes down. */
-    if (!d || d->state != DOMAIN_RUNNING || pg->owner != d->id || !(pg->count) ||
-        pg->count >= PAGE_COUNT_MAX)
+    if (unlikely(!d) || unlikely(!page_get_ref_if_live(pg)))
         return false;
-    pg->count++;
-    return true;
-}
-
-static void page_list_del(struct domain *d, struct page_info *pg)
-{
-    mfn_t mfn = page_to_mfn(pg);
-
-    if (d->relinquish_next == mfn)
-        d->relinquish_next = pg->next;   /* freed under the teardown's walk: it goes on after it */
-    if (pg->prev == FT_NIL)
-        d->page_list_head = pg->next;
-    else
-        frame_table[pg->prev].next = pg->next;
-    if (pg->next == FT_NIL)
-        d->page_list_tail = pg->prev;
-    else
-        frame_table[pg->next].prev = pg->prev;
-    pg->next = pg->prev = FT_NIL;
-}
-
-static void page_list_add(struct domain *d, struct page_info *pg)
-{
-    mfn_t mfn = page_to_mfn(pg);
-
-    pg->prev = d->page_list_tail;
-    pg->next = FT_NIL;
-    if (d->page_list_tail == FT_NIL)
-        d->page_list_head = (uint32_t)mfn;
-    else
-        frame_table[d->page_list_tail].next = (uint32_t)mfn;
-    d->page_list_tail = (uint32_t)mfn;
-}
-
-/* The last reference is gone: the frame leaves its owner and is freed. */
-static void free_domain_page(struct page_info *pg)
-{
-    struct domain *d = domain_from_id(pg->owner);
-
-    if (d) {
-        page_list_del(d, pg);
-        if (pg->flags & PGF_xen_shared)
-            d->xen_pages--;
-        else
-            d->tot_pages--;
-    }
-    pg->owner = DOMID_INVALID;
-    pg->type = PGT_none;
-    /* With no general reference left, the only type reference can be the
-     * writable one a shared hypervisor page holds by its flag. */
-    pg->type_count = 0;
-    pg->flags = 0;
-    pg->linear = 0;
-    pg->nr_valid = 0;
-    /* No stale translation may reach the frame once someone else has it. */
-    frame_table_flush_tlb();
-    frame_table_on_free(page_to_mfn(pg));
-    if (d)
-        domain_check_gone(d);
+    /*
+     * Only now is the owner stable (nobody frees a referenced frame), so it
+     * is checked after the increment: the frame may have been freed and
+     * given to another domain just before.  So is the state: a domain
+     * marked dying before our increment sees it in its teardown, one marked
+     * after is seen here.  No new references to a dying domain's frames:
+     * its teardown only goes down.
+     */
+    if (likely(page_owner(pg) == d->id && domain_running(d)))
+        return true;
+    put_page(pg);
+    return false;
 }
 
 void put_page(struct page_info *pg)
 {
-    if (pg->count == 0)
-        return;   /* a hypervisor bug; the invariant checker reports it */
-    if (--pg->count == 0)
+    uint32_t x = atomic_fetch_add32(&pg->count, (uint32_t)-1);
+
+    if (likely(x > 1))
+        return;
+    if (x == 1)
         free_domain_page(pg);
+    else
+        atomic_inc32(&pg->count);   /* 0: a hypervisor bug; the invariant checker reports it */
+}
+
+/* ---- the busy state: one CPU retyping or (de)validating a frame ---- */
+
+/*
+ * End our busy state: set and clear flags and drop `drop` type references
+ * in the same atomic step.  A cmpxchg loop: other bits (a pin, the queue
+ * flag, the ownership flag) may change meanwhile.
+ */
+static void busy_end(struct page_info *pg, unsigned set, unsigned clear, uint32_t drop)
+{
+    uint64_t x = page_type_info(pg), y;
+
+    for (;; x = y) {
+        uint64_t nx = ((x | PGI_FLAG(set)) & ~PGI_FLAG(clear | PGF_busy)) - drop;
+        if ((y = atomic_cmpxchg64(&pg->type_info, x, nx)) == x)
+            return;
+    }
+}
+
+/* Make pg busy if it is waiting to be devalidated, once no other CPU has it busy. */
+static bool busy_begin_devalidation(struct page_info *pg)
+{
+    uint64_t x = page_type_info(pg), y;
+
+    for (;; x = y) {
+        if (!(pgi_flags(x) & PGF_devalidating))
+            return false;   /* taken up again, or finished off by whoever retyped it */
+        if (pgi_flags(x) & PGF_busy) {
+            spin_pause();
+            y = page_type_info(pg);
+            continue;
+        }
+        if ((y = atomic_cmpxchg64(&pg->type_info, x, x | PGI_FLAG(PGF_busy))) == x)
+            return true;
+    }
 }
 
 /* ---- partial tables and the devalidation queue ---- */
 
-/* pg becomes partial, holding a reference on itself while it is. */
-static void partial_begin(struct page_info *pg, uint16_t nr_valid)
-{
-    pg->flags |= PGF_partial;
-    pg->nr_valid = nr_valid;
-    pg->count++;
-}
-
-/* pg is whole again (validated, or with no entry holding anything). */
-static void partial_end(struct page_info *pg)
-{
-    pg->flags &= ~(PGF_partial | PGF_devalidating);
-    put_page(pg);
-}
-
 static void queue_push(struct domain *d, struct page_info *pg)
 {
-    if (pg->flags & PGF_queued)
-        return;
-    pg->flags |= PGF_queued;
-    pg->count++;   /* the queue's reference: never freed while queued */
-    pg->queue_next = d->devalidate_head;
-    d->devalidate_head = (uint32_t)page_to_mfn(pg);
+    spin_lock(&d->page_lock);
+    if (!(page_flags_set(pg, PGF_queued) & PGF_queued)) {
+        atomic_inc32(&pg->count);   /* the queue's reference: never freed while queued */
+        pg->queue_next = d->devalidate_head;
+        d->devalidate_head = (uint32_t)page_to_mfn(pg);
+    }
+    spin_unlock(&d->page_lock);
 }
 
+/* The next queued table with the queue's reference, now the caller's; NULL if none. */
 static struct page_info *queue_pop(struct domain *d)
 {
-    struct page_info *pg = mfn_to_page(d->devalidate_head);
+    struct page_info *pg = NULL;
 
-    d->devalidate_head = pg->queue_next;
-    pg->queue_next = FT_NIL;
-    pg->flags &= ~PGF_queued;
+    spin_lock(&d->page_lock);
+    if (d->devalidate_head != FT_NIL) {
+        pg = mfn_to_page(d->devalidate_head);
+        d->devalidate_head = pg->queue_next;
+        pg->queue_next = FT_NIL;
+        page_flags_clear(pg, PGF_queued);
+    }
+    spin_unlock(&d->page_lock);
     return pg;
 }
 
-/* A validated table loses its validation: its entries are given back later, by the drain. */
-static void devalidate_later(struct page_info *pg)
+/*
+ * A table we hold busy, just marked partial and devalidating, gives its
+ * entries back later, by the drain: it holds itself while partial.
+ */
+static void devalidate_later(struct page_info *pg, struct domain *owner)
 {
-    struct domain *owner = domain_from_id(pg->owner);
-
-    pg->flags &= ~PGF_validated;
     /* A former L4 must not show the hypervisor's entries once it is writable. */
     pt_clear_hypervisor_slots(pg);
-    if (!(pg->flags & PGF_partial))
-        partial_begin(pg, 512);
-    pg->flags |= PGF_devalidating;
+    pg->nr_valid = 512;
+    atomic_inc32(&pg->count);   /* the partial state's reference (the caller holds one) */
     if (owner)
         queue_push(owner, pg);
+    busy_end(pg, 0, 0, 0);
 }
 
-/* Give back every reference of a partial table now: at most 512 entries. */
-static void devalidate_now(struct page_info *pg)
+/* Give back every reference of a partial table we hold busy: at most 512 entries. */
+static void devalidate_now(struct page_info *pg, unsigned level)
 {
-    pt_devalidate(pg, pg->type, false);
-    partial_end(pg);
+    pt_devalidate(pg, level, false);
+    page_flags_clear(pg, PGF_partial | PGF_devalidating);
+    put_page(pg);   /* the partial state's; the caller holds another */
 }
 
 int frame_table_drain(struct domain *d)
 {
-    while (d->devalidate_head != FT_NIL) {
-        struct page_info *pg = queue_pop(d);
-        if (pg->flags & PGF_devalidating) {
-            if (pt_devalidate(pg, pg->type, true)) {
+    struct page_info *pg;
+
+    while ((pg = queue_pop(d))) {
+        if (busy_begin_devalidation(pg)) {
+            if (pt_devalidate(pg, pgi_type(page_type_info(pg)), true)) {
                 queue_push(d, pg);   /* before dropping the popped reference */
+                busy_end(pg, 0, 0, 0);
                 put_page(pg);
                 return -ERESTART;
             }
-            partial_end(pg);
+            busy_end(pg, 0, PGF_partial | PGF_devalidating, 0);
+            put_page(pg);   /* the partial state's */
         }
         put_page(pg);   /* the queue's reference: may free the frame now */
     }
     return 0;
 }
 
-/* ---- type references ---- */
-
-/* The type count is zero: the frame may take a new type. */
-static void page_change_type(struct page_info *pg, unsigned type)
+void frame_table_force_devalidate(struct domain *d, struct page_info *pg)
 {
-    if (pg->type == type)
-        return;
-    /* A half-done table is finished off first: its entries still hold references. */
-    if (pg->flags & PGF_partial)
-        devalidate_now(pg);
-    pg->type = (uint8_t)type;
-    pg->flags &= ~PGF_validated;
-    /*
-     * A frame becoming a table or descriptor page may still be reachable
-     * through stale writable TLB entries; one becoming writable may be
-     * cached as a table by the walker.  Flush on every type change.
-     */
-    frame_table_flush_tlb();
+    uint64_t x = page_type_info(pg), y;
+
+    for (;; x = y) {
+        if (!page_type_is_table(pgi_type(x)) || !(pgi_flags(x) & (PGF_validated | PGF_partial)))
+            return;
+        if (pgi_flags(x) & PGF_busy) {
+            spin_pause();
+            y = page_type_info(pg);
+            continue;
+        }
+        uint64_t nx = (x & ~PGI_FLAG(PGF_validated)) |
+                      PGI_FLAG(PGF_partial | PGF_devalidating | PGF_busy);
+        if ((y = atomic_cmpxchg64(&pg->type_info, x, nx)) == x)
+            break;
+    }
+    if (pgi_flags(x) & PGF_validated) {
+        devalidate_later(pg, d);
+    } else {   /* abandoned half-way up: down it goes */
+        queue_push(d, pg);
+        busy_end(pg, 0, 0, 0);
+    }
 }
 
-/* Validate (or go on validating) table pg; 0, -ERESTART (stays partial) or an error. */
-static int validate_table(struct page_info *pg, unsigned level, struct domain *d)
+/* ---- type references ---- */
+
+/* Types whose contents are checked when first taken (PGF_validated). */
+static bool type_is_checked(unsigned type)
 {
-    if (!(pg->flags & PGF_partial))
-        partial_begin(pg, 0);
+    return page_type_is_table(type) || type == PGT_seg_desc;
+}
+
+/*
+ * Validate (or go on validating) table pg, which we hold busy with our
+ * type reference; the busy state ends here.  0, -ERESTART (stays partial)
+ * or an error (pt_validate has given every entry back).
+ */
+static int validate_table(struct page_info *pg, unsigned level, struct domain *d, bool partial)
+{
+    if (!partial) {
+        pg->nr_valid = 0;
+        atomic_inc32(&pg->count);   /* the partial state's reference (the caller holds one) */
+        page_flags_set(pg, PGF_partial);
+    }
     /* Taken up again: the drain leaves it to us now. */
-    pg->flags &= ~PGF_devalidating;
+    page_flags_clear(pg, PGF_devalidating);
     int rc = pt_validate(pg, level, d);
-    if (rc == -ERESTART)
+    if (rc == -ERESTART) {
+        busy_end(pg, 0, 0, 1);   /* partial, and without our type reference */
         return rc;
-    if (rc == 0)
-        pg->flags |= PGF_validated;
-    partial_end(pg);   /* on failure pt_validate has given every entry back */
+    }
+    busy_end(pg, rc ? 0 : PGF_validated, PGF_partial | PGF_devalidating, rc ? 1 : 0);
+    put_page(pg);   /* the partial state's; the caller holds another */
     return rc;
+}
+
+/*
+ * We took pg busy with one type reference as `type`; its type word was
+ * `old` before.  Finish what the old type left, flush, validate.
+ */
+static int get_page_type_slow(struct page_info *pg, unsigned type, struct domain *d, uint64_t old)
+{
+    unsigned flags = pgi_flags(old);
+
+    if (pgi_type(old) != type) {
+        /* A half-done table is finished off first: its entries still hold references. */
+        if (flags & PGF_partial)
+            devalidate_now(pg, pgi_type(old));
+        flags &= ~(PGF_partial | PGF_devalidating);
+        /*
+         * A frame becoming a table or descriptor page may still be reachable
+         * through stale writable TLB entries; one becoming writable may be
+         * cached as a table by the walker.  Flush on every type change.
+         */
+        frame_table_flush_tlb();
+    }
+    if (page_type_is_table(type))
+        return validate_table(pg, type, d, flags & PGF_partial);
+    if (type == PGT_seg_desc && !descriptor_check_page(pt_map_frame(page_to_mfn(pg)))) {
+        busy_end(pg, 0, 0, 1);
+        return -EINVAL;
+    }
+    busy_end(pg, type == PGT_seg_desc ? PGF_validated : 0, 0, 0);
+    return 0;
+}
+
+/* May a reference of `type` be taken on a frame whose type word is x by a mere increment? */
+static bool type_ready(uint64_t x, unsigned type)
+{
+    return pgi_type(x) == type &&
+           (!type_is_checked(type) || (pgi_flags(x) & PGF_validated)) &&
+           !(pgi_flags(x) & PGF_busy) && pgi_count(x) < PAGE_COUNT_MAX;
+}
+
+/* get_page_type when the frame is not simply in use as `type`: wait, retype, validate. */
+static __attribute__((noinline)) int get_page_type_loop(struct page_info *pg, unsigned type,
+                                                       struct domain *d)
+{
+    uint64_t x = page_type_info(pg), nx, y;
+    bool ready;
+
+    for (;; x = y) {
+        uint32_t count = pgi_count(x);
+        unsigned flags = pgi_flags(x);
+        if (count && pgi_type(x) != type)
+            return -EINVAL;   /* in use as something else (even if being set up) */
+        if (flags & PGF_busy) {
+            /* Another CPU is retyping or (de)validating it: its outcome decides. */
+            spin_pause();
+            y = page_type_info(pg);
+            continue;
+        }
+        if (count >= PAGE_COUNT_MAX)
+            return -EBUSY;
+        ready = type_ready(x, type);
+        if (count && !ready)
+            return -EINVAL;   /* a dying domain's table, devalidated by force */
+        if (ready) {
+            nx = x + 1;
+        } else {
+            /* Count 0: the frame is ours to retype or validate, busy meanwhile. */
+            nx = (x & ~(PGI_TYPE(0xff) | PGI_FLAG(pgi_type(x) != type ? PGF_validated : 0))) |
+                 PGI_TYPE(type) | PGI_FLAG(PGF_busy) | 1;
+        }
+        if ((y = atomic_cmpxchg64(&pg->type_info, x, nx)) == x)
+            break;
+    }
+    return ready ? 0 : get_page_type_slow(pg, type, d, x);
 }
 
 int get_page_type(struct page_info *pg, unsigned type, struct domain *d)
 {
-    if (pg->type_count == 0)
-        page_change_type(pg, type);
-    else if (pg->type != type)
-        return -EINVAL;
-    if (pg->type_count >= PAGE_COUNT_MAX)
-        return -EBUSY;
-    pg->type_count++;
-    if (type == PGT_seg_desc && !(pg->flags & PGF_validated)) {
-        if (!descriptor_check_page(pt_map_frame(page_to_mfn(pg)))) {
-            pg->type_count--;
-            return -EINVAL;
-        }
-        pg->flags |= PGF_validated;
-    }
-    if (page_type_is_table(type) && !(pg->flags & PGF_validated)) {
-        int rc = validate_table(pg, type, d);
-        if (rc) {
-            pg->type_count--;
-            return rc;
-        }
-    }
-    return 0;
+    uint64_t x = page_type_info(pg);
+
+    /* The common case, one cmpxchg: a frame in use as `type` (or with nothing to check). */
+    if (likely(type_ready(x, type)) && likely(atomic_cmpxchg64(&pg->type_info, x, x + 1) == x))
+        return 0;
+    return get_page_type_loop(pg, type, d);
 }
 
-void put_page_type(struct page_info *pg)
+void put_page_type_slow(struct page_info *pg)
 {
-    if (pg->type_count == 0)
-        return;   /* a hypervisor bug; the invariant checker reports it */
-    if (--pg->type_count == 0 && page_type_is_table(pg->type) &&
-        (pg->flags & PGF_validated))
-        devalidate_later(pg);
+    uint64_t x = page_type_info(pg), nx, y;
+    bool last;
+
+    for (;; x = y) {
+        if (pgi_count(x) == 0)
+            return;   /* a hypervisor bug; the invariant checker reports it */
+        /* The last reference of a validated table: it goes partial, busy until queued. */
+        last = pgi_count(x) == 1 && page_type_is_table(pgi_type(x)) &&
+               (pgi_flags(x) & PGF_validated);
+        nx = x - 1;
+        if (last)
+            nx = (nx & ~PGI_FLAG(PGF_validated)) |
+                 PGI_FLAG(PGF_partial | PGF_devalidating | PGF_busy);
+        if ((y = atomic_cmpxchg64(&pg->type_info, x, nx)) == x)
+            break;
+    }
+    if (last)
+        devalidate_later(pg, domain_from_id(pgi_owner(x)));
 }
 
 int get_page_and_type(struct page_info *pg, struct domain *d, unsigned type)
@@ -270,6 +373,8 @@ void put_page_and_type(struct page_info *pg)
     put_page(pg);
 }
 
+/* ---- pins ---- */
+
 int page_pin(struct domain *owner, mfn_t mfn, unsigned type)
 {
     struct page_info *pg;
@@ -280,11 +385,10 @@ int page_pin(struct domain *owner, mfn_t mfn, unsigned type)
     pg = mfn_to_page(mfn);
     if ((rc = get_page_and_type(pg, owner, type)))
         return rc;
-    if (pg->flags & PGF_pinned) {
-        put_page_and_type(pg);
+    if (page_flags_set(pg, PGF_pinned) & PGF_pinned) {
+        put_page_and_type(pg);   /* pinned already (perhaps just now, by another CPU) */
         return -EINVAL;
     }
-    pg->flags |= PGF_pinned;
     return 0;
 }
 
@@ -294,150 +398,11 @@ int page_unpin(struct domain *owner, mfn_t mfn)
 
     if (!mfn_valid(mfn) || !get_page(pg = mfn_to_page(mfn), owner))
         return -EINVAL;
-    if (!(pg->flags & PGF_pinned)) {
+    if (!(page_flags_clear(pg, PGF_pinned) & PGF_pinned)) {
         put_page(pg);
         return -EINVAL;
     }
-    pg->flags &= ~PGF_pinned;
     put_page_and_type(pg);
     put_page(pg);
     return 0;
-}
-
-int domain_assign_page(struct domain *d, mfn_t mfn, bool count_in_tot_pages)
-{
-    struct page_info *pg;
-
-    if (!mfn_valid(mfn))
-        return -EINVAL;
-    pg = mfn_to_page(mfn);
-    if (pg->owner != DOMID_INVALID || pg->count)
-        return -EBUSY;
-    if (domain_is_dying(d))
-        return -EINVAL;   /* its teardown has begun: the frame would never come back */
-    if (count_in_tot_pages && d->tot_pages >= d->max_pages)
-        return -ENOMEM;
-    pg->owner = d->id;
-    pg->count = 1;
-    pg->type_count = 0;
-    pg->type = PGT_none;
-    pg->flags = PGF_allocated | (count_in_tot_pages ? 0 : PGF_xen_shared);
-    pg->linear = 0;
-    page_list_add(d, pg);
-    if (count_in_tot_pages)
-        d->tot_pages++;
-    else
-        d->xen_pages++;
-    return 0;
-}
-
-int domain_release_page(struct domain *d, mfn_t mfn)
-{
-    struct page_info *pg;
-
-    if (!mfn_valid(mfn))
-        return -EINVAL;
-    pg = mfn_to_page(mfn);
-    if (!get_page(pg, d))
-        return -EINVAL;
-    if ((pg->flags & PGF_xen_shared) || !(pg->flags & PGF_allocated)) {
-        put_page(pg);
-        return -EINVAL;
-    }
-    /*
-     * A pinned table keeps its pin (as on Xen): the frame stays the domain's,
-     * counted in tot_pages, until it is unpinned or the domain goes away.
-     */
-    pg->flags &= ~PGF_allocated;
-    put_page(pg);   /* the ownership reference */
-    put_page(pg);   /* ours: may free it now, or when the last user lets go */
-    return 0;
-}
-
-/*
- * Visit d's pages from d->relinquish_next on, under the work budget:
- * -ERESTART if it ran out (the walk resumes there).  fn may free the page
- * it is given: page_list_del moves relinquish_next past a page it removes.
- */
-static int walk_domain_pages(struct domain *d, void (*fn)(struct domain *, struct page_info *))
-{
-    while (d->relinquish_next != FT_NIL) {
-        if (work_budget_charge(1))
-            return -ERESTART;
-        struct page_info *pg = &frame_table[d->relinquish_next];
-        d->relinquish_next = pg->next;
-        fn(d, pg);
-    }
-    return 0;
-}
-
-static void unpin_page(struct domain *d, struct page_info *pg)
-{
-    if (pg->flags & PGF_pinned) {
-        pg->flags &= ~PGF_pinned;
-        put_page_and_type(pg);
-    }
-}
-
-/* Queue every table for devalidation whoever still uses it: this breaks cycles. */
-static void force_devalidate(struct domain *d, struct page_info *pg)
-{
-    if (!page_type_is_table(pg->type))
-        return;
-    if (pg->flags & PGF_validated) {
-        devalidate_later(pg);
-    } else if (pg->flags & PGF_partial) {
-        pg->flags |= PGF_devalidating;   /* abandoned half-way up: down it goes */
-        queue_push(d, pg);
-    }
-}
-
-static void drop_ownership(struct domain *d, struct page_info *pg)
-{
-    if (pg->flags & PGF_allocated) {
-        pg->flags &= ~PGF_allocated;
-        put_page(pg);
-    }
-}
-
-/* One walk over every page, then the next phase. */
-static int relinquish_walk(struct domain *d, void (*fn)(struct domain *, struct page_info *))
-{
-    int rc = walk_domain_pages(d, fn);
-
-    if (rc == 0) {
-        d->relinquish_phase++;
-        d->relinquish_next = d->page_list_head;
-    }
-    return rc;
-}
-
-int domain_relinquish_memory(struct domain *d)
-{
-    int rc = 0;
-
-    if (d->relinquish_phase == RELINQUISH_UNPIN && d->relinquish_next == FT_NIL)
-        d->relinquish_next = d->page_list_head;   /* the first call */
-    while (rc == 0 && d->relinquish_phase != RELINQUISH_DONE) {
-        switch (d->relinquish_phase) {
-        case RELINQUISH_UNPIN:
-            rc = relinquish_walk(d, unpin_page);
-            break;
-        case RELINQUISH_FORCE:
-            rc = relinquish_walk(d, force_devalidate);
-            break;
-        case RELINQUISH_DRAIN:
-            if ((rc = frame_table_drain(d)) == 0) {
-                d->relinquish_phase++;
-                d->relinquish_next = d->page_list_head;
-            }
-            break;
-        default:   /* RELINQUISH_DROP: nothing is validated any more, so a drop frees one page at most */
-            rc = relinquish_walk(d, drop_ownership);
-            break;
-        }
-    }
-    if (rc == 0)
-        domain_check_gone(d);
-    return rc;
 }

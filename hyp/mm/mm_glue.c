@@ -16,19 +16,21 @@
 #include <hyp/m2p.h>
 #include <hyp/machine.h>
 #include <hyp/pt.h>
+#include <hyp/tlb.h>
 
 static mfn_t io_mfn_limit;   /* machine frames below 2^physical-address-bits */
 
 void frame_table_on_free(mfn_t mfn)
 {
     m2p_set(mfn, M2P_INVALID);
+    tlb_frame_freed();   /* the flush waits for the frame's reuse (machine_frame_alloc) */
     machine_frame_free(mfn);
 }
 
 void frame_table_flush_tlb(void)
 {
-    /* No global pages are used (CR4.PGE off): a CR3 reload flushes all. */
-    write_cr3(read_cr3());
+    /* A retyped frame, a changed upper-level entry: no CPU may keep a stale entry. */
+    tlb_flush_for_frame();
 }
 
 uint64_t pt_hypervisor_l4_entry(unsigned slot)

@@ -5,6 +5,11 @@
  * `ptr` = machine address of the entry with the command in its low 3 bits,
  * `val` = the new entry (or the pfn for MMU_MACHPHYS_UPDATE).  `done`
  * counts requests completed, across continuations.
+ *
+ * Locks (docs/memory.md, "Concurrency"): a table is written under a type
+ * reference of its level, so it stays validated meanwhile; each entry
+ * changes by cmpxchg.  Foreign domains are entered (domain_mm_enter) for the
+ * whole call.  No lock is held across requests.
  */
 #include <asm/page.h>
 #include <hyp/domain.h>
@@ -45,11 +50,14 @@ static long normal_update(struct mmu_ctx *c, uint64_t ptr, uint64_t val, bool pr
     struct page_info *pg = mfn_to_page(mfn);
     if (!get_page(pg, c->pt_owner))
         return -EINVAL;
-    if (page_type_is_table(pg->type) && (pg->flags & PGF_validated) && pg->type_count) {
+    unsigned level = pgi_type(page_type_info(pg));
+    /* A validated table in use stays one while we hold a type reference. */
+    if (page_type_is_table(level) && get_page_type_in_use(pg, level)) {
         rc = pt_update_entry(pg, (ptr & (PAGE_SIZE - 1)) / 8, val, preserve_ad,
                              c->pt_owner, c->pg_owner);
-        if (!rc && pg->type != PGT_l1)
+        if (!rc && level != PGT_l1)
             c->flush = true;
+        put_page_type(pg);
     } else {
         rc = write_plain_entry(pg, ptr, val, c->pt_owner);
     }
@@ -91,6 +99,35 @@ static long one_update(struct mmu_ctx *c, const struct mmu_update *req)
     }
 }
 
+/*
+ * The foreign domains a privileged caller names are entered for the call,
+ * so that their teardown waits for it: false (and nothing entered) if one
+ * is dying.  Others' requests naming them are refused one by one (-EPERM).
+ */
+static bool mmu_ctx_enter(struct mmu_ctx *c)
+{
+    if (!c->d->privileged)
+        return true;   /* it may not use them: each request naming them is refused */
+    if (c->pt_owner != c->d && !domain_mm_enter(c->pt_owner))
+        return false;
+    if (c->pg_owner != c->d && c->pg_owner != c->pt_owner && !domain_mm_enter(c->pg_owner)) {
+        if (c->pt_owner != c->d)
+            domain_mm_exit(c->pt_owner);
+        return false;
+    }
+    return true;
+}
+
+static void mmu_ctx_exit(struct mmu_ctx *c)
+{
+    if (!c->d->privileged)
+        return;
+    if (c->pt_owner != c->d)
+        domain_mm_exit(c->pt_owner);
+    if (c->pg_owner != c->d && c->pg_owner != c->pt_owner)
+        domain_mm_exit(c->pg_owner);
+}
+
 /* Resolve the foreigndom argument: low 16 bits page owner, high 16 bits table owner + 1. */
 static long mmu_ctx_init(struct mmu_ctx *c, uint64_t foreigndom)
 {
@@ -117,6 +154,8 @@ long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t fore
         return -EFAULT;
     if ((rc = mmu_ctx_init(&c, foreigndom)))
         return rc;
+    if (!mmu_ctx_enter(&c))
+        return -ESRCH;   /* a foreign domain is dying */
     other = c.d->privileged ? c.pt_owner : c.d;   /* whose queue we may drain */
     for (i = 0; i < n; i++) {
         struct mmu_update req;
@@ -136,5 +175,7 @@ long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t fore
     }
     if (c.flush)
         frame_table_flush_tlb();
-    return batch_end(&b, i, batch_finish(c.d, other, rc));
+    rc = batch_end(&b, i, batch_finish(c.d, other, rc));
+    mmu_ctx_exit(&c);
+    return rc;
 }

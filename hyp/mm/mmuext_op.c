@@ -4,6 +4,10 @@
  * ({cmd, arg1, arg2}): pinning and unpinning page tables, new base pointers,
  * TLB maintenance, LDT base, page clearing and copying.  Stops at the first
  * failure; `done` counts entries completed across continuations.
+ *
+ * Locks (docs/memory.md, "Concurrency"): none of its own; pins and unpins
+ * change the frame's type word atomically, and a privileged caller's
+ * foreign page owner is entered (domain_mm_enter) for the whole call.
  */
 #include <asm/page.h>
 #include <asm/percpu.h>
@@ -176,6 +180,8 @@ long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreig
     if ((rc = domain_get_pg_owner(d, (domid_t)foreigndom, &pg_owner)))
         return rc;
     other = domain_may_use(d, pg_owner) ? pg_owner : d;   /* whose queue we may drain */
+    if (other != d && !domain_mm_enter(other))
+        return -ESRCH;   /* the foreign domain is dying */
     for (i = 0; i < n; i++) {
         struct mmuext_op op;
         if (i && hypercall_preempt_check()) {
@@ -193,5 +199,8 @@ long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreig
         if (rc)
             break;
     }
-    return batch_end(&b, i, batch_finish(d, other, rc));
+    rc = batch_end(&b, i, batch_finish(d, other, rc));
+    if (other != d)
+        domain_mm_exit(other);
+    return rc;
 }

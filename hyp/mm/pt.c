@@ -5,6 +5,7 @@
  * validated table holds exactly the references pt_get_entry_refs took for
  * it; pt_put_entry_refs gives back the same ones.
  */
+#include <asm/atomic.h>
 #include <asm/layout.h>
 #include <asm/page.h>
 #include <hyp/domain.h>
@@ -55,14 +56,15 @@ static int get_l1_refs(uint64_t e, struct domain *d, struct domain *pg_owner)
 {
     mfn_t mfn = pte_mfn(e);
 
+    struct page_info *pg = mfn_to_page(mfn);   /* clamped: harmless before mfn_valid */
+
     if (pte_flags(e) & ~l1_allowed_flags(d))
         return -EINVAL;
-    if (!mfn_valid(mfn) || mfn_to_page(mfn)->owner == DOMID_IO) {
+    if (!mfn_valid(mfn) || page_owner(pg) == DOMID_IO) {
         if (pt_io_access_permitted(pg_owner, mfn) && pt_io_access_permitted(d, mfn))
             return 0;   /* I/O memory: no reference counting */
         return mfn == INVALID_IO_MFN ? -EINVAL : -EPERM;
     }
-    struct page_info *pg = mfn_to_page(mfn);
     if (!get_page(pg, pg_owner))
         return -EBUSY;
     if ((e & _PAGE_RW) && get_page_type(pg, PGT_writable, pg_owner)) {
@@ -75,13 +77,43 @@ static int get_l1_refs(uint64_t e, struct domain *d, struct domain *pg_owner)
 static void put_l1_refs(uint64_t e)
 {
     mfn_t mfn = pte_mfn(e);
+    struct page_info *pg = mfn_to_page(mfn);   /* clamped: harmless before mfn_valid */
 
-    if (!mfn_valid(mfn) || mfn_to_page(mfn)->owner == DOMID_IO)
+    if (!mfn_valid(mfn) || page_owner(pg) == DOMID_IO)
         return;
-    struct page_info *pg = mfn_to_page(mfn);
     if (e & _PAGE_RW)
         put_page_type(pg);
     put_page(pg);
+}
+
+/* Linear counters (frame_table.h): +1 per linear entry a table holds, -1 per use as a target. */
+static uint16_t *linear_word(struct page_info *pg) { return (uint16_t *)&pg->linear; }
+
+/* table gains a linear entry: refused if it is a linear target itself. */
+static bool linear_entries_inc(struct page_info *table)
+{
+    uint16_t x = atomic_load16(linear_word(table)), y;
+
+    for (;; x = y) {
+        if ((int16_t)x < 0 || (int16_t)x == INT16_MAX)
+            return false;
+        if ((y = atomic_cmpxchg16(linear_word(table), x, (uint16_t)(x + 1))) == x)
+            return true;
+    }
+}
+
+/* pg becomes a linear target: refused if it holds linear entries itself. */
+static bool linear_uses_inc(struct page_info *pg)
+{
+    uint16_t x = atomic_load16(linear_word(pg)), y;
+
+    for (;; x = y) {
+        /* (A use count at INT16_MIN would wrap to "has linear entries".) */
+        if ((int16_t)x > 0 || (int16_t)x == INT16_MIN)
+            return false;
+        if ((y = atomic_cmpxchg16(linear_word(pg), x, (uint16_t)(x - 1))) == x)
+            return true;
+    }
 }
 
 /*
@@ -89,6 +121,8 @@ static void put_l1_refs(uint64_t e)
  * same level ("linear page table"), as Xen allows: the mapped table must be
  * validated and hold no linear entries itself, and the mapping table must
  * not itself be mapped linearly.  A table mapping itself takes no reference.
+ * Each counter refuses on its own (atomically), so two CPUs cannot make one
+ * table both a linear target and a holder of linear entries.
  */
 static int get_linear_refs(unsigned level, uint64_t e, mfn_t table_mfn, struct domain *d)
 {
@@ -101,18 +135,21 @@ static int get_linear_refs(unsigned level, uint64_t e, mfn_t table_mfn, struct d
     if (!mfn_valid(mfn))
         return -EINVAL;
     struct page_info *table = mfn_to_page(table_mfn), *pg = mfn_to_page(mfn);
-    /* (A use count at INT16_MIN would wrap to "has linear entries".) */
-    if (table->owner != d->id || table->linear < 0 || pg->linear > 0 || pg->linear == INT16_MIN)
+    if (page_owner(table) != d->id || !get_page(pg, d))
         return -EINVAL;
-    if (!get_page(pg, d))
-        return -EINVAL;
-    if (pg->type != level || !(pg->flags & PGF_validated) || pg->type_count >= PAGE_COUNT_MAX) {
+    if (!get_page_type_in_use(pg, level)) {
         put_page(pg);
         return -EINVAL;
     }
-    pg->type_count++;
-    table->linear++;
-    pg->linear--;
+    if (!linear_entries_inc(table)) {
+        put_page_and_type(pg);
+        return -EINVAL;
+    }
+    if (!linear_uses_inc(pg)) {
+        atomic_fetch_add16(linear_word(table), (uint16_t)-1);
+        put_page_and_type(pg);
+        return -EINVAL;
+    }
     return 0;
 }
 
@@ -136,9 +173,9 @@ static void put_upper_refs(unsigned level, uint64_t e, mfn_t table_mfn)
 
     if (mfn == table_mfn)
         return;   /* linear self-map: nothing was taken */
-    if (pg->type == level) {   /* a linear entry */
-        mfn_to_page(table_mfn)->linear--;
-        pg->linear++;
+    if (pgi_type(page_type_info(pg)) == level) {   /* a linear entry (its type ref keeps the type) */
+        atomic_fetch_add16(linear_word(mfn_to_page(table_mfn)), (uint16_t)-1);
+        atomic_fetch_add16(linear_word(pg), 1);
     }
     put_page_and_type(pg);
 }
@@ -168,11 +205,13 @@ int pt_validate(struct page_info *pg, unsigned level, struct domain *d)
     uint64_t *t = pt_map_frame(mfn);
 
     for (unsigned i = pg->nr_valid; i < 512; i++) {
+        /* Nobody writes a table while it is typed and busy: the entry is read once. */
+        uint64_t e = t[i];
         int rc = work_budget_charge(1) ? -ERESTART : 0;
-        if (rc == 0 && slot_is_guest(level, i) && (t[i] & _PAGE_PRESENT))
-            rc = get_entry_refs(level, t[i], mfn, d, d);
+        if (rc == 0 && slot_is_guest(level, i) && (e & _PAGE_PRESENT))
+            rc = get_entry_refs(level, e, mfn, d, d);
         else if (rc == 0 && slot_is_guest(level, i))
-            rc = pte_l1tf_check(d, level, t[i]);   /* not present: L1TF (docs/security.md) */
+            rc = pte_l1tf_check(d, level, e);   /* not present: L1TF (docs/security.md) */
         if (rc) {
             pg->nr_valid = (uint16_t)i;
             /* Out of budget: keep what holds; refused: give it all back. */
@@ -180,8 +219,8 @@ int pt_validate(struct page_info *pg, unsigned level, struct domain *d)
                 pt_devalidate(pg, level, false);
             return rc;
         }
-        if (slot_is_guest(level, i) && (t[i] & _PAGE_PRESENT))
-            t[i] = adjust_entry(level, t[i]);
+        if (slot_is_guest(level, i) && (e & _PAGE_PRESENT))
+            t[i] = adjust_entry(level, e);
     }
     pg->nr_valid = 512;
     if (level == 4)
@@ -209,21 +248,29 @@ int pt_devalidate(struct page_info *pg, unsigned level, bool budgeted)
 
 void pt_clear_hypervisor_slots(struct page_info *pg)
 {
-    if (pg->type != PGT_l4)
+    if (pgi_type(page_type_info(pg)) != PGT_l4)
         return;
     uint64_t *t = pt_map_frame(page_to_mfn(pg));
     for (unsigned i = HYP_SLOT_FIRST; i <= HYP_SLOT_LAST; i++)
         t[i] = 0;
 }
 
-int pt_update_entry(struct page_info *pg, unsigned index, uint64_t val, bool preserve_ad,
-                    struct domain *d, struct domain *pg_owner)
+/*
+ * Entry `index` of validated table pg becomes val (if it still holds
+ * *expect, when expect is given): the new entry's references are taken
+ * first, the entry swapped by cmpxchg, and what it held before given back.
+ * (Inlined in both callers: without `expect` the comparison folds away.)
+ */
+static inline __attribute__((always_inline)) int
+update_entry(struct page_info *pg, unsigned index, uint64_t val, bool preserve_ad,
+             const uint64_t *expect, struct domain *d, struct domain *pg_owner)
 {
-    unsigned level = pg->type;
+    uint64_t ti = page_type_info(pg);
+    unsigned level = pgi_type(ti);
     mfn_t mfn = page_to_mfn(pg);
     uint64_t *t = pt_map_frame(mfn);
 
-    if (!page_type_is_table(level) || !(pg->flags & PGF_validated) || index >= 512)
+    if (!page_type_is_table(level) || !(pgi_flags(ti) & PGF_validated) || index >= 512)
         return -EINVAL;
     if (!slot_is_guest(level, index))
         return -EINVAL;
@@ -231,17 +278,37 @@ int pt_update_entry(struct page_info *pg, unsigned index, uint64_t val, bool pre
         return -EINVAL;
     if (pte_l1tf_check(d, level, val))   /* a not-present entry: L1TF */
         return -EINVAL;
-    uint64_t old = t[index];
     if (val & _PAGE_PRESENT) {
         int rc = get_entry_refs(level, val, mfn, d, pg_owner);
         if (rc)
             return rc;
         val = adjust_entry(level, val);
     }
-    if (preserve_ad)
-        val |= old & (_PAGE_ACCESSED | _PAGE_DIRTY);
-    t[index] = val;
+    /* The guest's other vCPUs, and the MMU setting accessed/dirty bits, may write it too. */
+    uint64_t old = atomic_load64(&t[index]), y;
+    for (;; old = y) {
+        if (expect && old != *expect) {
+            if (val & _PAGE_PRESENT)
+                put_entry_refs(level, val, mfn);
+            return -EAGAIN;
+        }
+        uint64_t nv = preserve_ad ? val | (old & (_PAGE_ACCESSED | _PAGE_DIRTY)) : val;
+        if ((y = atomic_cmpxchg64(&t[index], old, nv)) == old)
+            break;
+    }
     if (old & _PAGE_PRESENT)
         put_entry_refs(level, old, mfn);
     return 0;
+}
+
+int pt_update_entry(struct page_info *pg, unsigned index, uint64_t val, bool preserve_ad,
+                    struct domain *d, struct domain *pg_owner)
+{
+    return update_entry(pg, index, val, preserve_ad, NULL, d, pg_owner);
+}
+
+int pt_update_entry_if(struct page_info *pg, unsigned index, uint64_t expect, uint64_t val,
+                       struct domain *d, struct domain *pg_owner)
+{
+    return update_entry(pg, index, val, false, &expect, d, pg_owner);
 }

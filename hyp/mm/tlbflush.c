@@ -31,7 +31,7 @@ void tlbflush_end(unsigned cpu, tlb_time_t began)
         ;
 }
 
-cpumask_t tlbflush_filter(cpumask_t mask, tlb_time_t stamp)
+cpumask_t tlbflush_not_since(cpumask_t mask, tlb_time_t stamp)
 {
     cpumask_t need = 0;
     unsigned cpu;
@@ -39,6 +39,13 @@ cpumask_t tlbflush_filter(cpumask_t mask, tlb_time_t stamp)
     for_each_cpu(cpu, mask)
         if (__atomic_load_n(&flush_time[cpu], __ATOMIC_SEQ_CST) <= stamp)
             need |= cpumask_of(cpu);
+    return need;
+}
+
+cpumask_t tlbflush_filter(cpumask_t mask, tlb_time_t stamp)
+{
+    cpumask_t need = tlbflush_not_since(mask, stamp);
+
     __atomic_add_fetch(&stats.requests, 1, __ATOMIC_RELAXED);
     __atomic_add_fetch(&stats.cpus_spared, cpumask_weight(mask & ~need), __ATOMIC_RELAXED);
     if (!need)

@@ -5,6 +5,9 @@
  * flush as the flags ask.  The flags' low bits pick the flush (none, whole
  * TLB, one page); the rest is UVMF_LOCAL, UVMF_ALL, or a guest pointer to a
  * vCPU bitmap.
+ *
+ * The L1 is written under a type reference (it stays validated meanwhile);
+ * a foreign page owner is entered (domain_mm_enter) for the call.
  */
 #include <asm/page.h>
 #include <asm/percpu.h>
@@ -19,18 +22,13 @@
 #include <hyp/pv.h>
 #include <hyp/tlb.h>
 
-/* The validated L1 table that maps va in the tables rooted at l4, or NULL. */
+/* The L1 table that maps va in the tables rooted at l4 (the caller checks it is one), or NULL. */
 static struct page_info *find_l1_table(mfn_t l4, uint64_t va)
 {
     struct guest_walk w;
 
     guest_walk(l4, va, &w);
-    if (!w.l1_table)
-        return NULL;
-    struct page_info *pg = mfn_to_page(w.l1_table);
-    if (pg->type != PGT_l1 || !(pg->flags & PGF_validated))
-        return NULL;
-    return pg;
+    return w.l1_table ? mfn_to_page(w.l1_table) : NULL;
 }
 
 static long flush_after_update(uint64_t va, uint64_t flags)
@@ -59,8 +57,12 @@ static long update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, struct 
         return -EINVAL;
     if (!get_page(l1, d))
         return -EINVAL;
+    if (!get_page_type_in_use(l1, PGT_l1)) {   /* no longer a validated L1 */
+        put_page(l1);
+        return -EINVAL;
+    }
     rc = pt_update_entry(l1, pt_index(va, 1), val, false, d, pg_owner);
-    put_page(l1);
+    put_page_and_type(l1);
     if (rc)
         return rc;
     return flush_after_update(va, flags);
@@ -80,5 +82,11 @@ long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags,
         return rc;
     if (!domain_may_use(d, pg_owner))
         return -EPERM;
-    return update_va_mapping(va, val, flags, pg_owner);
+    if (pg_owner == d)
+        return update_va_mapping(va, val, flags, pg_owner);
+    if (!domain_mm_enter(pg_owner))
+        return -ESRCH;   /* it is dying */
+    rc = update_va_mapping(va, val, flags, pg_owner);
+    domain_mm_exit(pg_owner);
+    return rc;
 }

@@ -184,11 +184,10 @@ static void init_vcpu(struct domain *d, const struct pv_image *img, const struct
 static int pin_initial_tables(struct domain *d, mfn_t l4)
 {
     struct page_info *pg = mfn_to_page(l4);
-    int rc = get_page_and_type(pg, d, PGT_l4);
+    int rc = page_pin(d, l4, PGT_l4);
 
     if (rc)
         return rc;
-    pg->flags |= PGF_pinned;
     rc = get_page_and_type(pg, d, PGT_l4);
     if (rc)
         return rc;

@@ -76,15 +76,12 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc)
     struct page_info *pg = mfn_to_page(mfn);
     if (!get_page(pg, d))
         return -EINVAL;
-    /* A descriptor page in use, or a page that may be written plainly. */
-    if (pg->type == PGT_seg_desc && pg->type_count) {
-        rc = 0;
-    } else if (get_page_type(pg, PGT_writable, d) == 0) {
+    /* A descriptor page in use, or a page that may be written plainly: typed while we write. */
+    if (get_page_type_in_use(pg, PGT_seg_desc) || get_page_type(pg, PGT_writable, d) == 0) {
+        *(volatile uint64_t *)((uint8_t *)mfn_to_virt(mfn) + (maddr & (PAGE_SIZE - 1))) = desc;
         put_page_type(pg);
         rc = 0;
     }
-    if (rc == 0)
-        *(volatile uint64_t *)((uint8_t *)mfn_to_virt(mfn) + (maddr & (PAGE_SIZE - 1))) = desc;
     put_page(pg);
     return rc;
 }

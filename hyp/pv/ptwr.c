@@ -8,10 +8,17 @@
  * into an update of the 8-byte entry it touches, validates that entry
  * exactly like mmu_update, and resumes the guest after the instruction.
  * Linux depends on it (fork, munmap, accessed-bit clearing).
+ *
+ * The L1 is held by a reference and an L1 type reference while the
+ * instruction is emulated, so it stays a validated table; each write is a
+ * compare-and-swap of the entry the emulator read (pt_update_entry_if), so
+ * the guest's other vCPUs writing the same entry cannot be lost.
  */
+#include <asm/atomic.h>
 #include <asm/page.h>
 #include <asm/percpu.h>
 #include <hyp/domain.h>
+#include <hyp/errno.h>
 #include <hyp/frame_table.h>
 #include <hyp/guest_access.h>
 #include <hyp/guest_walk.h>
@@ -61,22 +68,28 @@ static uint64_t merge(uint64_t current, uint64_t addr, const void *val, unsigned
     return current;
 }
 
-static int ptwr_commit(struct ptwr_ctx *p, uint64_t *entry, uint64_t val)
+/* Entry `entry`, which held `seen`, becomes val: -EAGAIN if it changed meanwhile. */
+static int ptwr_commit(struct ptwr_ctx *p, uint64_t *entry, uint64_t seen, uint64_t val)
 {
     unsigned index = entry - (uint64_t *)mfn_to_virt(page_to_mfn(p->l1));
 
-    return pt_update_entry(p->l1, index, val, false, p->d, p->d) ? X86EMUL_UNHANDLEABLE
-                                                                  : X86EMUL_OKAY;
+    return pt_update_entry_if(p->l1, index, seen, val, p->d, p->d);
 }
 
 static int ptwr_write(uint64_t addr, const void *buf, unsigned bytes, struct x86_emulate_ctxt *c)
 {
     struct ptwr_ctx *p = c->data;
-    uint64_t *entry = ptwr_entry(p, addr, bytes);
+    uint64_t *entry = ptwr_entry(p, addr, bytes), seen;
+    int rc;
 
     if (!entry)
         return X86EMUL_UNHANDLEABLE;
-    return ptwr_commit(p, entry, merge(*entry, addr, buf, bytes));
+    /* A partial write merges into the entry as it is: again if another CPU changed it. */
+    do {
+        seen = atomic_load64(entry);
+        rc = ptwr_commit(p, entry, seen, merge(seen, addr, buf, bytes));
+    } while (rc == -EAGAIN);
+    return rc ? X86EMUL_UNHANDLEABLE : X86EMUL_OKAY;
 }
 
 static int ptwr_cmpxchg(uint64_t addr, void *old, const void *new, unsigned bytes,
@@ -87,13 +100,18 @@ static int ptwr_cmpxchg(uint64_t addr, void *old, const void *new, unsigned byte
 
     if (!entry)
         return X86EMUL_UNHANDLEABLE;
-    /* One CPU, interrupts off: nothing changes the entry between check and commit. */
-    const uint8_t *cur = (const uint8_t *)entry + (addr & 7);
-    if (memcmp(cur, old, bytes)) {
-        memcpy(old, cur, bytes);
-        return X86EMUL_RETRY;
+    for (;;) {
+        /* Compared and replaced as one: the commit fails if the entry moved on. */
+        uint64_t seen = atomic_load64(entry);
+        const uint8_t *cur = (const uint8_t *)&seen + (addr & 7);
+        if (memcmp(cur, old, bytes)) {
+            memcpy(old, cur, bytes);
+            return X86EMUL_RETRY;
+        }
+        int rc = ptwr_commit(p, entry, seen, merge(seen, addr, new, bytes));
+        if (rc != -EAGAIN)
+            return rc ? X86EMUL_UNHANDLEABLE : X86EMUL_OKAY;
     }
-    return ptwr_commit(p, entry, merge(*entry, addr, new, bytes));
 }
 
 static const struct x86_emulate_ops ptwr_ops = {
@@ -118,15 +136,22 @@ bool ptwr_do_page_fault(struct cpu_user_regs *regs, uint64_t cr2)
     if (!guest_walk_mapped(&w) || (w.l1e & _PAGE_RW))
         return false;
     struct page_info *pg = mfn_to_page(pte_mfn(w.l1e));
-    if (pg->owner != d->id || pg->type != PGT_l1 || !(pg->flags & PGF_validated))
+    /* Most write faults are not about page tables: a look first, then the references. */
+    if (pgi_type(page_type_info(pg)) != PGT_l1 || !get_page(pg, d))
         return false;
+    if (!get_page_type_in_use(pg, PGT_l1)) {   /* not one of our validated L1 tables */
+        put_page(pg);
+        return false;
+    }
 
     struct ptwr_ctx p = { .d = d, .l1 = pg, .cr2 = cr2 };
     struct x86_emulate_ctxt c = { .regs = regs, .data = &p };
-    if (!pv_emul_segments(v, regs, &c) || !get_page(pg, d))
-        return false;
-    int rc = x86_emulate(&c, &ptwr_ops);
-    put_page(pg);
-    /* A write that got the domain crashed (L1TF) is not bounced as well. */
-    return rc == X86EMUL_OKAY || domain_is_dying(d);
+    bool handled = false;
+    if (pv_emul_segments(v, regs, &c)) {
+        int rc = x86_emulate(&c, &ptwr_ops);
+        /* A write that got the domain crashed (L1TF) is not bounced as well. */
+        handled = rc == X86EMUL_OKAY || domain_is_dying(d);
+    }
+    put_page_and_type(pg);
+    return handled;
 }

@@ -33,6 +33,14 @@ static inline uint16_t atomic_load16(const uint16_t *p) { return __atomic_load_n
 static inline uint32_t atomic_load32(const uint32_t *p) { return __atomic_load_n(p, ATOMIC_ORDER); }
 static inline uint64_t atomic_load64(const uint64_t *p) { return __atomic_load_n(p, ATOMIC_ORDER); }
 
+/*
+ * A snapshot that orders nothing: for reads whose value a later cmpxchg
+ * confirms, or that follow an atomic read-modify-write (which already keeps
+ * later loads after it).  The same mov, but the compiler may keep other
+ * accesses where they are instead of reloading them around it.
+ */
+static inline uint64_t atomic_load64_relaxed(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
+
 static inline void atomic_store16(uint16_t *p, uint16_t v) { __atomic_store_n(p, v, ATOMIC_ORDER); }
 static inline void atomic_store32(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, ATOMIC_ORDER); }
 static inline void atomic_store64(uint64_t *p, uint64_t v) { __atomic_store_n(p, v, ATOMIC_ORDER); }

@@ -81,7 +81,7 @@ void smp_report_stopped_cpus(void);
 /* An NMI: if a stop was requested, record this CPU's state and halt for good. */
 void smp_stop_nmi(const struct cpu_user_regs *regs);
 
-/* selftest=ipi and selftest=panic-smp, once the CPUs are up (smp_selftest.c). */
+/* selftest=ipi, =panic-smp and =tlb-shootdown, once the CPUs are up (smp_selftest.c). */
 void smp_selftests(void);
 
 #endif

@@ -29,6 +29,7 @@
 #define TIMER_VECTOR    0xf0   /* the local APIC timer: the scheduler's tick */
 #define IPI_CALL_VECTOR 0xf1   /* smp_call_function: run the requested function */
 #define IPI_WAKE_VECTOR 0xf2   /* only wakes a halted CPU, which then looks for work */
+#define IPI_TLB_VECTOR  0xf3   /* a TLB shootdown: flush if asked to (hyp/mm/tlb.c) */
 #define LEGACY_SYSCALL_VECTOR 0x80
 #define TRAP_SYSCALL 256
 

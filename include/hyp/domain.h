@@ -22,6 +22,7 @@
 #include <hyp/console_ring.h>
 #include <hyp/cpumask.h>
 #include <hyp/pv_vcpu.h>
+#include <hyp/spinlock.h>
 #include <hyp/types.h>
 #include <hyp/xen_public.h>
 
@@ -93,6 +94,8 @@ struct domain {
     mfn_t shared_info_mfn;
     unsigned long vm_assist;     /* VMASST_TYPE_* bits enabled */
     uint32_t devalidate_head;    /* tables queued for devalidation (frame_table.h) */
+    spinlock_t page_lock;        /* page list, tot/xen_pages, devalidation queue (docs/memory.md) */
+    uint32_t mm_foreign;         /* foreign MMU operations in progress (domain_mm_enter) */
     bool vcpus_torn_down;        /* DYING: the vCPUs' state has been released */
     unsigned relinquish_phase;   /* DYING: how far domain_relinquish_memory got */
     uint32_t relinquish_next;    /* DYING: the page its current walk visits next */

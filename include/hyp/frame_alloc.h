@@ -2,12 +2,14 @@
 /*
  * Machine frame allocator over a caller-provided bitmap (one bit per frame,
  * set = free).  Single allocations are next-fit from a hint, so repeated
- * allocations cost O(1) amortised; contiguous runs are first-fit.  No locking:
- * the caller serialises access.
+ * allocations cost O(1) amortised; contiguous runs are first-fit.  Each
+ * allocator has its own lock, taken by every call that changes or counts
+ * it (docs/memory.md, "Concurrency"); frame_alloc_is_free is a snapshot.
  */
 #ifndef KOAN_HYP_FRAME_ALLOC_H
 #define KOAN_HYP_FRAME_ALLOC_H
 
+#include <hyp/spinlock.h>
 #include <hyp/types.h>
 
 struct frame_allocator {
@@ -15,6 +17,7 @@ struct frame_allocator {
     uint64_t max_mfn;       /* manages frames [0, max_mfn) */
     uint64_t nr_free;
     uint64_t hint;          /* bitmap word where the next single search starts */
+    spinlock_t lock;        /* the bitmap, nr_free and hint */
 };
 
 /* Words of bitmap needed for max_mfn frames. */

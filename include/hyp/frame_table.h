@@ -29,19 +29,33 @@
  *    owner's devalidation queue (which holds a reference too).  The queue is
  *    drained, under the budget, by frame_table_drain: the MMU hypercalls
  *    drain it before each operation and before returning, so a guest never
- *    sees a table half devalidated, and the teardown of a dying domain
- *    drains it too.  Devalidating a table drops its entries' references,
+ *    sees a table half devalidated (one another CPU is draining is busy:
+ *    whoever wants it waits), and the teardown of a dying domain drains it
+ *    too.  Devalidating a table drops its entries' references,
  *    which may queue the tables below: the work never recurses.
  *  - A partial table asked for another type is finished off at once (one
  *    table: at most 512 entries, bounded); asked for its own type, it is
  *    validated on from where it is.
  *
- * The hypervisor runs on one CPU with interrupts off, so no locking is done.
+ * Several CPUs use the table at once (docs/memory.md, "Concurrency"):
+ *  - `count` changes only atomically; a reference is taken only from a
+ *    nonzero count, so the owner of a referenced frame never changes;
+ *  - the owner, flags, type and type count share one 64-bit word,
+ *    `type_info`, changed only by atomic read-modify-writes (cmpxchg loops,
+ *    atomic or/and of flags): taking or dropping a type reference of a frame
+ *    in use is one cmpxchg;
+ *  - PGF_busy is the frame's validation lock: the CPU that changes the type,
+ *    validates, or devalidates a table sets it with its cmpxchg, and others
+ *    who need the outcome wait until it clears (never long: one work budget,
+ *    or one table of 512 entries);
+ *  - a domain's page list, its tot/xen_pages and its devalidation queue are
+ *    under its page_lock; the frame allocator has its own lock.
  * Callers pass the domains involved; nothing here looks at the current vCPU.
  */
 #ifndef KOAN_HYP_FRAME_TABLE_H
 #define KOAN_HYP_FRAME_TABLE_H
 
+#include <asm/atomic.h>
 #include <asm/nospec.h>
 #include <hyp/types.h>
 #include <hyp/xen_public.h>
@@ -60,22 +74,59 @@ enum page_type {
 #define PGF_partial    (1u << 4)   /* table half (de)validated: entries [0, nr_valid) hold refs */
 #define PGF_devalidating (1u << 5) /* partial, on its way down (the drain finishes it) */
 #define PGF_queued     (1u << 6)   /* on its owner's devalidation queue (holds a ref) */
+#define PGF_busy       (1u << 7)   /* a CPU is retyping or (de)validating it now: wait */
 
 #define PAGE_COUNT_MAX 0xffffff00u /* refuse references beyond this */
 #define FT_NIL         0xffffffffu /* end of a domain page list */
 
 struct page_info {
-    uint32_t count;       /* general references */
-    uint32_t type_count;  /* references to the current type */
-    uint8_t type;         /* enum page_type */
-    uint8_t flags;        /* PGF_* */
-    domid_t owner;        /* a domain id, DOMID_IO, or DOMID_INVALID */
-    int16_t linear;       /* >0: linear entries in this table; <0: uses as a linear target */
-    uint16_t nr_valid;    /* partial tables: entries [0, nr_valid) hold their references */
-    uint32_t next, prev;  /* the owner's page list, by frame number */
-    uint32_t queue_next;  /* the owner's devalidation queue, by frame number */
+    /*
+     * The type word: owner, flags, type and type count, changed together and
+     * only atomically.  The named parts read it (a snapshot, enough for a
+     * guess or for the checker); only code that owns the frame alone -- the
+     * boot, a free frame being set up -- stores to them.
+     */
+    union {
+        uint64_t type_info;
+        struct {
+            uint32_t type_count;  /* references to the current type */
+            uint8_t type;         /* enum page_type */
+            uint8_t flags;        /* PGF_* */
+            domid_t owner;        /* a domain id, DOMID_IO, or DOMID_INVALID */
+        };
+    };
+    uint32_t count;       /* general references (atomic) */
+    int16_t linear;       /* >0: linear entries in this table; <0: uses as a linear target (atomic) */
+    uint16_t nr_valid;    /* partial tables: entries [0, nr_valid) hold their references (under PGF_busy) */
+    uint32_t next, prev;  /* the owner's page list, by frame number (under its page_lock) */
+    uint32_t queue_next;  /* the owner's devalidation queue, by frame number (under its page_lock) */
     uint32_t pad;
 };
+_Static_assert(sizeof(struct page_info) == 32, "page_info size");
+_Static_assert(offsetof(struct page_info, type_count) == 0 && offsetof(struct page_info, type) == 4 &&
+               offsetof(struct page_info, flags) == 5 && offsetof(struct page_info, owner) == 6,
+               "the parts of type_info (little-endian)");
+
+/* The parts of a type_info value. */
+#define PGI_COUNT_MASK   0xffffffffULL
+#define PGI_TYPE_SHIFT   32
+#define PGI_FLAGS_SHIFT  40
+#define PGI_OWNER_SHIFT  48
+#define PGI_FLAG(f)      ((uint64_t)(f) << PGI_FLAGS_SHIFT)
+#define PGI_TYPE(t)      ((uint64_t)(t) << PGI_TYPE_SHIFT)
+#define PGI_OWNER(o)     ((uint64_t)(o) << PGI_OWNER_SHIFT)
+/* A free frame: no owner, no flags, no type. */
+#define PGI_FREE         PGI_OWNER(DOMID_INVALID)
+static inline uint32_t pgi_count(uint64_t x) { return (uint32_t)(x & PGI_COUNT_MASK); }
+static inline unsigned pgi_type(uint64_t x) { return (uint8_t)(x >> PGI_TYPE_SHIFT); }
+static inline unsigned pgi_flags(uint64_t x) { return (uint8_t)(x >> PGI_FLAGS_SHIFT); }
+static inline domid_t pgi_owner(uint64_t x) { return (domid_t)(x >> PGI_OWNER_SHIFT); }
+
+/* A snapshot of the type word (decisions on it are confirmed by cmpxchg, or concern what a reference keeps). */
+static inline uint64_t page_type_info(const struct page_info *pg) { return atomic_load64_relaxed(&pg->type_info); }
+static inline unsigned page_flags(const struct page_info *pg) { return pgi_flags(page_type_info(pg)); }
+/* The owner alone (its own bytes of the word: one load and compare on the hot paths). */
+static inline domid_t page_owner(const struct page_info *pg) { return __atomic_load_n(&pg->owner, __ATOMIC_RELAXED); }
 
 extern struct page_info *frame_table;
 extern mfn_t frame_table_frames;
@@ -107,7 +158,38 @@ void put_page(struct page_info *pg);
  */
 int get_page_type(struct page_info *pg, unsigned type, struct domain *d);
 /* Drop a type reference; a table losing its last one is queued for devalidation. */
-void put_page_type(struct page_info *pg);
+void put_page_type_slow(struct page_info *pg);
+static inline void put_page_type(struct page_info *pg)
+{
+    uint64_t x = page_type_info(pg);
+    uint32_t count = pgi_count(x);
+
+    /* Not the last reference of a validated table: one cmpxchg (inline: every unmap comes here). */
+    if (likely(count > 1 || (count == 1 && !(pgi_flags(x) & PGF_validated))) &&
+        likely(atomic_cmpxchg64(&pg->type_info, x, x - 1) == x))
+        return;
+    put_page_type_slow(pg);
+}
+/*
+ * Another type reference of `type` only if the frame is in use as that type
+ * already (validated, for tables and descriptor pages): never retypes,
+ * validates or waits.  For code that works on a table it finds in use (an
+ * entry update, a linear mapping, a descriptor write).
+ */
+static inline bool get_page_type_in_use(struct page_info *pg, unsigned type)
+{
+    uint64_t x = page_type_info(pg), y;
+    bool checked = page_type_is_table(type) || type == PGT_seg_desc;
+
+    for (;; x = y) {
+        uint32_t count = pgi_count(x);
+        if (pgi_type(x) != type || !count || count >= PAGE_COUNT_MAX ||
+            (checked && !(pgi_flags(x) & PGF_validated)))
+            return false;
+        if ((y = atomic_cmpxchg64(&pg->type_info, x, x + 1)) == x)
+            return true;
+    }
+}
 int get_page_and_type(struct page_info *pg, struct domain *d, unsigned type);
 void put_page_and_type(struct page_info *pg);
 
@@ -131,16 +213,29 @@ int domain_release_page(struct domain *d, mfn_t mfn);
 int frame_table_drain(struct domain *d);
 
 /*
+ * A foreign operation on d's memory (a privileged domain's mmu_update,
+ * mmuext_op or update_va_mapping_otherdomain naming d) runs between these:
+ * false if d is dying (then nothing of d may be used).  The teardown of d's
+ * memory starts only once no such operation is in progress.
+ */
+bool domain_mm_enter(struct domain *d);
+void domain_mm_exit(struct domain *d);
+
+/*
  * Teardown of a dying domain's memory: unpin everything, devalidate every
  * table (cycles included), then drop d's ownership of every page; pages
  * others still reference go when they let go.  Works in steps under the
  * work budget: 0 when done, -ERESTART to be called again.  The progress is
- * kept in d (relinquish_phase, relinquish_next).
+ * kept in d (relinquish_phase, relinquish_next).  It starts once no foreign
+ * operation is in progress on d (domain_mm_enter), and no vCPU of d may run
+ * meanwhile; two CPUs calling it for one domain take turns (-ERESTART).
  */
 int domain_relinquish_memory(struct domain *d);
 enum relinquish_phase {
     RELINQUISH_UNPIN, RELINQUISH_FORCE, RELINQUISH_DRAIN, RELINQUISH_DROP, RELINQUISH_DONE
 };
+/* Or'ed into relinquish_phase while a CPU is running the teardown (never DONE then). */
+#define RELINQUISH_RUNNING 0x80000000u
 
 /*
  * A hypervisor frame that privileged guests may map read-only with
@@ -152,15 +247,14 @@ static inline void frame_table_share_readonly(mfn_t mfn)
 {
     struct page_info *pg = mfn_to_page(mfn);
 
-    pg->owner = DOMID_XEN;
     pg->count = 1;
-    pg->type = PGT_none;
-    pg->type_count = 1;
-    pg->flags = PGF_allocated;
+    atomic_store64(&pg->type_info, PGI_OWNER(DOMID_XEN) | PGI_FLAG(PGF_allocated) |
+                                   PGI_TYPE(PGT_none) | 1);
 }
 
 /* Hooks implemented by the hypervisor (or by unit-test fakes). */
-void frame_table_on_free(mfn_t mfn);        /* back to the allocator, M2P invalid */
+/* Back to the allocator, M2P invalid; no CPU's stale TLB entry may reach it once reused. */
+void frame_table_on_free(mfn_t mfn);
 void frame_table_flush_tlb(void);           /* all CPUs, every non-global entry */
 struct domain *domain_from_id(domid_t id);  /* NULL if no such live or dying domain */
 

@@ -12,6 +12,8 @@ struct koan_options {
     bool selftest_ipi;            /* selftest=ipi: call-function round trips at boot */
     bool selftest_panic_smp;      /* selftest=panic-smp: CPU 1 panics at boot */
     bool selftest_phantom_cpu;    /* selftest=smp-phantom-cpu: a CPU that never answers */
+    bool selftest_tlb_shootdown;  /* selftest=tlb-shootdown: remote flush round trips at boot */
+    bool selftest_tlb_local_only; /* selftest=tlb-local-only: guests' flushes stay on their CPU */
 };
 
 extern struct koan_options koan_options;

@@ -40,10 +40,19 @@ void pt_clear_hypervisor_slots(struct page_info *pg);
  * Replace entry `index` of the validated table pg (level 1-4) with `val`,
  * for a guest of domain d (the table's owner); L1 targets must belong to
  * pg_owner.  preserve_ad keeps the accessed/dirty bits the entry has.
- * 0 or -errno; on error the entry is unchanged.
+ * 0 or -errno; on error the entry is unchanged.  The caller holds a type
+ * reference on pg (get_page_type_in_use), so that it stays validated.
  */
 int pt_update_entry(struct page_info *pg, unsigned index, uint64_t val, bool preserve_ad,
                     struct domain *d, struct domain *pg_owner);
+
+/*
+ * As pt_update_entry, but only if the entry still holds `expect` (compared
+ * and swapped atomically): -EAGAIN, with nothing changed, if it does not.
+ * For emulated writes that must apply to the entry they read (ptwr).
+ */
+int pt_update_entry_if(struct page_info *pg, unsigned index, uint64_t expect, uint64_t val,
+                       struct domain *d, struct domain *pg_owner);
 
 /* Is L4 slot i the guest's (not the hypervisor's)? */
 static inline bool pt_is_guest_l4_slot(unsigned i) { return i < 256 || i > 271; }

@@ -47,12 +47,21 @@ static inline uint32_t spin_self(void) { return get_cpu_info()->cpu_id + 1; }
 /*
  * One step of a wait for another CPU.  On the host the "CPUs" are threads
  * that may outnumber the cores: a waiter gives its core away, or a ticket
- * lock would convoy behind every descheduled waiter.
+ * lock would convoy behind every descheduled waiter.  In the hypervisor a
+ * waiter answers TLB shootdowns (hyp/mm/tlb.c): it waits with interrupts
+ * off, and the CPU holding the lock may be waiting for it to flush.  It
+ * answers nothing else: a parked or stopped CPU must never be one that
+ * holds a ticket.
  */
 #ifdef KOAN_HOST_TEST
 void spin_pause(void);
 #else
-static inline void spin_pause(void) { cpu_relax(); }
+void tlb_flush_serve(void);
+static inline void spin_pause(void)
+{
+    tlb_flush_serve();
+    cpu_relax();
+}
 #endif
 
 /* A lock used wrongly (taken twice, released by another CPU): panic. */

@@ -34,6 +34,8 @@ void tlbflush_end(unsigned cpu, tlb_time_t began);
 
 /* Of the CPUs in mask, those that have not flushed since stamp. */
 cpumask_t tlbflush_filter(cpumask_t mask, tlb_time_t stamp);
+/* The same, not counted in the statistics: for a loop that waits for flushes. */
+cpumask_t tlbflush_not_since(cpumask_t mask, tlb_time_t stamp);
 
 /* How often a flush was asked for and how often the filter spared it. */
 struct tlbflush_stats {

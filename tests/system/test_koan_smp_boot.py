@@ -77,7 +77,9 @@ def test_panic_on_cpu1_stops_the_others(ncpus):
     """selftest=panic-smp: CPU 1 panics once CPU 0 runs dom0; every other
     CPU is stopped by NMI, its state (with CPU 0's vCPU) is printed after
     the panic message, and the machine stops with the panic status."""
-    run = h.run_koan("koan_smp%d_panic" % ncpus, h.koan_guest("dom0"),
+    # dom0 stays a while (yields), so that the panicking CPU's QEMU thread,
+    # which the host may run late, finds it running rather than finished.
+    run = h.run_koan("koan_smp%d_panic" % ncpus, h.koan_guest("dom0", "spin-yield=2000000"),
                      append="loglvl=info selftest=panic-smp", smp=ncpus)
     lines = run.lines()
     assert run.has_line("koan: PANIC: selftest: panic on CPU1"), run

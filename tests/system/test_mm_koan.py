@@ -42,7 +42,10 @@ def test_mm_suite_with_a_peer_domain():
                      h.koan_guest("guest1", "expect-role=domU", "suite=mm",
                                   "koan-only", "peer-domid=0",
                                   options=["role=domU"]),
-                     timeout=MM_TIMEOUT)
+                     timeout=MM_TIMEOUT, smp=1)
+    # smp=1: each maps the other's frames mid-suite, so both must still be
+    # alive then; on one CPU their suites interleave, on two either may
+    # finish (and be torn down) before the other gets there.
     for name in ("dom0", "guest1"):
         run.guest(name).assert_all_passed(str(run), suites=("mm",),
                                           koan_only=True)

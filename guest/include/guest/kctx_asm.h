@@ -32,6 +32,30 @@
 	mov	\ctx+48(%rip), %rsp
 .endm
 
+/*
+ * The trap frame's registers under the hypervisor's bounce frame, pushed
+ * so that %rsp points at a struct cpu_regs (rcx and r11 first: the bounce
+ * frame's own order), the direction flag cleared for C.
+ */
+.macro PUSH_CPU_REGS
+	push	%rcx
+	push	%r11
+	push	%rax
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%rbx
+	push	%rbp
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	cld
+.endm
+
 /* Copy the struct cpu_regs at %rdi onto the stack and return to it. */
 .macro RETURN_TO_REGS
 	sub	$CPU_REGS_SIZE, %rsp

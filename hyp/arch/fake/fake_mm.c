@@ -4,6 +4,11 @@
  * validation: the hooks of include/hyp/frame_table.h, include/hyp/pt.h and
  * include/hyp/domain.h over a simulated machine, and the consistency checks
  * the tests run after every operation (see fake_mm.h).
+ *
+ * Tests may run operations from several threads at once (standing for
+ * CPUs): the hooks count atomically, each thread has its own work budget
+ * (work_budget.h), and the machine, its domains and `fake`'s settings are
+ * set up before the threads start.  The checks need a quiet machine.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,19 +37,22 @@ void frame_table_on_free(mfn_t mfn)
         fprintf(stderr, "fake: frame_table_on_free(%#lx) outside the machine\n", mfn);
         abort();
     }
-    fake.frees++;
-    fake.free_count[mfn]++;
+    __atomic_fetch_add(&fake.frees, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&fake.free_count[mfn], 1, __ATOMIC_SEQ_CST);
+    /* the TLB's part of on_free (a flush before the frame is reused) */
+    __atomic_fetch_add(&fake.flushes, 1, __ATOMIC_SEQ_CST);
 }
 
 void frame_table_flush_tlb(void)
 {
-    fake.flushes++;
+    __atomic_fetch_add(&fake.flushes, 1, __ATOMIC_SEQ_CST);
 }
 
 struct domain *domain_from_id(domid_t id)
 {
     for (unsigned i = 0; i < MAX_FAKE_DOMAINS; i++)
-        if (domains[i] && domains[i]->state != DOMAIN_FREE && domains[i]->id == id)
+        if (domains[i] && __atomic_load_n(&domains[i]->state, __ATOMIC_SEQ_CST) != DOMAIN_FREE &&
+            domains[i]->id == id)
             return domains[i];
     return NULL;
 }
@@ -52,10 +60,12 @@ struct domain *domain_from_id(domid_t id)
 /* As hyp/common/domain.c: a torn-down dying domain with no frames left is gone. */
 void domain_check_gone(struct domain *d)
 {
-    fake.check_gone++;
-    if (d->state == DOMAIN_DYING && d->relinquish_phase == RELINQUISH_DONE &&
-        d->tot_pages == 0 && d->xen_pages == 0)
-        d->state = DOMAIN_FREE;
+    __atomic_fetch_add(&fake.check_gone, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&d->state, __ATOMIC_SEQ_CST) == DOMAIN_DYING &&
+        __atomic_load_n(&d->relinquish_phase, __ATOMIC_SEQ_CST) == RELINQUISH_DONE &&
+        __atomic_load_n(&d->tot_pages, __ATOMIC_SEQ_CST) == 0 &&
+        __atomic_load_n(&d->xen_pages, __ATOMIC_SEQ_CST) == 0)
+        __atomic_store_n(&d->state, DOMAIN_FREE, __ATOMIC_SEQ_CST);
 }
 
 /* Recorded only: tests look at what would have crashed the domain. */
@@ -66,7 +76,7 @@ void domain_crash(struct domain *d, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(fake.crash_reason, sizeof(fake.crash_reason), fmt, ap);
     va_end(ap);
-    fake.crashes++;
+    __atomic_fetch_add(&fake.crashes, 1, __ATOMIC_SEQ_CST);
 }
 
 uint64_t pt_hypervisor_l4_entry(unsigned slot)
@@ -156,7 +166,7 @@ int fake_assign(struct domain *d, mfn_t mfn)
     int rc = domain_assign_page(d, mfn, true);
 
     if (rc == 0)
-        fake.assign_count[mfn]++;
+        __atomic_fetch_add(&fake.assign_count[mfn], 1, __ATOMIC_SEQ_CST);
     return rc;
 }
 
@@ -193,7 +203,7 @@ static int unpin_op(struct domain *d, mfn_t mfn, unsigned type)
 /* Stopped half-way: count it, and check the frame table is consistent right there. */
 static void restarted(void)
 {
-    fake.restarts++;
+    __atomic_fetch_add(&fake.restarts, 1, __ATOMIC_SEQ_CST);
     if (fake.check_restarts && fake_check(fake.roots, fake.nr_roots)) {
         fprintf(stderr, "fake: inconsistent after restart %lu\n", fake.restarts);
         abort();

@@ -10,7 +10,9 @@
  * never takes their requests by interrupt.  While it waits -- for the
  * request slot or for the answers -- it runs what was asked of it itself
  * (smp_call_function_run_pending), so two CPUs calling each other at once
- * do not deadlock.  One request is in flight at a time.
+ * do not deadlock.  One request is in flight at a time.  Every wait here
+ * also serves TLB shootdowns (tlb_flush_serve, hyp/mm/tlb.c): the CPU
+ * waited for may itself be waiting for this one to flush.
  */
 #include <asm/apic.h>
 #include <asm/smp.h>
@@ -18,6 +20,7 @@
 #include <asm/delay.h>
 #include <asm/x86.h>
 #include <hyp/machine.h>
+#include <hyp/tlb.h>
 
 #define CALL_ANSWER_US 1000000   /* a CPU that takes longer is stuck: panic */
 
@@ -58,6 +61,13 @@ void ipi_send_nmi(unsigned cpu)
     send(cpu, APIC_DM_NMI | APIC_LEVEL_ASSERT);
 }
 
+/* One turn of a wait with interrupts off: answer shootdowns, then pause. */
+static void wait_step(void)
+{
+    tlb_flush_serve();
+    cpu_relax();
+}
+
 void smp_call_function_run_pending(void)
 {
     cpumask_t me = cpumask_of(smp_processor_id());
@@ -84,7 +94,7 @@ static void wait_for_answers(void)
         if (time_limit_passed(&limit))
             panic("smp: CPU%u did not answer a call-function IPI in %u ms\n",
                   cpumask_first(left), CALL_ANSWER_US / 1000);
-        cpu_relax();
+        wait_step();
     }
 }
 
@@ -97,7 +107,7 @@ void smp_call_function(cpumask_t mask, void (*fn)(void *), void *arg, bool wait)
         return;
     while (__atomic_exchange_n(&call_busy, true, __ATOMIC_ACQUIRE)) {
         smp_call_function_run_pending();
-        cpu_relax();
+        wait_step();
     }
     call.fn = fn;
     call.arg = arg;
@@ -119,7 +129,7 @@ static void park_here(void *arg)
     (void)arg;
     __atomic_or_fetch(&parked, cpumask_of(smp_processor_id()), __ATOMIC_ACQ_REL);
     while (!__atomic_load_n(&parked_release, __ATOMIC_ACQUIRE))
-        cpu_relax();
+        wait_step();
     __atomic_and_fetch(&parked, ~cpumask_of(smp_processor_id()), __ATOMIC_ACQ_REL);
 }
 
@@ -131,12 +141,12 @@ void smp_park_others(void)
     smp_call_function(others, park_here, NULL, false);
     /* Started is not yet spinning: wait until each says it is. */
     while ((__atomic_load_n(&parked, __ATOMIC_ACQUIRE) & others) != others)
-        cpu_relax();
+        wait_step();
 }
 
 void smp_unpark_others(void)
 {
     __atomic_store_n(&parked_release, true, __ATOMIC_RELEASE);
     while (__atomic_load_n(&parked, __ATOMIC_ACQUIRE))
-        cpu_relax();
+        wait_step();
 }

@@ -5,11 +5,14 @@
 #include <hyp/console.h>
 #include <hyp/format.h>
 #include <hyp/machine.h>
+#include <hyp/tlb.h>
 
 #define DEBUG_EXIT_PORT 0x501
 
 void machine_stop(enum koan_exit_status status)
 {
+    if (status != KOAN_EXIT_PANIC)
+        tlb_log_stats();   /* the shootdown counters (hyp/mm/tlb.c), for the tests */
     console_printf("koan: stopping the machine (status %d)\n", (int)status);
     console_flush();   /* everything queued, register dumps included, goes out first */
     outw(DEBUG_EXIT_PORT, (uint16_t)status);

@@ -11,6 +11,10 @@
  *                       is counted where it ran; logs the average costs
  *   selftest=panic-smp  the first other CPU panics as soon as CPU 0 runs a
  *                       vCPU; CPU 0 goes on booting until the NMI stops it
+ *   selftest=tlb-shootdown  remote TLB flushes from CPU 0 (hyp/mm/tlb.c):
+ *                       of the first other CPU and of all others; each
+ *                       must show on the TLB-flush clock; logs the
+ *                       average costs
  */
 #include <asm/smp.h>
 #include <asm/traps.h>
@@ -19,6 +23,8 @@
 #include <hyp/console.h>
 #include <hyp/machine.h>
 #include <hyp/options.h>
+#include <hyp/tlb.h>
+#include <hyp/tlbflush.h>
 
 #define ROUND_TRIPS 1000
 #define CROSSFIRE   100
@@ -106,6 +112,41 @@ static void selftest_ipi(void)
         log_error("selftest: ipi: FAILED\n");
 }
 
+/*
+ * Average TSC ticks of n flushes of the CPUs of mask (none of them this
+ * one).  *recorded: after each, every CPU of mask had flushed since it began.
+ */
+static uint64_t shootdowns(cpumask_t mask, unsigned n, bool *recorded)
+{
+    uint64_t start = clock_tsc();
+
+    for (unsigned i = 0; i < n; i++) {
+        tlb_time_t stamp = tlbflush_now();
+        if (tlb_flush_cpus(mask, TLB_FLUSH_ALL_ENTRIES, 0) != cpumask_weight(mask) ||
+            tlbflush_not_since(mask, stamp))
+            *recorded = false;
+    }
+    return (clock_tsc() - start) / n;
+}
+
+static void selftest_tlb_shootdown(void)
+{
+    cpumask_t others = cpu_online_now() & ~cpumask_of(0);
+    unsigned first = cpumask_first(others);
+    bool recorded = true;
+
+    uint64_t one = shootdowns(cpumask_of(first), ROUND_TRIPS, &recorded);
+    uint64_t all = shootdowns(others, ROUND_TRIPS, &recorded);
+    log_info("selftest: tlb-shootdown: %u flushes CPU0 -> CPU%u: %lu ns each\n",
+             ROUND_TRIPS, first, clock_ticks_to_ns(one));
+    log_info("selftest: tlb-shootdown: %u flushes CPU0 -> %u CPUs: %lu ns each\n",
+             ROUND_TRIPS, cpu_online_count() - 1, clock_ticks_to_ns(all));
+    if (recorded)
+        log_info("selftest: tlb-shootdown: every remote flush is on the clock\n");
+    else
+        log_error("selftest: tlb-shootdown: FAILED (a CPU was not flushed)\n");
+}
+
 /* Once CPU 0 runs a vCPU (or after 5 s), so that its NMI finds a guest's state. */
 static void panic_here(void *arg)
 {
@@ -119,7 +160,8 @@ static void panic_here(void *arg)
 
 void smp_selftests(void)
 {
-    if (!koan_options.selftest_ipi && !koan_options.selftest_panic_smp)
+    if (!koan_options.selftest_ipi && !koan_options.selftest_panic_smp &&
+        !koan_options.selftest_tlb_shootdown)
         return;
     if (cpu_online_count() < 2) {
         log_warn("selftest: the SMP self-tests need a second CPU online\n");
@@ -127,6 +169,8 @@ void smp_selftests(void)
     }
     if (koan_options.selftest_ipi)
         selftest_ipi();
+    if (koan_options.selftest_tlb_shootdown)
+        selftest_tlb_shootdown();
     if (koan_options.selftest_panic_smp) {
         unsigned first = cpumask_first(cpu_online_now() & ~cpumask_of(0));
         log_info("selftest: asking CPU%u to panic\n", first);

@@ -17,6 +17,7 @@
 #include <hyp/pv.h>
 #include <hyp/sched.h>
 #include <hyp/string.h>
+#include <hyp/tlb.h>
 
 struct ex_table_entry {
     uint64_t insn, fixup;
@@ -120,6 +121,11 @@ static void do_interrupt(struct cpu_user_regs *regs)
         apic_eoi();   /* the halted CPU is awake: that was all */
         return;
     }
+    if (vector == IPI_TLB_VECTOR) {
+        apic_eoi();
+        tlb_flush_serve();
+        return;
+    }
     if (!reported[vector]) {
         reported[vector] = 1;
         log_warn("unexpected interrupt, vector %u, ignored\n", vector);
@@ -155,6 +161,13 @@ void do_exception(struct cpu_user_regs *regs)
     unsigned vector = regs->entry_vector;
 
     if (vector >= 32 && !(vector == LEGACY_SYSCALL_VECTOR && guest_mode(regs))) {
+        /*
+         * An interrupt comes between two of the guest's instructions: the
+         * RF that TCG may leave in its frame would otherwise reach the
+         * guest's next trap frame (several CPUs send many IPIs).
+         */
+        if (guest_mode(regs))
+            regs->rflags &= ~X86_EFLAGS_RF;
         do_interrupt(regs);
         return;
     }
