@@ -58,7 +58,7 @@ def done_line(run, dom, vcpus=2) -> re.Match:
     assert done, "%s never finished its rounds: %s" % (dom, run)
     m = done[0]
     assert (int(m["vcpus"]), int(m["rounds"]), int(m["calls"])) == (
-        vcpus, ROUNDS, vcpus * ROUNDS * CALLS), run
+        vcpus, ROUNDS, vcpus * ROUNDS * CALLS), str(run)
     return m
 
 
@@ -73,9 +73,9 @@ def test_dom0_vcpus_race_on_shared_frames(seed, vcpus):
     assert_no_failure(run)
     done = done_line(run, "dom0", vcpus)
     assert int(done["checks"]) == ROUNDS, "a frame check after every round: %s" % run
-    assert run.has_line("koan: domain dom0 shut down: poweroff"), run
-    assert run.has_line(EVERY_FRAME), run
-    assert run.exit_code == 0, run
+    assert run.has_line("koan: domain dom0 shut down: poweroff"), str(run)
+    assert run.has_line(EVERY_FRAME), str(run)
+    assert run.exit_code == 0, str(run)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -92,14 +92,14 @@ def test_dom0_and_a_domU_race_on_the_domUs_frames(seed):
     watch = [m for m in map(WATCH_DONE.match, run.lines()) if m]
     assert watch, "dom0 never finished: %s" % run
     w = watch[0]
-    assert int(w["rounds"]) == ROUNDS, run
+    assert int(w["rounds"]) == ROUNDS, str(run)
     assert int(w["checks"]) == ROUNDS + 1, "a check after every round, one at the end: %s" % run
-    assert (int(w["problems"]), int(w["failures"])) == (0, 0), run
-    assert int(w["foreign"]) > 0, run
+    assert (int(w["problems"]), int(w["failures"])) == (0, 0), str(run)
+    assert int(w["foreign"]) > 0, str(run)
     for name in ("dom0", "fuzzer"):
-        assert run.has_line("koan: domain %s shut down: poweroff" % name), run
-    assert run.has_line(EVERY_FRAME), run
-    assert run.exit_code == 0, run
+        assert run.has_line("koan: domain %s shut down: poweroff" % name), str(run)
+    assert run.has_line(EVERY_FRAME), str(run)
+    assert run.exit_code == 0, str(run)
 
 
 def test_concurrent_mode_survives_on_xen():
@@ -111,4 +111,4 @@ def test_concurrent_mode_survives_on_xen():
     record_coverage(run, "smp on Xen 4.17, dom0 with 2 vCPUs, seed %d" % SEED)
     assert_no_failure(run)
     assert int(done_line(run, None)["checks"]) == 0, run   # Xen has no frame check
-    assert any("Hardware Dom0 halted" in l for l in run.lines()), run
+    assert any("Hardware Dom0 halted" in l for l in run.lines()), str(run)
