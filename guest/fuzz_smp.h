@@ -80,7 +80,9 @@ struct fsmp_vcpu {
 	struct xen_memory_reservation res;
 	unsigned int done;
 	unsigned long mask;		/* *_MULTI: which vCPUs */
-	unsigned long mapped[8];	/* VAs it last mapped writable (probe targets) */
+	/* VAs it last mapped writable and the frames there: where its write
+	 * probes go, and what the others retype under it (read racily). */
+	unsigned long mapped[8], mapped_mfn[8];
 	unsigned int next_mapped;
 	long restore_rc;		/* first failure putting its state back */
 	unsigned long made, refused;	/* calls, and calls that were refused */

@@ -45,6 +45,14 @@ static unsigned long shared_l4(void)
 	return fs.l4[below(FSMP_L4S)];
 }
 
+static bool is_l4_copy(unsigned long mfn)
+{
+	for (unsigned int i = 0; i < FSMP_L4S; i++)
+		if (fs.l4[i] == mfn)
+			return true;
+	return false;
+}
+
 /* Beyond RAM or beyond the physical address width: nobody's RAM. */
 unsigned long fsmp_garbage_mfn(void)
 {
@@ -75,8 +83,16 @@ uint64_t fsmp_rand_value(void)
 		return 0;
 	if (r < 68)
 		return pte_make(fsmp_pool_mfn(), fsmp_rand_flags());
-	if (r < 92)
-		return pte_make(table_mfn(), chance(60) ? PT_FLAGS : DATA_RO);
+	if (r < 92) {
+		unsigned long t = table_mfn();
+
+		/*
+		 * Never one of the L4 copies writable: mapped so while no vCPU
+		 * has it loaded, a write probe would scribble over the kernel
+		 * slots the next NEW_BASEPTR to it loads.
+		 */
+		return pte_make(t, chance(60) && !is_l4_copy(t) ? PT_FLAGS : DATA_RO);
+	}
 	if (r < 96)
 		return pte_make(mm.l4_mfn, chance(50) ? PT_FLAGS : DATA_RO);
 	return pte_make(fsmp_garbage_mfn(), fsmp_rand_flags());

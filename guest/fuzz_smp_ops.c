@@ -15,9 +15,9 @@
  * lands in a frame after it became a page table (a stale TLB entry: the
  * hypervisor must flush every CPU before it retypes or reuses a frame)
  * leaves counts the frame check cannot explain.  Nothing here names a frame
- * or VA the guest runs on: the shared L4s are never cleared, copied over or
- * given back, our L4 is only ever written at FSMP_HOOK_SLOT, and pool
- * frames are never loaded as a base pointer.
+ * or VA the guest runs on: the shared L4s are never cleared, copied over,
+ * mapped writable or given back, our L4 is only ever written at
+ * FSMP_HOOK_SLOT, and pool frames are never loaded as a base pointer.
  */
 #include <xen/errno.h>
 
@@ -36,7 +36,7 @@ enum kind {
 	K_BASEPTR, K_USER_BASEPTR, K_FLUSH_LOCAL, K_INVLPG_LOCAL, K_FLUSH_MULTI,
 	K_INVLPG_MULTI, K_FLUSH_ALL, K_INVLPG_ALL, K_SET_LDT, K_CLEAR_PAGE,
 	K_COPY_PAGE, K_UVM_LOCAL, K_UVM_MULTI, K_UVM_ALL, K_DECREASE, K_POPULATE,
-	K_MULTICALL, K_WRITE_PROBE, K_YIELD, K_NR
+	K_MULTICALL, K_WRITE_PROBE, K_STEAL, K_YIELD, K_NR
 };
 
 const char *const fsmp_kind_names[] = {
@@ -45,7 +45,7 @@ const char *const fsmp_kind_names[] = {
 	"flush_multi", "invlpg_multi", "flush_all", "invlpg_all", "set_ldt",
 	"clear_page", "copy_page", "uvm_local", "uvm_multi", "uvm_all",
 	"decrease_reservation", "populate_physmap", "multicall", "write_probe",
-	"yield",
+	"steal_retype", "yield",
 };
 const unsigned int fsmp_nr_kinds = K_NR;
 
@@ -70,8 +70,12 @@ static const uint8_t cmd_kind[] = {
 /* A VA this vCPU just mapped writable: the others may be changing it. */
 static void note_mapped(struct fsmp_vcpu *v, unsigned long va, uint64_t pte)
 {
-	if ((pte & (PTE_P | PTE_RW)) == (PTE_P | PTE_RW))
-		v->mapped[v->next_mapped++ % 8] = va;
+	unsigned int k = v->next_mapped++ % 8;
+
+	if ((pte & (PTE_P | PTE_RW)) != (PTE_P | PTE_RW))
+		return;
+	__atomic_store_n(&v->mapped[k], va, __ATOMIC_RELAXED);
+	__atomic_store_n(&v->mapped_mfn[k], pte_mfn(pte), __ATOMIC_RELAXED);
 }
 
 /* The VA a successful write to a shared L1's entry maps, or 0. */
@@ -266,26 +270,64 @@ static long call_multicall(struct fsmp_vcpu *v)
 	return fsmp_count(&v->tally, K_MULTICALL, HYPERVISOR_multicall(v->mc, n));
 }
 
-/*
- * Store an entry-like value through a shared VA, mostly one this vCPU
- * mapped writable a moment ago.  Whether it lands or faults depends on the
- * others; a fault resumes after the store.
- */
-static long write_probe(struct fsmp_vcpu *v)
+/* One store through va; false if it faulted (the stub resumed after it). */
+static bool store(unsigned int self, unsigned long va, uint64_t val)
 {
-	unsigned int self = smp_self();
-	unsigned long va = v->mapped[below(8)], traps = smp_traps[self].count;
-	uint64_t val = chance(70) ? pte_make(fsmp_pool_mfn(), fsmp_rand_flags()) : 0;
-
-	if (!va || chance(20))
-		va = scratch_va(&fs.sp, below(FSMP_PAGES));
+	unsigned long traps = smp_traps[self].count;
 
 	__asm__ volatile(SMP_FAULT("movq %[val], (%[va])")
 			 : SMP_FAULT_OUT(self)
 			 : [val] "r"(val), [va] "r"(va)
 			 : "rax", "memory");
 	smp_resume[self] = 0;
-	return fsmp_count(&v->tally, K_WRITE_PROBE, smp_traps[self].count != traps ? -1 : 0);
+	return smp_traps[self].count == traps;
+}
+
+/*
+ * Store an entry-like value through a shared VA, mostly one this vCPU
+ * mapped writable a moment ago, now and then 4096 times in a row (a
+ * window long enough for another vCPU to retype the frame under it:
+ * call_steal).  Whether
+ * it lands or faults depends on the others; a fault ends the burst.
+ */
+static long write_probe(struct fsmp_vcpu *v)
+{
+	unsigned int self = smp_self(), n = chance(25) ? 4096 : 1;
+	unsigned long va = v->mapped[below(8)];
+	uint64_t val = chance(50) ? pte_make(fsmp_pool_mfn(), PTE_P | PTE_US | PTE_A) :
+		       chance(50) ? 0 : pte_make(fsmp_pool_mfn(), fsmp_rand_flags());
+	bool landed = true;
+
+	if (!va || chance(20))
+		va = scratch_va(&fs.sp, below(FSMP_PAGES));
+	while (n-- && landed)
+		landed = store(self, va + 8 * below(512), val);
+	return fsmp_count(&v->tally, K_WRITE_PROBE, landed ? 0 : -1);
+}
+
+/*
+ * Retype a frame some vCPU has just mapped writable, and may be storing
+ * through at this moment: unmap its VA with no flush of that vCPU's TLB
+ * (a guest may), clear the frame, pin it as an L1.  The hypervisor must
+ * flush every CPU before the frame becomes an L1: a store through a stale
+ * entry after that leaves an entry the frame check cannot account for.
+ */
+static long call_steal(struct fsmp_vcpu *v)
+{
+	const struct fsmp_vcpu *o = &fs.v[below(fs.nr_vcpus)];
+	unsigned int k = (unsigned int)below(8);
+	unsigned long va = __atomic_load_n(&o->mapped[k], __ATOMIC_RELAXED);
+	unsigned long mfn = __atomic_load_n(&o->mapped_mfn[k], __ATOMIC_RELAXED);
+	long rc;
+
+	if (!va)
+		return fsmp_count(&v->tally, K_STEAL, -XEN_EAGAIN);
+	rc = HYPERVISOR_update_va_mapping(va, 0, chance(50) ? UVMF_INVLPG | UVMF_LOCAL : 0);
+	if (!rc)
+		rc = mmuext1(MMUEXT_CLEAR_PAGE, mfn, 0);
+	if (!rc)
+		rc = pin_table(1, mfn);
+	return fsmp_count(&v->tally, K_STEAL, rc);
 }
 
 void fsmp_call(struct fsmp_vcpu *v)
@@ -303,8 +345,10 @@ void fsmp_call(struct fsmp_vcpu *v)
 		rc = chance(50) ? call_decrease(v) : call_populate(v);
 	else if (r < 82)
 		rc = call_multicall(v);
-	else if (r < 96)
+	else if (r < 92)
 		rc = write_probe(v);
+	else if (r < 96)
+		rc = call_steal(v);
 	else
 		rc = fsmp_count(&v->tally, K_YIELD, HYPERVISOR_sched_op(SCHEDOP_yield, NULL));
 	v->made++;
