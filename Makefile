@@ -36,9 +36,10 @@ DEPS_STAMP := $(BUILD)/.deps-installed
 .PHONY: all deps hyp guest run test unit-test system-test clean bench fuzz
 
 # `make fuzz`: the long campaign of every kind of the test guest's fuzzer
-# (tests/system/test_fuzz.py with KOAN_FUZZ_LONG=1; docs/testing.md):
-# the suite with the oracle on Koan and Xen, delivery in two domUs per seed,
-# the scale amplification beside a watching dom0.  What it covered is kept
+# (tests/system/test_fuzz.py and test_fuzz_smp.py with KOAN_FUZZ_LONG=1;
+# docs/testing.md): the suite with the oracle on Koan and Xen, delivery in
+# two domUs per seed, the scale amplification beside a watching dom0, the
+# concurrent mode at -smp 2.  What it covered is kept
 # in build/tests/system/fuzz_coverage.txt and printed at the end.
 FUZZ_SEED ?= 1
 all: hyp guest
@@ -89,7 +90,8 @@ test: deps
 
 fuzz: all
 	rm -f $(BUILD)/tests/system/fuzz_coverage.txt
-	KOAN_FUZZ_LONG=1 FUZZ_SEED=$(FUZZ_SEED) $(PYTHON) -m pytest -v -s tests/system/test_fuzz.py; \
+	KOAN_FUZZ_LONG=1 FUZZ_SEED=$(FUZZ_SEED) $(PYTHON) -m pytest -v -s tests/system/test_fuzz.py \
+		tests/system/test_fuzz_smp.py; \
 		status=$$?; cat $(BUILD)/tests/system/fuzz_coverage.txt; exit $$status
 
 # `make bench`: the test guest's bench suite on Koan and on Xen 4.17, normal

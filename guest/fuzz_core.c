@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Machinery shared by the fuzz modes (guest/include/guest/fuzz.h): the
- * splitmix64 PRNG, numeric command-line words, the coverage table, Koan's
+ * splitmix64 PRNG (a stream per vCPU), numeric command-line words, the coverage table, Koan's
  * frame check and the oracle log.
  */
 #include <xen/errno.h>
@@ -10,17 +10,42 @@
 #include <guest/guest.h>
 #include <guest/hypercall.h>
 #include <guest/lib.h>
+#include <guest/smp.h>
 
-static uint64_t rng;
+/*
+ * One splitmix64 state per vCPU (smp_self() says whose; each on its own
+ * cache line), so that vCPUs fuzzing at once never share a stream.  The
+ * single-vCPU modes run on vCPU 0 and seed it with fuzz_seed() as ever:
+ * their sequences, and so the oracle's logs, are unchanged.
+ */
+static struct {
+	uint64_t state;
+} __attribute__((aligned(64))) rng[SMP_MAX_VCPUS];
 
 void fuzz_seed(uint64_t seed)
 {
-	rng = seed;
+	rng[smp_self()].state = seed;
+}
+
+/*
+ * Stream `stream` of a seed: the state is the seed and the stream number
+ * put through the splitmix64 finaliser, so that streams are far apart in
+ * the sequence (seeds that differ by a multiple of the increment would
+ * give one stream shifted).
+ */
+void fuzz_seed_stream(uint64_t seed, unsigned int stream)
+{
+	uint64_t z = seed ^ (0xd1b54a32d192ed03UL * (stream + 1UL));
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
+	rng[smp_self()].state = z ^ (z >> 31);
 }
 
 uint64_t fuzz_rnd(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15UL);
+	uint64_t *rs = &rng[smp_self()].state;
+	uint64_t z = (*rs += 0x9e3779b97f4a7c15UL);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;

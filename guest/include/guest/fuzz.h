@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The fuzz suite's shared machinery (guest/fuzz_core.c): one seeded PRNG
- * for every mode, numeric command-line words, the coverage table printed
- * at the end of each mode (calls and refusals per kind), Koan's frame
- * check as the modes use it, and the oracle log -- one (kind, result)
- * token per call, printed compactly so that a run on Koan and one on Xen
- * 4.17 with the same seed can be compared call by call
+ * The fuzz suite's shared machinery (guest/fuzz_core.c): a seeded PRNG
+ * (one stream per vCPU) for every mode, numeric command-line words, the
+ * coverage table printed at the end of each mode (calls and refusals per
+ * kind), Koan's frame check as the modes use it, and the oracle log -- one
+ * (kind, result) token per call, printed compactly so that a run on Koan
+ * and one on Xen 4.17 with the same seed can be compared call by call
  * (docs/test-guest.md, "The fuzz suite").
  */
 #ifndef GUEST_FUZZ_H
@@ -16,7 +16,14 @@
 
 /* ---- randomness ---- */
 
+/*
+ * Each vCPU draws from its own stream (smp_self()).  fuzz_seed() seeds the
+ * calling vCPU's stream with the seed itself: what every single-vCPU mode
+ * uses, on vCPU 0.  fuzz_seed_stream() seeds it with stream `stream` of
+ * the seed (the concurrent modes: one per vCPU, numbered by vCPU id).
+ */
 void fuzz_seed(uint64_t seed);
+void fuzz_seed_stream(uint64_t seed, unsigned int stream);
 uint64_t fuzz_rnd(void);
 
 static inline unsigned long fuzz_below(unsigned long n)
