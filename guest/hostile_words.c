@@ -17,8 +17,11 @@
  *                   hypercall, which must stay preemptible.
  *   heartbeat=D     print "heartbeat N" lines, with a fixed amount of work in
  *                   between and no yield, until domain D is gone (privileged:
- *                   it asks for D's reservation), then power off; the gaps
- *                   between them show how long other domains held the CPU.
+ *                   it asks for D's reservation), then print its vCPU's
+ *                   running and runnable (waiting for a CPU) time since the
+ *                   first beat and power
+ *                   off; the gaps between beats show how long other domains
+ *                   held the CPU.
  *   switch-crash    with no callbacks registered, load %ds from a GDT entry,
  *                   make the entry not present, and yield: the next switch
  *                   back to us cannot reload %ds and has no failsafe
@@ -37,6 +40,7 @@
 #include <guest/guest.h>
 #include <guest/lib.h>
 #include <guest/mm.h>
+#include <guest/smp.h>
 #include <guest/test.h>
 
 extern char user_prog_ud[], user_prog_nm[], user_prog_syscall_only[];
@@ -217,12 +221,20 @@ static long domain_reservation(domid_t d)
 
 static __attribute__((noreturn)) void heartbeat(domid_t peer)
 {
+	struct vcpu_runstate_info a, b;
+	long rc = smp_runstate(0, &a);
+
 	for (unsigned long n = 0; domain_reservation(peer) != -XEN_ESRCH; n++) {
 		for (volatile unsigned long i = 0; i < HEARTBEAT_WORK; i++)
 			;
 		guest_printf("heartbeat %lu\n", n);
 	}
 	guest_printf("heartbeat: domain %u is gone\n", peer);
+	/* Time spent waiting for a CPU since the first beat: none if ours was never taken. */
+	if (rc == 0 && smp_runstate(0, &b) == 0)
+		guest_printf("heartbeat: running %lu ms, runnable %lu ms\n",
+			     (unsigned long)((b.time[RUNSTATE_running] - a.time[RUNSTATE_running]) / 1000000),
+			     (unsigned long)((b.time[RUNSTATE_runnable] - a.time[RUNSTATE_runnable]) / 1000000));
 	guest_shutdown(SHUTDOWN_poweroff);
 }
 

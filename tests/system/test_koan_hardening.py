@@ -121,3 +121,52 @@ def test_crash_inside_the_context_switch():
     assert not any("still alive" in l for l in run.lines()), run
     assert_dom0_finished(run)
     assert run.exit_code == 1, run
+
+
+# Each attack by an unprivileged domU while dom0, the victim, runs on the
+# other CPU (-smp 2): its own arguments, where it begins and the line
+# that says it happened (regular expressions), and the exit status.
+ATTACKS_BESIDE_A_VICTIM = {
+    "user-crash-ud2": (["user-crash=ud2"], [], r"\(att\) user-crash=",
+                       r"koan: domain att crashed: ", 1),
+    "user-crash-bad-iret": (["user-crash=bad-iret"], [], r"\(att\) user-crash=",
+                            r"koan: domain att crashed: ", 1),
+    "db-bounce-frame": (["suite=cpu"], [], r"\(att\) ok \d+ cpu_db_on_bounce_frame$",
+                        r"\(att\) ok \d+ cpu_db_on_bounce_frame$", 0),
+    "pt-amplify": (["pt-amplify=16"], ["mem=40M"], r"\(att\) pt-amplify: .* start$",
+                   r"\(att\) pt-amplify: done, rc 0, 16 of 16 done$", 0),
+}
+RUNSTATE_RE = re.compile(r"^\(dom0\) heartbeat: running (\d+) ms, runnable (\d+) ms$")
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS_BESIDE_A_VICTIM))
+def test_attack_while_the_victim_runs_on_the_other_cpu(attack):
+    """The victim beats on its own CPU before, during and after the attack
+    on the other, and hardly ever waits for a CPU: at most one slice (10
+    ms), if the attacker was first queued on the victim's CPU.  (On one
+    CPU the victim waits for every slice the attacker runs: seconds for
+    pt-amplify.)"""
+    words, options, begins, happened, status = ATTACKS_BESIDE_A_VICTIM[attack]
+    run = run_koan("beside_victim_" + attack,
+                   koan_guest("dom0", "heartbeat=1")
+                   + koan_guest("att", *words, options=("role=domU",) + tuple(options)),
+                   timeout=300, stamp_lines=True, smp=2)
+    assert any(re.match(happened, l) for l in run.lines()), run
+    if attack == "db-bounce-frame":
+        run.guest("att").assert_all_passed(str(run), suites=("cpu",))
+    att = [t for t, l in run.stamped if re.match(begins, l) or re.match(happened, l)]
+    beats = [t for t, l in run.stamped if re.match(r"\(dom0\) heartbeat \d+$", l)]
+    gone = [t for t, l in run.stamped if l == "(dom0) heartbeat: domain 1 is gone"]
+    assert att and beats and gone, run
+    assert beats[0] < att[0] and gone[0] > att[-1], "the attack was not beside the victim: %s" % run
+    gaps = [b - a for a, b in zip(beats, beats[1:] + gone)]
+    assert max(gaps) < MAX_HEARTBEAT_GAP_S, run
+    times = [RUNSTATE_RE.match(l) for l in run.lines() if RUNSTATE_RE.match(l)]
+    assert times, run
+    running, runnable = int(times[0][1]), int(times[0][2])
+    print("%s: victim ran %d ms, waited %d ms, longest gap %.3f s"
+          % (attack, running, runnable, max(gaps)))
+    assert runnable <= 10, "the victim had to share its CPU: %s" % run
+    assert run.has_line("koan: domain dom0 shut down: poweroff"), run
+    assert run.has_line("koan: memory: every domain frame returned"), run
+    assert run.exit_code == status, run
