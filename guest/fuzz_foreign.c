@@ -95,28 +95,13 @@ static domid_t live_peer(void)
 	return now >= 0 && now * 2 >= ff.initial[i] ? ff.peer[i] : DOMID_INVALID;
 }
 
-static long update1(uint64_t ptr, uint64_t val, unsigned long foreigndom)
-{
-	struct mmu_update r = { .ptr = ptr, .val = val };
-
-	return HYPERVISOR_mmu_update(&r, 1, NULL, foreigndom);
-}
-
-static long pin_as(domid_t owner, unsigned long mfn, unsigned int cmd)
-{
-	struct mmuext_op op = { .cmd = cmd };
-
-	op.arg1.mfn = mfn;
-	return HYPERVISOR_mmuext_op(&op, 1, NULL, owner);
-}
-
 static void drop(struct hold *h, unsigned int slot)
 {
 	if (h->pinned)
-		fuzz_done("foreign_unpin", pin_as(h->owner, h->mfn,
-						   MMUEXT_UNPIN_TABLE), NULL);
+		fuzz_done("foreign_unpin", mmuext1_as(h->owner, MMUEXT_UNPIN_TABLE,
+							       h->mfn), NULL);
 	else
-		fuzz_done("foreign_unmap", update1(scratch_pte_ma(&ff.sp, slot), 0,
+		fuzz_done("foreign_unmap", mmu_update1_as(scratch_pte_ma(&ff.sp, slot), 0,
 						   DOMID_SELF), NULL);
 	mmuext1(MMUEXT_INVLPG_LOCAL, scratch_va(&ff.sp, slot), 0);
 	memset(h, 0, sizeof(*h));
@@ -133,8 +118,8 @@ static void take(domid_t owner, unsigned long mfn, unsigned long beat)
 	if (h->used)
 		return;
 	if (fuzz_chance(10)) {
-		rc = fuzz_done("foreign_pin_l1", pin_as(owner, mfn,
-							MMUEXT_PIN_L1_TABLE), NULL);
+		rc = fuzz_done("foreign_pin_l1", mmuext1_as(owner, MMUEXT_PIN_L1_TABLE,
+							    mfn), NULL);
 		pin = true;
 	} else if (fuzz_chance(20)) {
 		rc = fuzz_done("foreign_uvm_otherdomain",
@@ -143,7 +128,7 @@ static void take(domid_t owner, unsigned long mfn, unsigned long beat)
 				       UVMF_INVLPG | UVMF_LOCAL, owner), NULL);
 	} else {
 		rc = fuzz_done(fuzz_chance(30) ? "foreign_map_rw" : "foreign_map_ro",
-			       update1(scratch_pte_ma(&ff.sp, slot),
+			       mmu_update1_as(scratch_pte_ma(&ff.sp, slot),
 				       pte_make(mfn, fuzz_chance(30) ? DATA_RW : DATA_RO),
 				       owner), NULL);
 	}
@@ -172,11 +157,11 @@ static void same_value_write(domid_t owner, unsigned long mfn)
 	p = (const volatile uint64_t *)(scratch_va(&ff.sp, slot) + off);
 	if (fuzz_chance(50))
 		fuzz_done("foreign_table_owner_write",
-			  update1(((uint64_t)mfn << 12) + off, *p,
+			  mmu_update1_as(((uint64_t)mfn << 12) + off, *p,
 				  ((unsigned long)(owner + 1) << 16) | owner), NULL);
 	else
 		fuzz_done("foreign_machphys_same",
-			  update1(((uint64_t)mfn << 12) | MMU_MACHPHYS_UPDATE,
+			  mmu_update1_as(((uint64_t)mfn << 12) | MMU_MACHPHYS_UPDATE,
 				  m2p_read(mfn), owner), NULL);
 }
 
@@ -193,11 +178,11 @@ static void hostile_foreigndom(domid_t owner)
 		return;
 	fd |= (fuzz_chance(50) ? (unsigned long)owner + 1 : fuzz_below(0x8000)) << 16;
 	fuzz_done("foreign_mixed_halves",
-		  update1(scratch_pte_ma(&ff.sp, slot),
+		  mmu_update1_as(scratch_pte_ma(&ff.sp, slot),
 			  pte_make(ff.frame[fuzz_below(ff.nr_frames)], DATA_RO), fd),
 		  NULL);
 	/* If it went through after all, do not keep it. */
-	update1(scratch_pte_ma(&ff.sp, slot), 0, DOMID_SELF);
+	mmu_update1_as(scratch_pte_ma(&ff.sp, slot), 0, DOMID_SELF);
 }
 
 void fuzz_foreign_step(unsigned long beat)

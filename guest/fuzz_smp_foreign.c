@@ -89,21 +89,6 @@ static unsigned int entry(unsigned int id, unsigned int h)
 	return id * FW_HOLDS + h;
 }
 
-static long update1(uint64_t ptr, uint64_t val, unsigned long foreigndom)
-{
-	struct mmu_update r = { .ptr = ptr, .val = val };
-
-	return HYPERVISOR_mmu_update(&r, 1, NULL, foreigndom);
-}
-
-static long ext1_as(domid_t owner, unsigned int cmd, unsigned long mfn)
-{
-	struct mmuext_op op = { .cmd = cmd };
-
-	op.arg1.mfn = mfn;
-	return HYPERVISOR_mmuext_op(&op, 1, NULL, owner);
-}
-
 /* A frame of the domU (FSMP_NO_MFN: it gave that one back); `table`: only
  * from its pool and scratch tables, and says which it is. */
 static unsigned long target(bool tables_only, bool *table)
@@ -122,10 +107,10 @@ static void drop(struct fw_vcpu *f, unsigned int id, unsigned int h)
 
 	if (hd->pinned) {
 		/* Refused if the domU unpinned it itself, or it is dead. */
-		fsmp_count(&f->tally, F_UNPIN, ext1_as(ft.peer, MMUEXT_UNPIN_TABLE, hd->mfn));
+		fsmp_count(&f->tally, F_UNPIN, mmuext1_as(ft.peer, MMUEXT_UNPIN_TABLE, hd->mfn));
 	} else {
 		rc = fsmp_count(&f->tally, F_UNMAP,
-				update1(scratch_pte_ma(ft.sp, entry(id, h)), 0, DOMID_SELF));
+				mmu_update1_as(scratch_pte_ma(ft.sp, entry(id, h)), 0, DOMID_SELF));
 		f->failures += rc != 0;	/* our own entry: must always work */
 		mmuext1(MMUEXT_INVLPG_LOCAL, scratch_va(ft.sp, entry(id, h)), 0);
 	}
@@ -147,7 +132,7 @@ static void take(struct fw_vcpu *f, unsigned int id, unsigned int h)
 	if (r < 15) {
 		level = (unsigned int)below(4);
 		rc = fsmp_count(&f->tally, F_PIN_L1 + level,
-				ext1_as(ft.peer, MMUEXT_PIN_L1_TABLE + level, mfn));
+				mmuext1_as(ft.peer, MMUEXT_PIN_L1_TABLE + level, mfn));
 	} else if (r < 30) {
 		rc = fsmp_count(&f->tally, F_UVM_OTHER,
 				HYPERVISOR_update_va_mapping_otherdomain(
@@ -155,7 +140,7 @@ static void take(struct fw_vcpu *f, unsigned int id, unsigned int h)
 					UVMF_INVLPG | UVMF_LOCAL, ft.peer));
 	} else {
 		rc = fsmp_count(&f->tally, rw ? F_MAP_RW : F_MAP_RO,
-				update1(scratch_pte_ma(ft.sp, entry(id, h)),
+				mmu_update1_as(scratch_pte_ma(ft.sp, entry(id, h)),
 					pte_make(mfn, rw ? DATA_RW : DATA_RO), ft.peer));
 	}
 	if (rc == 0) {
@@ -180,11 +165,11 @@ static void same_value(struct fw_vcpu *f, unsigned int id, unsigned int h)
 	p = (const volatile uint64_t *)(scratch_va(ft.sp, entry(id, h)) + off);
 	if (chance(70))
 		fsmp_count(&f->tally, F_OWNER_WRITE,
-			   update1(((uint64_t)hd->mfn << 12) + off, *p,
+			   mmu_update1_as(((uint64_t)hd->mfn << 12) + off, *p,
 				   ((unsigned long)(ft.peer + 1) << 16) | ft.peer));
 	else
 		fsmp_count(&f->tally, F_MACHPHYS_SAME,
-			   update1(((uint64_t)hd->mfn << 12) | MMU_MACHPHYS_UPDATE,
+			   mmu_update1_as(((uint64_t)hd->mfn << 12) | MMU_MACHPHYS_UPDATE,
 				   m2p_read(hd->mfn), ft.peer));
 }
 
@@ -200,8 +185,8 @@ static void mixed_halves(struct fw_vcpu *f, unsigned int id, unsigned int h)
 	if (f->hold[h].used || mfn == FSMP_NO_MFN)
 		return;
 	fd |= (chance(50) ? (unsigned long)ft.peer + 1 : below(0x8000)) << 16;
-	fsmp_count(&f->tally, F_MIXED_HALVES, update1(ptr, pte_make(mfn, DATA_RO), fd));
-	update1(ptr, 0, DOMID_SELF);	/* if it went through after all */
+	fsmp_count(&f->tally, F_MIXED_HALVES, mmu_update1_as(ptr, pte_make(mfn, DATA_RO), fd));
+	mmu_update1_as(ptr, 0, DOMID_SELF);	/* if it went through after all */
 }
 
 void fsmp_foreign_step(unsigned int id, bool may_take)

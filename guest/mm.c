@@ -188,11 +188,24 @@ unsigned long pool_free_count(void)
 	return pool_top + (mm.nr_pages - mm.pool_next);
 }
 
-long mmu_update1(uint64_t ptr, uint64_t val)
+long mmu_update1_as(uint64_t ptr, uint64_t val, unsigned long foreigndom)
 {
 	struct mmu_update req = { .ptr = ptr, .val = val };
 
-	return HYPERVISOR_mmu_update(&req, 1, NULL, DOMID_SELF);
+	return HYPERVISOR_mmu_update(&req, 1, NULL, foreigndom);
+}
+
+long mmu_update1(uint64_t ptr, uint64_t val)
+{
+	return mmu_update1_as(ptr, val, DOMID_SELF);
+}
+
+long mmuext1_as(domid_t owner, unsigned int cmd, unsigned long mfn)
+{
+	struct mmuext_op op = { .cmd = cmd };
+
+	op.arg1.mfn = mfn;
+	return HYPERVISOR_mmuext_op(&op, 1, NULL, owner);
 }
 
 long mmuext1(unsigned int cmd, unsigned long arg1, unsigned long arg2)

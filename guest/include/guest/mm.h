@@ -120,6 +120,10 @@ uint64_t table_read(unsigned long mfn, unsigned int idx);
 /* One request through the batched calls, DOMID_SELF, no done pointer. */
 long mmu_update1(uint64_t ptr, uint64_t val);
 long mmuext1(unsigned int cmd, unsigned long arg1, unsigned long arg2);
+/* The same for another domain's frames (foreigndom: a domain id, or the
+ * mmu_update's split form); the mmuext one takes only arg1. */
+long mmu_update1_as(uint64_t ptr, uint64_t val, unsigned long foreigndom);
+long mmuext1_as(domid_t owner, unsigned int cmd, unsigned long mfn);
 long pin_table(unsigned int level, unsigned long mfn);
 long unpin_table(unsigned long mfn);
 
