@@ -47,8 +47,10 @@ TIMEOUT = 300
 KOAN_START_RE = re.compile(r"^\((dom0|guest1)\) koan-guest: starting")
 KOAN_BURN_RE = re.compile(r"^\((dom0|guest1)\) cpu-burn: 1 vCPUs, (\d+) M each, (\d+) ticks$")
 TSC_RE = re.compile(r"^koan: clock: TSC at (\d+)\.(\d+) MHz")
-LINUX_START_RE = re.compile(r"^burn: start, 2 processes")
-LINUX_BURN_RE = re.compile(r"^burn: (\d+) processes, (\d+) M each, (\d+) CPUs, ([\d.]+) s$")
+# Not anchored at the line's start: the kernel's console reset sequence
+# (ESC c ...) comes right before the first line of burn.
+LINUX_START_RE = re.compile(r"burn: start, 2 processes")
+LINUX_BURN_RE = re.compile(r"burn: (\d+) processes, (\d+) M each, (\d+) CPUs, ([\d.]+) s$")
 
 
 @dataclass
@@ -58,8 +60,8 @@ class Timing:
 
 
 def span(stamped: List[Tuple[float, str]], start: re.Pattern, end: re.Pattern) -> float:
-    starts = [t for t, line in stamped if start.match(line)]
-    ends = [t for t, line in stamped if end.match(line)]
+    starts = [t for t, line in stamped if start.search(line)]
+    ends = [t for t, line in stamped if end.search(line)]
     return max(ends) - min(starts)
 
 
@@ -85,7 +87,7 @@ def linux_run(smp: int, rep: int, millions: int) -> Timing:
                       ["--kernel", LINUX_DIR + "/vmlinuz",
                        "--initrd", LINUX_DIR + "/initramfs.cpio.gz", "--append", append],
                       smp=smp, timeout=TIMEOUT, stamp_lines=True)
-    done = [m for m in (LINUX_BURN_RE.match(l) for _, l in run.stamped) if m]
+    done = [m for m in (LINUX_BURN_RE.search(l) for _, l in run.stamped) if m]
     if (run.exit_code != 0 or len(done) != 1 or
             (int(done[0][1]), int(done[0][2]), int(done[0][3])) != (2, millions, smp)):
         raise SystemExit("bench: Linux at -smp %d, run %d failed (%s)" % (smp, rep, run))
