@@ -33,7 +33,7 @@ if [ -n "$run" ]; then
     $run
     status=$?
 else
-    run=sh
+    run="sh"
     echo "koan-init: no koan.run= on the command line; starting a shell"
     setsid cttyhack sh
     status=$?
@@ -42,6 +42,8 @@ echo "koan-init: $run exited with status $status"
 
 if [ "$(cmdline_value exit)" = port ]; then
     # One byte written to port 0x501: QEMU exits with (status << 1) | 1.
+    # The format is built on purpose: an octal escape makes that byte.
+    # shellcheck disable=SC2059
     printf "\\$(printf %03o "$((status & 255))")" |
         dd of=/dev/port bs=1 seek=$((0x501)) conv=notrunc 2>/dev/null
 fi
