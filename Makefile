@@ -33,7 +33,7 @@ KOAN     := $(BUILD)/koan.elf
 
 DEPS_STAMP := $(BUILD)/.deps-installed
 
-.PHONY: all deps hyp guest run test unit-test system-test clean bench fuzz
+.PHONY: all deps hyp guest run test unit-test system-test clean bench fuzz linux-images
 
 # `make fuzz`: the long campaign of every kind of the test guest's fuzzer
 # (tests/system/test_fuzz.py and test_fuzz_smp.py with KOAN_FUZZ_LONG=1;
@@ -94,13 +94,28 @@ fuzz: all
 		tests/system/test_fuzz_smp.py; \
 		status=$$?; cat $(BUILD)/tests/system/fuzz_coverage.txt; exit $$status
 
+# `make linux-images`: a plain Linux kernel and initramfs from Debian's
+# packages (downloaded and unpacked, never installed; fetched only when
+# missing) with busybox, an /init that runs `koan.run=` from the kernel
+# command line, and our programs (scripts/build-linux-images.sh).
+LINUX_DIR      := $(BUILD)/linux
+LINUX_PROGRAMS := bench/linux/burn.c
+linux-images: $(LINUX_DIR)/vmlinuz $(LINUX_DIR)/initramfs.cpio.gz
+$(LINUX_DIR)/vmlinuz: | $(DEPS_STAMP)
+	bash scripts/build-linux-images.sh $(LINUX_PROGRAMS)
+$(LINUX_DIR)/initramfs.cpio.gz: scripts/build-linux-images.sh scripts/linux-init.sh \
+		$(LINUX_PROGRAMS) | $(LINUX_DIR)/vmlinuz
+	bash scripts/build-linux-images.sh $(LINUX_PROGRAMS)
+
 # `make bench`: the test guest's bench suite on Koan and on Xen 4.17, normal
 # and -icount runs, printed as one table, then Koan's SMP costs (IPI round
-# trip, remote TLB flush: bench/smp_costs.py); docs/performance.md.  Not
-# part of `make test`: timings are never asserted.
-bench: all
+# trip, remote TLB flush: bench/smp_costs.py), then two CPU-bound burners
+# from -smp 1 to -smp 2 on Koan and on native Linux (bench/smp_scaling.py);
+# docs/performance.md.  Not part of `make test`: timings are never asserted.
+bench: all linux-images
 	$(PYTHON) bench/run.py
 	$(PYTHON) bench/smp_costs.py
+	$(PYTHON) bench/smp_scaling.py
 
 clean:
 	rm -rf $(BUILD)/hyp $(BUILD)/guest $(BUILD)/tests $(KOAN)

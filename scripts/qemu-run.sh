@@ -2,13 +2,17 @@
 # SPDX-License-Identifier: MIT
 # The one QEMU launcher of Koan: `make run`, tests/system and bench/ all boot
 # through it.  It boots a multiboot kernel (Koan, or Xen as the referee) with
-# modules, and turns the hypervisor's verdict into this script's exit status.
+# modules, or a plain Linux kernel with its initramfs (bench/smp_scaling.py),
+# and turns the hypervisor's verdict into this script's exit status.
 #
 # Usage: scripts/qemu-run.sh [options] [-- extra QEMU args]
-#   --kernel FILE        multiboot kernel (default build/koan.elf)
+#   --kernel FILE        multiboot kernel (default build/koan.elf), or a Linux
+#                        bzImage (build/linux/vmlinuz: make linux-images)
 #   --append 'CMDLINE'   hypervisor command line
 #   --module 'FILE ARGS' a multiboot module and its command line (repeatable;
 #                        commas are escaped for QEMU's -initrd)
+#   --initrd FILE        a Linux kernel's initramfs, passed as it is (instead
+#                        of modules)
 #   --scenario default   Koan with two test guests (dom0 and a domU)
 #   --serial stdio|FILE  where the serial console goes (default stdio)
 #   --timeout SECONDS    stop QEMU after SECONDS and exit 124
@@ -17,7 +21,7 @@
 #   --icount             deterministic instruction counting (-icount shift=0)
 #   --accel tcg|kvm      accelerator (default: $KOAN_ACCEL, else tcg)
 #   --no-exit-device     leave out isa-debug-exit (Xen does not use it)
-# Relative paths (kernel, modules, serial file) are taken from the
+# Relative paths (kernel, modules, initrd, serial file) are taken from the
 # repository root, whatever the current directory.
 #
 # Exit status: the hypervisor writes code c to I/O port 0x501 and QEMU exits
@@ -34,6 +38,7 @@ cd "$ROOT"
 KERNEL=build/koan.elf
 APPEND=""
 MODULES=()
+INITRD=""
 SERIAL=stdio
 TIMEOUT=""
 MEMORY=512M
@@ -65,6 +70,7 @@ while [ "$#" -gt 0 ]; do
     --kernel) need_arg "$@"; KERNEL="$2"; shift 2 ;;
     --append) need_arg "$@"; APPEND="$2"; shift 2 ;;
     --module) need_arg "$@"; MODULES+=("$2"); shift 2 ;;
+    --initrd) need_arg "$@"; INITRD="$2"; shift 2 ;;
     --scenario) need_arg "$@"; scenario "$2"; shift 2 ;;
     --serial) need_arg "$@"; SERIAL="$2"; shift 2 ;;
     --timeout) need_arg "$@"; TIMEOUT="$2"; shift 2 ;;
@@ -101,6 +107,11 @@ if [ "${#MODULES[@]}" -gt 0 ]; then
         initrd+="${initrd:+,}${m//,/,,}"
     done
     cmd+=(-initrd "$initrd")
+fi
+if [ -n "$INITRD" ]; then
+    [ "${#MODULES[@]}" -eq 0 ] || die "--initrd and --module exclude each other"
+    [ -f "$INITRD" ] || die "initrd '$INITRD' not found (run make linux-images?)"
+    cmd+=(-initrd "$INITRD")
 fi
 [ "$EXIT_DEVICE" -eq 1 ] && cmd+=(-device isa-debug-exit,iobase=0x501,iosize=2)
 [ -n "$SMP" ] && cmd+=(-smp "$SMP")
