@@ -58,9 +58,9 @@ static void build_one(const struct boot_info *bi, unsigned idx, unsigned kernel_
     };
     char name[DOMAIN_NAME_MAX];
     strlcpy(name, d->name, sizeof(name));
-    if (domain_vcpus_create(d, spec.vcpus ? spec.vcpus : 1)) {
+    if (domain_vcpus_create(d, spec.vcpus ? spec.vcpus : 1) || evtchn_domain_init(d)) {
         domain_free(d);
-        refuse(name, "not enough free memory for the domain's vCPUs");
+        refuse(name, "not enough free memory for the domain's vCPUs and event channels");
         return;
     }
     if (dom_build(d, &args, &why)) {

@@ -119,6 +119,7 @@ static int domain_teardown(struct domain *d)
 {
     if (!d->vcpus_torn_down) {
         struct vcpu *v;
+        evtchn_domain_destroy(d);   /* first: peers' ports point at its vCPUs */
         for_each_vcpu(d, v) {
             d->vcpu[v->id] = NULL;
             vcpu_teardown(v);

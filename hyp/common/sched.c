@@ -165,6 +165,26 @@ void sched_vcpu_update(struct vcpu *v)
         kick_an_idle_cpu();
 }
 
+void sched_vcpu_kick(struct vcpu *v)
+{
+    /* The caller made the event visible first (a locked operation): a vCPU
+     * blocking now sees it, or its flag is seen here. */
+    if (__atomic_exchange_n(&v->blocked, false, __ATOMIC_SEQ_CST)) {
+        sched_vcpu_update(v);
+        return;
+    }
+    if (v == current_vcpu())
+        return;   /* this CPU's own way back to the guest looks */
+    /* Under the queue's lock: a vCPU being switched in either is seen
+     * running here, or sees the event after its switch. */
+    struct run_queue *rq = lock_vcpu_rq(v);
+    bool running = v->running;
+    unsigned cpu = v->processor;
+    spin_unlock(&rq->lock);
+    if (running)
+        kick_cpu(cpu);
+}
+
 void sched_request(void)
 {
     __atomic_store_n(&sched_this_rq()->switch_requested, true, __ATOMIC_RELAXED);

@@ -16,9 +16,10 @@
 
 struct vcpu_info *pv_vcpu_info(struct vcpu *v)
 {
-    if (v->vcpu_info_mfn)
-        return (struct vcpu_info *)((uint8_t *)mfn_to_virt(v->vcpu_info_mfn) +
-                                    v->vcpu_info_offset);
+    mfn_t mfn = __atomic_load_n(&v->vcpu_info_mfn, __ATOMIC_ACQUIRE);
+
+    if (mfn)
+        return (struct vcpu_info *)((uint8_t *)mfn_to_virt(mfn) + v->vcpu_info_offset);
     if (v->id < XEN_LEGACY_MAX_VCPUS) {
         shared_info_t *si = mfn_to_virt(v->domain->shared_info_mfn);
         return &si->vcpu_info[v->id];

@@ -14,6 +14,7 @@
 #include <hyp/domain.h>
 #include <hyp/guest_range.h>
 #include <hyp/errno.h>
+#include <hyp/event.h>
 #include <hyp/hypercall.h>
 #include <hyp/pv.h>
 #include <hyp/sched.h>
@@ -59,6 +60,8 @@ static const struct hypercall_desc hypercall_table[NR_HYPERCALLS] = {
     HYPERCALL(__HYPERVISOR_sched_op, do_sched_op),
     HYPERCALL(__HYPERVISOR_callback_op, do_callback_op),
     HYPERCALL(__HYPERVISOR_physdev_op, do_physdev_op),
+    HYPERCALL(__HYPERVISOR_event_channel_op_compat, do_event_channel_op_compat),
+    HYPERCALL(__HYPERVISOR_event_channel_op, do_event_channel_op),
     HYPERCALL(KOAN_HYPERCALL_debug, do_koan_debug_op),
 };
 
@@ -134,13 +137,17 @@ void do_compat_syscall_entry(struct cpu_user_regs *regs)
 }
 
 /*
- * Called on every way back to a guest.  Returns true if `sysretq` restores
+ * Called on every way back to a guest: switch if asked to, then deliver
+ * the event upcall if one is due.  Returns true if `sysretq` restores
  * the same state as `iretq` would (see entry.S); the registers are read
- * after any vCPU switch, so they are the ones about to be loaded.
+ * after any vCPU switch and bounce, so they are the ones about to be loaded.
  */
 bool prepare_return_to_guest(struct cpu_user_regs *regs)
 {
-    sched_maybe_switch();
+    /* An upcall the vCPU cannot take crashes its domain: switch away again. */
+    do
+        sched_maybe_switch();
+    while (!pv_upcall(current_vcpu(), regs));
     console_drain();
     return regs->rcx == regs->rip && regs->r11 == regs->rflags &&
            regs->cs == FLAT_RING3_CS64 && regs->ss == FLAT_RING3_SS64 &&

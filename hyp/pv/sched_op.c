@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sched_op: yield, block and shutdown.  Yield and block act on the calling
- * vCPU only; shutdown ends the whole domain.
+ * sched_op: yield, block, poll and shutdown.  Yield, block and poll act
+ * on the calling vCPU only; shutdown ends the whole domain.  A blocked or
+ * polling vCPU is woken by an event (sched_vcpu_kick, from the event
+ * channels); the hypercall has returned 0 by then, and the upcall, if
+ * events are unmasked, is delivered as it resumes.
  */
 #include <asm/percpu.h>
 #include <hyp/bounce.h>
 #include <hyp/domain.h>
 #include <hyp/errno.h>
+#include <hyp/event.h>
 #include <hyp/guest_access.h>
 #include <hyp/pv.h>
 #include <hyp/sched.h>
@@ -26,25 +30,32 @@ static long sched_shutdown(uint64_t arg)
 /*
  * "Enable events and halt", as on Xen: the vCPU's event mask is cleared,
  * and unless an event is already pending the vCPU sleeps until one comes.
- * Koan has no event channels yet, so nothing wakes it but the domain's end:
- * a guest that blocks its last runnable vCPU waits for good, as it would
- * on Xen without an event source.
+ * Blocked before it looks: a sender on another CPU sets the event first
+ * and then clears `blocked` (sched_vcpu_kick), so one of the two sees the
+ * other.
  */
 static long sched_block(struct vcpu *v)
 {
     struct vcpu_info *vi = pv_vcpu_info(v);
 
-    vi->evtchn_upcall_mask = 0;
-    v->blocked = true;
-    /* Blocked before looking: an event raised meanwhile on another CPU sees
-     * the flag and wakes it, or is seen here. */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (vi->evtchn_upcall_pending) {
-        v->blocked = false;
+    __atomic_store_n(&vi->evtchn_upcall_mask, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&v->blocked, true, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST)) {
+        __atomic_store_n(&v->blocked, false, __ATOMIC_SEQ_CST);
         return 0;
     }
     sched_vcpu_update(v);
     return 0;
+}
+
+/* Sleep until one of the ports is pending or the deadline passes (hyp/common/evtchn_poll.c). */
+static long sched_poll(struct vcpu *v, uint64_t arg)
+{
+    struct sched_poll p;
+
+    if (copy_from_guest(&p, arg, sizeof(p)))
+        return -EFAULT;
+    return evtchn_poll(v, (uint64_t)(uintptr_t)p.ports.p, p.nr_ports, p.timeout);
 }
 
 long do_sched_op(uint64_t cmd, uint64_t arg)
@@ -55,6 +66,8 @@ long do_sched_op(uint64_t cmd, uint64_t arg)
         return 0;
     case SCHEDOP_block:
         return sched_block(current_vcpu());
+    case SCHEDOP_poll:
+        return sched_poll(current_vcpu(), arg);
     case SCHEDOP_shutdown:
         return sched_shutdown(arg);
     default:

@@ -34,8 +34,17 @@ void pv_toggle_guest_mode(struct vcpu *v);
 /*
  * The vCPU's live vcpu_info: the one it registered (VCPUOP_register_vcpu_info),
  * else its slot of the domain's shared_info page, else (ids beyond the 32
- * legacy slots) a private dummy, as on Xen.
+ * legacy slots) a private dummy, as on Xen.  Any CPU may ask (an event
+ * for v): the registration publishes its frame last (release).
  */
 struct vcpu_info *pv_vcpu_info(struct vcpu *v);
+
+/*
+ * On the way back to v (prepare_return_to_guest): if an event is pending
+ * and v's events are not masked, bounce to its event callback with events
+ * masked, as Xen does.  False if that crashed the domain (a kernel stack
+ * it cannot write): the caller must switch away.  hyp/pv/event_upcall.c.
+ */
+bool pv_upcall(struct vcpu *v, struct cpu_user_regs *regs);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include <hyp/console_ring.h>
 #include <hyp/cpumask.h>
+#include <hyp/event.h>
 #include <hyp/pv_vcpu.h>
 #include <hyp/spinlock.h>
 #include <hyp/types.h>
@@ -60,7 +61,7 @@ struct vcpu {
     /* Life cycle (VCPUOP_*): runnable = initialised, up, not blocked, domain alive. */
     bool initialised;            /* has a context: the builder's (vCPU 0) or VCPUOP_initialise */
     bool down;                   /* not brought up yet, or VCPUOP_down */
-    bool blocked;                /* SCHEDOP_block, until an event */
+    bool blocked;                /* SCHEDOP_block/poll, until an event (atomic: events wake it) */
 
     /* The scheduler's (hyp/common/sched.c). */
     bool running;                /* loaded on a CPU: its registers are that CPU's guest_regs */
@@ -80,6 +81,7 @@ struct vcpu {
     struct vcpu_info dummy_vcpu_info;
 
     struct pv_vcpu pv;
+    struct evtchn_vcpu evtchn;   /* its VIRQ bindings, SCHEDOP_poll (include/hyp/event.h) */
 };
 
 struct domain {
@@ -112,6 +114,7 @@ struct domain {
     char console_line[CONSOLE_LINE_MAX];
     size_t console_len;
     struct console_quota console_quota;   /* zeroed by domain_alloc: full credit */
+    struct evtchn_domain evtchn;          /* event-channel ports (include/hyp/event.h) */
 };
 
 /* Every vCPU of d, in id order (the table may have holes while one is built or torn down). */

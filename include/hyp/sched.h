@@ -41,6 +41,12 @@ bool vcpu_runnable(const struct vcpu *v);
  * next return to a guest) if it stopped being runnable.
  */
 void sched_vcpu_update(struct vcpu *v);
+/*
+ * An event for v (hyp/common/event_channel.c): wake it if it is blocked,
+ * and if it runs on another CPU interrupt that CPU, whose way back to the
+ * guest then delivers the upcall.  Any CPU; an evtchn lock may be held.
+ */
+void sched_vcpu_kick(struct vcpu *v);
 /* The running vCPU gives up the rest of its slice (SCHEDOP_yield, preemption). */
 void sched_request(void);
 /* The preemption tick arrived while a guest ran. */
