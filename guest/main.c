@@ -97,6 +97,7 @@ void cpu_special_words(void);
 void hostile_words(void);
 void spec_special_words(void);
 void smp_special_words(void);
+void evtchn_special_words(void);
 
 /* The words that make this run something other than the plain suite. */
 static void run_special_words(void)
@@ -132,6 +133,7 @@ static void run_special_words(void)
 	spec_special_words();	/* l1tf-unsafe=PATH (guest/cases_spec.c) */
 	fuzz_special_words();	/* fuzz-watch, fuzz-delivery=N (guest/fuzz_words.c) */
 	smp_special_words();	/* smp-down-last, smp-crash-busy (guest/smp_words.c) */
+	evtchn_special_words();	/* evtchn-serve=N, evtchn-ping=N (guest/evtchn_words.c) */
 }
 
 /*

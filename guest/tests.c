@@ -110,6 +110,36 @@
 	X(smp_block)                                                         \
 	X(smp_register_vcpu_info_self)
 
+/* Event channels (cases_evtchn*.c, evtchn.c, evtchn_entry.S): loopback
+ * channels on Xen's lone dom0; needs a domain with 2 vCPUs. */
+#define CASES_EVTCHN(X, K)                                                   \
+	X(evtchn_setup)                                                      \
+	X(evtchn_status_fresh)                                               \
+	X(evtchn_alloc_unbound)                                              \
+	X(evtchn_loopback)                                                   \
+	X(evtchn_send_bits)                                                  \
+	X(evtchn_close_bound_peer)                                           \
+	X(evtchn_bind_interdomain_refused)                                   \
+	X(evtchn_virq)                                                       \
+	X(evtchn_ipi)                                                        \
+	X(evtchn_bind_vcpu)                                                  \
+	X(evtchn_unmask)                                                     \
+	X(evtchn_bad_pointers)                                               \
+	X(evtchn_readonly_answer)                                            \
+	X(evtchn_other_commands)                                             \
+	X(evtchn_compat)                                                     \
+	X(evtchn_upcall_self)                                                \
+	X(evtchn_upcall_masked)                                              \
+	X(evtchn_upcall_after_iret)                                          \
+	X(evtchn_upcall_vcpu1)                                               \
+	X(evtchn_block_wakes)                                                \
+	X(evtchn_poll)                                                       \
+	X(evtchn_poll_wakes)                                                 \
+	X(evtchn_exhaust)                                                    \
+	X(evtchn_reset)                                                      \
+	K(evtchn_fifo_refused)                                               \
+	K(evtchn_other_domain)
+
 /* The fuzzer (fuzz*.c): the oracle first, from a clean state. */
 #define CASES_FUZZ(X, K)                                                     \
 	X(fuzz_oracle)                                                       \
@@ -193,6 +223,7 @@ CASES_FUZZ(DECLARE_CASE, DECLARE_CASE)
 CASES_CPU(DECLARE_CASE, DECLARE_CASE)
 CASES_SPEC(DECLARE_CASE, DECLARE_CASE)
 CASES_SMP(DECLARE_CASE, DECLARE_CASE)
+CASES_EVTCHN(DECLARE_CASE, DECLARE_CASE)
 CASES_BENCH(DECLARE_CASE, DECLARE_CASE)
 
 #define ENTRY(suite, koan_only, name) { #name, case_##name, suite, koan_only },
@@ -208,6 +239,8 @@ CASES_BENCH(DECLARE_CASE, DECLARE_CASE)
 #define SPEC_K(name) ENTRY(SUITE_SPEC, true, name)
 #define SMP(name) ENTRY(SUITE_SMP, false, name)
 #define SMP_K(name) ENTRY(SUITE_SMP, true, name)
+#define EVTCHN(name) ENTRY(SUITE_EVTCHN, false, name)
+#define EVTCHN_K(name) ENTRY(SUITE_EVTCHN, true, name)
 #define BENCH(name) ENTRY(SUITE_BENCH, false, name)
 #define BENCH_K(name) ENTRY(SUITE_BENCH, true, name)
 
@@ -218,6 +251,7 @@ const struct guest_test guest_tests[] = {
 	CASES_CPU(CPU, CPU_K)
 	CASES_SPEC(SPEC, SPEC_K)
 	CASES_SMP(SMP, SMP_K)
+	CASES_EVTCHN(EVTCHN, EVTCHN_K)
 	CASES_BENCH(BENCH, BENCH_K)
 };
 const unsigned int guest_nr_tests =
@@ -233,6 +267,7 @@ static const struct {
 	{ "cpu", SUITE_CPU },
 	{ "spec", SUITE_SPEC },
 	{ "smp", SUITE_SMP },
+	{ "evtchn", SUITE_EVTCHN },
 	{ "bench", SUITE_BENCH },
 };
 

@@ -46,7 +46,7 @@ struct run_queue sched_run_queues[NR_CPUS_MAX];
 static uint64_t free_frames_baseline;
 static spinlock_t teardown_lock;
 static bool sched_started;      /* CPU 0 has begun: the other CPUs may too */
-static uint64_t nr_migrations, nr_switches;
+static uint64_t nr_migrations, nr_switches, nr_event_ipis;
 
 static struct run_queue *cpu_rq(unsigned cpu) { return &sched_run_queues[cpu]; }
 
@@ -181,8 +181,10 @@ void sched_vcpu_kick(struct vcpu *v)
     bool running = v->running;
     unsigned cpu = v->processor;
     spin_unlock(&rq->lock);
-    if (running)
+    if (running && cpu != smp_processor_id()) {
+        __atomic_add_fetch(&nr_event_ipis, 1, __ATOMIC_RELAXED);
         kick_cpu(cpu);
+    }
 }
 
 void sched_request(void)
@@ -272,8 +274,9 @@ __attribute__((noreturn)) static void stop_when_idle(void)
     if (__atomic_exchange_n(&stopping, true, __ATOMIC_ACQ_REL))
         halt_forever();   /* another CPU reports and stops */
     log_info("all domains gone\n");
-    log_info("sched: %lu vCPU switches, %lu moves to another CPU\n",
-             (unsigned long)nr_switches, (unsigned long)nr_migrations);
+    log_info("sched: %lu vCPU switches, %lu moves to another CPU, %lu event kicks by IPI\n",
+             (unsigned long)nr_switches, (unsigned long)nr_migrations,
+             (unsigned long)nr_event_ipis);
     check_memory_returned();
     machine_stop(domain_any_crashed() ? KOAN_EXIT_DOMAIN_CRASHED : KOAN_EXIT_OK);
 }
