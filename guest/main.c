@@ -122,11 +122,16 @@ static void run_special_words(void)
 	}
 	for (unsigned long n = guest_cmdline_ulong("spin-yield", 0); n; n--)
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
-	/* Privileged: stay until domain D has gone (on several CPUs a few
-	 * yields no longer keep us alive while the other domain works). */
-	for (domid_t d = (domid_t)guest_cmdline_ulong("wait-gone", 0); d &&
-	     HYPERVISOR_memory_op(XENMEM_current_reservation, &d) != -XEN_ESRCH;)
+	/* Stay until domain D has gone (on several CPUs a few yields no
+	 * longer keep us alive while the other domain works); unprivileged,
+	 * the answer is -EPERM until then.  D may be 0. */
+	for (unsigned long w = guest_cmdline_ulong("wait-gone", ~0UL); w != ~0UL;) {
+		domid_t d = (domid_t)w;
+
+		if (HYPERVISOR_memory_op(XENMEM_current_reservation, &d) == -XEN_ESRCH)
+			break;
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	}
 	console_special_words();	/* console-flood=BYTES (guest/console_words.c) */
 	cpu_special_words();	/* crash-on-bad-stack (guest/cpu_words.c) */
 	hostile_words();	/* issue 8's attacks (guest/hostile_words.c) */

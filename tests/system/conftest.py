@@ -94,3 +94,26 @@ def xen_smp_run():
                     "Debian's Xen 4.17 (the referee)" % h.XEN)
     return h.run_xen_dom0("xen_smp_dom0", SMP_GUEST_ARGS, smp=2,
                           timeout=SMP_TIMEOUT)
+
+
+# The evtchn suite (docs/test-guest.md, "The evtchn suite"): a dom0 with two vCPUs.
+EVTCHN_GUEST_ARGS = DOM0_GUEST_ARGS + ["suite=evtchn", "expect-vcpus=2"]
+
+
+@pytest.fixture(scope="session")
+def koan_evtchn_run():
+    """The evtchn suite on Koan's dom0 with vcpus=2."""
+    return h.run_koan("koan_evtchn_dom0", h.koan_guest(
+        "dom0", *EVTCHN_GUEST_ARGS, options=["vcpus=2"], ramdisk=True),
+        timeout=SMP_TIMEOUT)
+
+
+@pytest.fixture(scope="session")
+def xen_evtchn_run():
+    """The evtchn suite on Xen 4.17's dom0 with dom0_max_vcpus=2 under
+    QEMU -smp 2: the referee."""
+    if not (h.ROOT / h.XEN).is_file():
+        pytest.skip("%s is missing: run scripts/install-deps.sh to unpack "
+                    "Debian's Xen 4.17 (the referee)" % h.XEN)
+    return h.run_xen_dom0("xen_evtchn_dom0", EVTCHN_GUEST_ARGS, smp=2,
+                          timeout=SMP_TIMEOUT)
