@@ -99,7 +99,7 @@ def test_frames_outlive_a_dying_domain():
     lets go."""
     run = run_koan("outlive_peer",
                    koan_guest("dom0", "outlive-peer=1")
-                   + koan_guest("peer", "spin-yield=50", options=("role=domU",)))
+                   + koan_guest("peer", "spin-yield=20000", options=("role=domU",)))
     assert run.has_line("(dom0) outlive-peer: ok"), run
     assert not any(l.endswith(": NO") for l in run.lines()), run
     assert run.has_line("koan: domain peer shut down: poweroff"), run
