@@ -14,17 +14,25 @@
 #include <hyp/guest_access.h>
 #include <hyp/guest_range.h>
 
-struct vcpu_info *pv_vcpu_info(struct vcpu *v)
+struct vcpu_info *pv_vcpu_info_slow(struct vcpu *v)
 {
-    mfn_t mfn = __atomic_load_n(&v->vcpu_info_mfn, __ATOMIC_ACQUIRE);
+    struct vcpu_info *vi;
+    shared_info_t *si;
 
-    if (mfn)
-        return (struct vcpu_info *)((uint8_t *)mfn_to_virt(mfn) + v->vcpu_info_offset);
-    if (v->id < XEN_LEGACY_MAX_VCPUS) {
-        shared_info_t *si = mfn_to_virt(v->domain->shared_info_mfn);
-        return &si->vcpu_info[v->id];
-    }
-    return &v->dummy_vcpu_info;
+    if (v->vcpu_info_mfn)
+        vi = (struct vcpu_info *)((uint8_t *)mfn_to_virt(v->vcpu_info_mfn) + v->vcpu_info_offset);
+    else if (v->id >= XEN_LEGACY_MAX_VCPUS)
+        vi = &v->dummy_vcpu_info;
+    else if (v->domain->shared_info_mfn) {
+        si = mfn_to_virt(v->domain->shared_info_mfn);
+        vi = &si->vcpu_info[v->id];
+    } else
+        return &v->dummy_vcpu_info;   /* a domain still being built: not kept */
+    /* Kept unless a registration got there first (it stores its own pointer). */
+    struct vcpu_info *none = NULL;
+    __atomic_compare_exchange_n(&v->vcpu_info, &none, vi, false, __ATOMIC_ACQ_REL,
+                                __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&v->vcpu_info, __ATOMIC_ACQUIRE);
 }
 
 void pv_toggle_guest_mode(struct vcpu *v)

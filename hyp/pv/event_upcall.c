@@ -10,18 +10,14 @@
  * meanwhile).  The guest clears upcall_pending itself.
  *
  * A vCPU with no event callback keeps its events pending (Xen would
- * bounce to address 0 and crash the guest).
+ * bounce to address 0 and crash the guest).  The test for an upcall due
+ * is inline in include/hyp/bounce.h; this is the delivery.
  */
 #include <hyp/bounce.h>
 #include <hyp/domain.h>
 
-bool pv_upcall(struct vcpu *v, struct cpu_user_regs *regs)
+bool pv_upcall_deliver(struct vcpu *v, struct cpu_user_regs *regs)
 {
-    const struct vcpu_info *vi = pv_vcpu_info(v);
-
-    if (likely(!__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_RELAXED) ||
-               __atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_RELAXED)))
-        return true;
     if (!v->pv.event.address)
         return true;
     struct bounce b = { .handler = v->pv.event.address, .mask_events = true };

@@ -86,9 +86,10 @@ static long register_vcpu_info(struct vcpu *v, uint64_t arg)
     old = pv_vcpu_info(v);
     new = (struct vcpu_info *)((uint8_t *)mfn_to_virt(info.mfn) + info.offset);
     memcpy(new, old, sizeof(*new));   /* the dummy's is all zero but the mask */
+    v->vcpu_info_mfn = info.mfn;
     v->vcpu_info_offset = info.offset;
-    /* Last: another CPU sending v an event reads the frame, then the offset. */
-    __atomic_store_n(&v->vcpu_info_mfn, info.mfn, __ATOMIC_RELEASE);
+    /* Other CPUs send v events through this pointer (pv_vcpu_info). */
+    __atomic_store_n(&v->vcpu_info, new, __ATOMIC_RELEASE);
     new->evtchn_pending_sel = ~0UL;
     new->evtchn_upcall_pending = 1;
     return 0;

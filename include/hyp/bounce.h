@@ -34,17 +34,34 @@ void pv_toggle_guest_mode(struct vcpu *v);
 /*
  * The vCPU's live vcpu_info: the one it registered (VCPUOP_register_vcpu_info),
  * else its slot of the domain's shared_info page, else (ids beyond the 32
- * legacy slots) a private dummy, as on Xen.  Any CPU may ask (an event
- * for v): the registration publishes its frame last (release).
+ * legacy slots) a private dummy, as on Xen.  Any CPU may ask (an event for
+ * v); the answer is kept in v->vcpu_info, which a registration replaces
+ * (release): every way back to a guest looks at it.
  */
-struct vcpu_info *pv_vcpu_info(struct vcpu *v);
+struct vcpu_info *pv_vcpu_info_slow(struct vcpu *v);
+static inline struct vcpu_info *pv_vcpu_info(struct vcpu *v)
+{
+    struct vcpu_info *vi = __atomic_load_n(&v->vcpu_info, __ATOMIC_ACQUIRE);
+
+    return likely(vi) ? vi : pv_vcpu_info_slow(v);
+}
 
 /*
  * On the way back to v (prepare_return_to_guest): if an event is pending
  * and v's events are not masked, bounce to its event callback with events
  * masked, as Xen does.  False if that crashed the domain (a kernel stack
- * it cannot write): the caller must switch away.  hyp/pv/event_upcall.c.
+ * it cannot write): the caller must switch away.  The test is inline (it
+ * runs on every return); the delivery is hyp/pv/event_upcall.c.
  */
-bool pv_upcall(struct vcpu *v, struct cpu_user_regs *regs);
+bool pv_upcall_deliver(struct vcpu *v, struct cpu_user_regs *regs);
+static inline bool pv_upcall(struct vcpu *v, struct cpu_user_regs *regs)
+{
+    const struct vcpu_info *vi = pv_vcpu_info(v);
+
+    if (likely(!__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_RELAXED) ||
+               __atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_RELAXED)))
+        return true;
+    return pv_upcall_deliver(v, regs);
+}
 
 #endif

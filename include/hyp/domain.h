@@ -79,6 +79,7 @@ struct vcpu {
     mfn_t vcpu_info_mfn;         /* 0 = not registered */
     unsigned vcpu_info_offset;
     struct vcpu_info dummy_vcpu_info;
+    struct vcpu_info *vcpu_info; /* where it is now (pv_vcpu_info's cache; NULL: not yet known) */
 
     struct pv_vcpu pv;
     struct evtchn_vcpu evtchn;   /* its VIRQ bindings, SCHEDOP_poll (include/hyp/event.h) */
