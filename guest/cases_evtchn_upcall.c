@@ -233,6 +233,62 @@ void case_evtchn_upcall_vcpu1(void)
 	test_check(ev_close(ipi), 0, "close(ipi)");
 }
 
+static volatile unsigned long in_user;
+static volatile long user_send_rc;
+static volatile uint64_t user_frame_cs;
+extern char user_prog_wait_event[];
+
+#define USER_MARK 0xe7e7UL
+#define USER_CYCLES 8000000000UL	/* the user program gives up after so long */
+
+/* On vCPU 1: once vCPU 0 is about to enter user mode, send to it. */
+static void send_to_user_job(void *arg)
+{
+	smp_wait_flag(&in_user, SMP_WAIT_YIELDS);
+	user_send_rc = ev_send((evtchn_port_t)(unsigned long)arg);
+}
+
+/* vCPU 0's handler: an upcall that interrupted user mode marks its r12. */
+static bool mark_user(unsigned int id, struct cpu_regs *r)
+{
+	if (id == 0 && (r->cs & 3) == 3) {
+		user_frame_cs = r->cs;
+		r->r12 = USER_MARK;
+	}
+	return false;	/* and consume as usual */
+}
+
+/* An event while vCPU 0 runs in guest user mode: the upcall enters its kernel from there. */
+void case_evtchn_upcall_user(void)
+{
+	evtchn_port_t a, b;
+	unsigned long entry = user_va(user_prog_wait_event);
+	uint64_t cycles = USER_CYCLES;
+
+	EXPECT(ev_setup(), "set-up");
+	if (!channel_to(0, &a, &b))
+		return;
+	in_user = 0;
+	user_send_rc = -1;
+	user_frame_cs = 0;
+	ev_hook = mark_user;
+	smp_post(1, send_to_user_job, (void *)(unsigned long)a);
+	__atomic_store_n(&in_user, 1, __ATOMIC_RELEASE);
+	bool ran = user_run(1, &entry, &cycles);
+	v0()->evtchn_upcall_mask = 1;
+	ev_hook = NULL;
+	EXPECT(ran, "the user program did not run");
+	if (!smp_wait_job(1))
+		return;
+	test_check(user_send_rc, 0, "vCPU 1's send");
+	test_check((long)user_procs[0].exit_value, (long)USER_MARK,
+		   "the user program saw the handler's mark (it was interrupted)");
+	test_check((long)user_frame_cs, FLAT_USER_CS_, "frame cs: user mode, saved mask 0");
+	test_check(ev_rec[0].count, 1, "one upcall on vCPU 0");
+	test_check(ev_seen(0, b), 1, "for b");
+	close_pair(a, b);
+}
+
 static volatile long block_rc;
 
 static void block_job(void *arg)

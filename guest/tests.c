@@ -132,6 +132,7 @@
 	X(evtchn_upcall_masked)                                              \
 	X(evtchn_upcall_after_iret)                                          \
 	X(evtchn_upcall_vcpu1)                                               \
+	X(evtchn_upcall_user)                                                \
 	X(evtchn_block_wakes)                                                \
 	X(evtchn_poll)                                                       \
 	X(evtchn_poll_wakes)                                                 \

@@ -277,5 +277,8 @@ G user_prog_syscall_only
 /* The bench suite's user programs (guest/bench_cpu.c). */
 #include "bench_cpu_user.inc"
 
+/* The evtchn suite's user program (guest/cases_evtchn_upcall.c). */
+#include "evtchn_user.inc"
+
 	.balign 4096
 	G user_text_end
