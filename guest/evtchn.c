@@ -314,6 +314,7 @@ static bool wake_worker(void)
 	if (!ev_loopback(&a, &b) || ev_bind_vcpu(b, 1))
 		return false;
 	ev_clear_pending(b);
+	ev_clear_mask(b);	/* a masked port would only be marked pending */
 	ev_send(a);
 	bool ok = smp_wait_job(1);
 	ev_close(a);

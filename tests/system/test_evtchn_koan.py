@@ -48,6 +48,19 @@ def test_koan_evtchn_matches_xen(xen_evtchn_run, koan_evtchn_run):
     assert not differ, "case: (koan, xen) differ: %s" % differ
 
 
+def test_evtchn_suite_after_the_smp_suite():
+    """The smp suite leaves vCPU 1 blocked for good and both vcpu_infos
+    moved: the evtchn suite wakes vCPU 1 with an event and runs on the
+    moved vcpu_infos (Xen: test_evtchn_xen.py)."""
+    suites = ("smp", "evtchn")
+    run = h.run_koan("koan_evtchn_after_smp", h.koan_guest(
+        "dom0", "expect-role=dom0", "suite=smp,evtchn", "expect-vcpus=2",
+        options=["vcpus=2"]), timeout=TIMEOUT)
+    run.guest("dom0").assert_all_passed(str(run), suites=suites)
+    assert run.has_line(EVERY_FRAME), run
+    assert run.exit_code == 0, run
+
+
 def test_evtchn_suite_as_a_domU():
     """Unprivileged, with the Koan-only cases: dom0's ports may not be
     asked about, allocated in or reset (-EPERM); dom0 waits for it."""
