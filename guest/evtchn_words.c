@@ -14,6 +14,14 @@
  *
  * The ping side prints `evtchn-pingpong: N round trips, median M cycles,
  * min A, max B` for the system test (and later the bench) to read.
+ *
+ *   evtchn-stress=N (both sides, peer-domid=D): the unprivileged side
+ *                   allocates a port for D, waits briefly for it to be
+ *                   bound, sends and closes it, N times; the privileged
+ *                   side binds every such port it finds, sends and closes
+ *                   its end, until D is gone.  Both ends close at the same
+ *                   moment on two CPUs; closing one's own port must always
+ *                   succeed (only its owner frees it), whatever the peer did.
  */
 #include <xen/errno.h>
 
@@ -123,17 +131,90 @@ static void ping(unsigned long n, domid_t peer)
 	guest_shutdown(unbound ? SHUTDOWN_poweroff : SHUTDOWN_crash);
 }
 
+#define STRESS_WAIT 50	/* yields the unbound side waits for a binding */
+
+static void stress_close(const char *who, evtchn_port_t p, unsigned long *bad)
+{
+	long rc = ev_close(p);
+
+	if (rc) {
+		(*bad)++;
+		guest_printf("%s: close(%u) of our own port: %ld\n", who, p, rc);
+	}
+}
+
+/* The unprivileged side: ports for the peer, each closed soon whatever became of it. */
+static void stress_allocate(unsigned long n, domid_t peer)
+{
+	unsigned long bound = 0, bad = 0;
+	struct evtchn_status st;
+	evtchn_port_t p;
+	long rc;
+
+	for (unsigned long i = 0; i < n; i++) {
+		if ((rc = ev_alloc_unbound(DOMID_SELF, peer, &p)))
+			word_fail("evtchn-stress", "alloc_unbound", rc);
+		for (unsigned int w = 0; w < STRESS_WAIT; w++) {
+			if (ev_status(DOMID_SELF, p, &st) == 0 && st.status == EVTCHNSTAT_interdomain) {
+				bound++;
+				break;
+			}
+			HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+		}
+		if ((rc = ev_send(p)))
+			word_fail("evtchn-stress", "send on our own port", rc);
+		stress_close("evtchn-stress", p, &bad);
+	}
+	guest_printf("evtchn-stress: %lu ports, %lu bound by the peer, %lu bad closes\n",
+		     n, bound, bad);
+	guest_shutdown(bad ? SHUTDOWN_crash : SHUTDOWN_poweroff);
+}
+
+/* The privileged side: bind what the peer offers until it is gone. */
+static void stress_bind(domid_t peer)
+{
+	unsigned long bound = 0, refused = 0, bad = 0;
+	domid_t self = (domid_t)ev_own_domid();
+	struct evtchn_status st;
+	evtchn_port_t p, local;
+	long rc;
+
+	for (;;) {
+		for (p = 1; (rc = ev_status(peer, p, &st)) == 0; p++) {
+			if (st.status != EVTCHNSTAT_unbound || st.u.unbound.dom != self)
+				continue;
+			if (ev_bind_interdomain(peer, p, &local)) {
+				refused++;	/* closed meanwhile: allowed */
+				continue;
+			}
+			bound++;
+			if ((rc = ev_send(local)))
+				word_fail("evtchn-stress", "send on our own port", rc);
+			stress_close("evtchn-stress", local, &bad);
+		}
+		if (rc == -XEN_ESRCH)
+			break;	/* the peer is gone */
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	}
+	guest_printf("evtchn-stress: bound %lu, %lu refused, %lu bad closes; peer gone\n",
+		     bound, refused, bad);
+	guest_shutdown(bad || !bound ? SHUTDOWN_crash : SHUTDOWN_poweroff);
+}
+
 void evtchn_special_words(void)
 {
 	unsigned long serve_n = guest_cmdline_ulong("evtchn-serve", 0);
 	unsigned long ping_n = guest_cmdline_ulong("evtchn-ping", 0);
+	unsigned long stress_n = guest_cmdline_ulong("evtchn-stress", 0);
 	domid_t peer = (domid_t)guest_cmdline_ulong("peer-domid", 0);
 
-	if (!serve_n && !ping_n)
+	if (!serve_n && !ping_n && !stress_n)
 		return;
 	if (!cpu_init())
 		word_fail("evtchn", "cpu_init", -XEN_EINVAL);
 	ev_quiesce(0);
+	if (stress_n)
+		guest_privileged() ? stress_bind(peer) : stress_allocate(stress_n, peer);
 	if (serve_n)
 		serve(serve_n, peer);
 	ping(ping_n, peer);

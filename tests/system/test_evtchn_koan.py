@@ -119,6 +119,33 @@ def test_interdomain_ping_pong_and_peer_teardown():
               % (int(trips[0]["median"]) / mhz[0], int(trips[0]["n"]), mhz[0]))
 
 
+STRESS_RE = re.compile(r"^\(guest1\) evtchn-stress: 2000 ports, (?P<bound>\d+) bound by the peer, "
+                       r"0 bad closes$")
+
+
+def test_both_ends_closing_at_once():
+    """A domU offers 2000 ports to dom0 one after another and closes each
+    soon, bound or not; dom0 binds what it finds and closes its end at
+    once: on two CPUs the two ends close at the same moment (each close
+    takes both domains' locks, one of them after letting go of its own).
+    Closing one's own port always succeeds, nothing deadlocks, every
+    frame comes back."""
+    run = h.run_koan("koan_evtchn_close_race",
+                     h.koan_guest("dom0", "evtchn-stress=1", "peer-domid=1") +
+                     h.koan_guest("guest1", "evtchn-stress=2000", "peer-domid=0",
+                                  options=["role=domU"]),
+                     smp=2, timeout=TIMEOUT)
+    lines = run.lines()
+    stress = [m for m in map(STRESS_RE.match, lines) if m]
+    assert stress, run
+    assert any(re.match(r"^\(dom0\) evtchn-stress: bound [1-9]\d*, \d+ refused, 0 bad closes; "
+                        r"peer gone$", l) for l in lines), run
+    assert_powered_off(run, "guest1")
+    assert_powered_off(run, "dom0")
+    assert run.has_line(EVERY_FRAME), run
+    assert run.exit_code == 0, run
+
+
 def test_an_event_kicks_a_vcpu_running_on_another_cpu():
     """On two CPUs vCPU 1 spins on the other CPU without a hypercall
     (evtchn_upcall_vcpu1): the sends to it interrupt that CPU (an IPI)
