@@ -96,11 +96,13 @@ fuzz: all
 
 # `make bench`: the test guest's bench suite on Koan and on Xen 4.17, normal
 # and -icount runs, printed as one table, then Koan's SMP costs (IPI round
-# trip, remote TLB flush: bench/smp_costs.py); docs/performance.md.  Not
+# trip, remote TLB flush: bench/smp_costs.py) and MMU updates from two
+# vCPUs on both at -smp 2 (bench/smp_mmu.py); docs/performance.md.  Not
 # part of `make test`: timings are never asserted.
 bench: all
 	$(PYTHON) bench/run.py
 	$(PYTHON) bench/smp_costs.py
+	$(PYTHON) bench/smp_mmu.py
 
 clean:
 	rm -rf $(BUILD)/hyp $(BUILD)/guest $(BUILD)/tests $(KOAN)
