@@ -138,6 +138,13 @@
 	X(bench_ctxsw)                                                       \
 	X(bench_int3)
 
+/* MMU updates from two vCPUs at once and from one (bench_smp.c): run by
+ * `make bench` (bench/smp_mmu.py) in a domain with two vCPUs. */
+#define CASES_BENCH_SMP(X, K)                                                \
+	X(bench_smp_setup)                                                   \
+	X(bench_mmu_1vcpu)                                                   \
+	X(bench_mmu_2vcpu)
+
 /* CPU virtualisation (cases_cpu_*.c, cpu.c, user.c, traps.S, user.S). */
 #define CASES_CPU(X, K)                                                      \
 	X(cpu_setup)                                                         \
@@ -194,6 +201,7 @@ CASES_CPU(DECLARE_CASE, DECLARE_CASE)
 CASES_SPEC(DECLARE_CASE, DECLARE_CASE)
 CASES_SMP(DECLARE_CASE, DECLARE_CASE)
 CASES_BENCH(DECLARE_CASE, DECLARE_CASE)
+CASES_BENCH_SMP(DECLARE_CASE, DECLARE_CASE)
 
 #define ENTRY(suite, koan_only, name) { #name, case_##name, suite, koan_only },
 #define BASIC(name) ENTRY(SUITE_BASIC, false, name)
@@ -210,6 +218,8 @@ CASES_BENCH(DECLARE_CASE, DECLARE_CASE)
 #define SMP_K(name) ENTRY(SUITE_SMP, true, name)
 #define BENCH(name) ENTRY(SUITE_BENCH, false, name)
 #define BENCH_K(name) ENTRY(SUITE_BENCH, true, name)
+#define BENCH_SMP(name) ENTRY(SUITE_BENCH_SMP, false, name)
+#define BENCH_SMP_K(name) ENTRY(SUITE_BENCH_SMP, true, name)
 
 const struct guest_test guest_tests[] = {
 	CASES_BASIC(BASIC, BASIC_K)
@@ -219,6 +229,7 @@ const struct guest_test guest_tests[] = {
 	CASES_SPEC(SPEC, SPEC_K)
 	CASES_SMP(SMP, SMP_K)
 	CASES_BENCH(BENCH, BENCH_K)
+	CASES_BENCH_SMP(BENCH_SMP, BENCH_SMP_K)
 };
 const unsigned int guest_nr_tests =
 	sizeof(guest_tests) / sizeof(guest_tests[0]);
@@ -234,6 +245,7 @@ static const struct {
 	{ "spec", SUITE_SPEC },
 	{ "smp", SUITE_SMP },
 	{ "bench", SUITE_BENCH },
+	{ "bench-smp", SUITE_BENCH_SMP },
 };
 
 unsigned int test_suite_bit(const char *name, unsigned long len)
