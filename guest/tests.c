@@ -110,6 +110,14 @@
 	X(smp_block)                                                         \
 	X(smp_register_vcpu_info_self)
 
+/* Guest time (cases_time.c, time.c): pvclock, wallclock, registered areas. */
+#define CASES_TIME(X, K)                                                     \
+	X(time_vcpu_info)                                                    \
+	X(time_system_time_advances)                                         \
+	X(time_wallclock)                                                    \
+	X(time_register_time_area)                                           \
+	X(time_register_runstate_area)
+
 /* The fuzzer (fuzz*.c): the oracle first, from a clean state. */
 #define CASES_FUZZ(X, K)                                                     \
 	X(fuzz_oracle)                                                       \
@@ -200,6 +208,7 @@ CASES_FUZZ(DECLARE_CASE, DECLARE_CASE)
 CASES_CPU(DECLARE_CASE, DECLARE_CASE)
 CASES_SPEC(DECLARE_CASE, DECLARE_CASE)
 CASES_SMP(DECLARE_CASE, DECLARE_CASE)
+CASES_TIME(DECLARE_CASE, DECLARE_CASE)
 CASES_BENCH(DECLARE_CASE, DECLARE_CASE)
 CASES_BENCH_SMP(DECLARE_CASE, DECLARE_CASE)
 
@@ -216,6 +225,8 @@ CASES_BENCH_SMP(DECLARE_CASE, DECLARE_CASE)
 #define SPEC_K(name) ENTRY(SUITE_SPEC, true, name)
 #define SMP(name) ENTRY(SUITE_SMP, false, name)
 #define SMP_K(name) ENTRY(SUITE_SMP, true, name)
+#define TIME(name) ENTRY(SUITE_TIME, false, name)
+#define TIME_K(name) ENTRY(SUITE_TIME, true, name)
 #define BENCH(name) ENTRY(SUITE_BENCH, false, name)
 #define BENCH_K(name) ENTRY(SUITE_BENCH, true, name)
 #define BENCH_SMP(name) ENTRY(SUITE_BENCH_SMP, false, name)
@@ -228,6 +239,7 @@ const struct guest_test guest_tests[] = {
 	CASES_CPU(CPU, CPU_K)
 	CASES_SPEC(SPEC, SPEC_K)
 	CASES_SMP(SMP, SMP_K)
+	CASES_TIME(TIME, TIME_K)
 	CASES_BENCH(BENCH, BENCH_K)
 	CASES_BENCH_SMP(BENCH_SMP, BENCH_SMP_K)
 };
@@ -244,6 +256,7 @@ static const struct {
 	{ "cpu", SUITE_CPU },
 	{ "spec", SUITE_SPEC },
 	{ "smp", SUITE_SMP },
+	{ "time", SUITE_TIME },
 	{ "bench", SUITE_BENCH },
 	{ "bench-smp", SUITE_BENCH_SMP },
 };

@@ -54,10 +54,20 @@ void clock_calibrate(void)
         log_warn("clock: the PIT did not count; assuming a 1 GHz TSC\n");
         return;
     }
-    tsc_hz = ticks * 1000 / CALIBRATE_MS;
-    ns_mult = (1000000000ull << 32) / tsc_hz;   /* fits: 10^9 * 2^32 < 2^62 */
+    clock_set_tsc_hz(ticks * 1000 / CALIBRATE_MS);
     log_info("clock: TSC at %lu.%03lu MHz (PIT)\n", tsc_hz / 1000000,
              (tsc_hz / 1000) % 1000);
+}
+
+uint64_t clock_tsc_hz(void)
+{
+    return tsc_hz;
+}
+
+void clock_set_tsc_hz(uint64_t hz)
+{
+    tsc_hz = hz;
+    ns_mult = (1000000000ull << 32) / tsc_hz;
 }
 
 uint64_t clock_ticks_to_ns(uint64_t ticks)
@@ -65,7 +75,3 @@ uint64_t clock_ticks_to_ns(uint64_t ticks)
     return (uint64_t)(((unsigned __int128)ticks * ns_mult) >> 32);
 }
 
-uint64_t clock_stamp_to_ns(uint64_t tsc)
-{
-    return clock_ticks_to_ns(tsc);
-}

@@ -18,6 +18,7 @@
 #include <hyp/m2p.h>
 #include <hyp/sched.h>
 #include <hyp/string.h>
+#include <hyp/time.h>
 #include <hyp/machine.h>
 #include <hyp/work_budget.h>
 
@@ -73,6 +74,7 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned id)
     debugreg_reset(v);
     /* The stand-in vcpu_info of ids past shared_info's 32 slots: events masked, as Xen's. */
     v->dummy_vcpu_info.evtchn_upcall_mask = 1;
+    time_fill_vcpu_time(&v->dummy_vcpu_info.time);
     sched_vcpu_init(v);
     if (fpu_alloc(v)) {
         hyp_free_pages(v, VCPU_PAGES);

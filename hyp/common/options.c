@@ -20,6 +20,8 @@
  *   selftest=tlb-local-only        guests' TLB flushes reach their own CPU
  *                                  only (the shootdown left out on purpose,
  *                                  to show the smp suite catches it)
+ *   tsc=stable|unstable            whether guests' pvclocks say the TSC is
+ *                                  stable (default stable; docs/time.md)
  *   spec-ctrl=, pv-l1tf=           speculation controls (docs/security.md)
  * Xen's console options (console=, com1=) are accepted and ignored, so one
  * QEMU command line can boot either hypervisor.
@@ -59,6 +61,8 @@ static void apply_option(const char *tok)
         koan_options.selftest_tlb_shootdown = true;
     } else if (strcmp(tok, "selftest=tlb-local-only") == 0) {
         koan_options.selftest_tlb_local_only = true;
+    } else if (strcmp(tok, "tsc=stable") == 0 || strcmp(tok, "tsc=unstable") == 0) {
+        koan_options.tsc_unstable = tok[4] == 'u';
     } else if (spec_ctrl_option(tok)) {
         /* spec-ctrl=, pv-l1tf= (hyp/arch/x86_64/spec_ctrl_policy.c) */
     } else if (strncmp(tok, "console=", 8) && strncmp(tok, "com1=", 5)) {

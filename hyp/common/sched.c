@@ -39,6 +39,7 @@
 #include <hyp/sched.h>
 #include <hyp/spinlock.h>
 #include <hyp/string.h>
+#include <hyp/time.h>
 #include <hyp/tlbflush.h>
 #include <hyp/work_budget.h>
 
@@ -96,16 +97,16 @@ void sched_vcpu_init(struct vcpu *v)
     runstate_init(&v->runstate, RUNSTATE_offline, clock_tsc());
 }
 
-void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out)
+void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out, bool to_now)
 {
     struct run_queue *rq = lock_vcpu_rq(v);
     struct vcpu_runstate rs = v->runstate;
     uint64_t ticks[4];
 
     spin_unlock(&rq->lock);
-    runstate_ticks(&rs, clock_tsc(), ticks);
+    runstate_ticks(&rs, to_now ? clock_tsc() : rs.entry_tsc, ticks);
     out->state = (int)rs.state;
-    out->state_entry_time = clock_stamp_to_ns(rs.entry_tsc);
+    out->state_entry_time = time_system_ns(rs.entry_tsc);
     for (unsigned i = 0; i < 4; i++)
         out->time[i] = clock_ticks_to_ns(ticks[i]);
 }
@@ -318,6 +319,7 @@ static void switch_in(struct run_queue *rq, struct vcpu *next)
     debugreg_switch_to(next);
     if (!segments_load(next))
         pv_bounce_failsafe(next, &ci->guest_regs);
+    time_vcpu_areas_update(next);
     /* Crashed on the way in: nothing of it may stay loaded while it is torn down. */
     if (vcpu_is_dying(next))
         load_idle_context();
@@ -399,6 +401,8 @@ void sched_switch(void)
         switched = true;
         if (next && next == prev)
             continue;   /* alone: it goes on, its state still loaded */
+        if (prev && !vcpu_is_dying(prev))
+            time_vcpu_areas_update(prev);   /* its tables still loaded: its new runstate */
         __atomic_add_fetch(&nr_switches, 1, __ATOMIC_RELAXED);
         if (!next)
             next = idle_until_runnable(rq);

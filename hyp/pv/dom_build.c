@@ -19,6 +19,7 @@
 #include <hyp/frame_table.h>
 #include <hyp/m2p.h>
 #include <hyp/string.h>
+#include <hyp/time.h>
 
 /* As Xen's builder: upper levels user-accessible, L1 entries without the
  * user bit (validation adds it, marking them as guest-kernel mappings). */
@@ -130,8 +131,11 @@ static void fill_shared_info(struct domain *d)
     shared_info_t *si = mfn_to_virt(d->shared_info_mfn);
 
     memset(si, 0, PAGE_SIZE);
-    for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
+    for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++) {
         si->vcpu_info[i].evtchn_upcall_mask = 1;
+        time_fill_vcpu_time(&si->vcpu_info[i].time);
+    }
+    time_fill_wallclock(si);
 }
 
 static void fill_start_info(struct domain *d, const struct pv_image *img,

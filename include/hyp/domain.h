@@ -79,6 +79,10 @@ struct vcpu {
     unsigned vcpu_info_offset;
     struct vcpu_info dummy_vcpu_info;
 
+    /* Guest addresses (0 = none) kept up to date as it is switched (hyp/common/time.c). */
+    uint64_t time_area;          /* VCPUOP_register_vcpu_time_memory_area */
+    uint64_t runstate_area;      /* VCPUOP_register_runstate_memory_area */
+
     struct pv_vcpu pv;
 };
 

@@ -14,6 +14,7 @@ struct koan_options {
     bool selftest_phantom_cpu;    /* selftest=smp-phantom-cpu: a CPU that never answers */
     bool selftest_tlb_shootdown;  /* selftest=tlb-shootdown: remote flush round trips at boot */
     bool selftest_tlb_local_only; /* selftest=tlb-local-only: guests' flushes stay on their CPU */
+    bool tsc_unstable;            /* tsc=unstable: no PVCLOCK_TSC_STABLE for guests */
 };
 
 extern struct koan_options koan_options;

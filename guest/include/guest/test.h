@@ -22,6 +22,7 @@
 #define SUITE_SPEC 0x20u	/* entries speculation hardening must accept (cases_spec.c) */
 #define SUITE_SMP 0x40u		/* several vCPUs (cases_smp*.c; needs vcpus=2) */
 #define SUITE_BENCH_SMP 0x80u	/* MMU updates from two vCPUs (bench_smp.c; `make bench`) */
+#define SUITE_TIME 0x1000u	/* guest time (cases_time.c) */
 
 struct guest_test {
 	const char *name;
