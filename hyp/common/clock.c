@@ -23,6 +23,8 @@
 static uint64_t tsc_hz = GUESS_HZ;
 /* ns = ticks * mult >> 32: mult = 10^9 * 2^32 / tsc_hz. */
 static uint64_t ns_mult = 1ull << 32;
+/* ticks = ns * ticks_per_ns >> 32: tsc_hz * 2^32 / 10^9. */
+static uint64_t ticks_per_ns = 1ull << 32;
 
 /* TSC ticks while the PIT counts `count`, or 0 if its output never rose. */
 static uint64_t ticks_during_pit_count(uint16_t count)
@@ -67,7 +69,14 @@ uint64_t clock_tsc_hz(void)
 void clock_set_tsc_hz(uint64_t hz)
 {
     tsc_hz = hz;
-    ns_mult = (1000000000ull << 32) / tsc_hz;
+    ns_mult = (1000000000ull << 32) / tsc_hz;   /* fits: 10^9 * 2^32 < 2^62 */
+    /* In two parts, each within 64 bits (no 128-bit division here). */
+    ticks_per_ns = (hz / 1000000000ull << 32) + ((hz % 1000000000ull) << 32) / 1000000000ull;
+}
+
+uint64_t clock_ns_to_ticks(uint64_t ns)
+{
+    return (uint64_t)(((unsigned __int128)ns * ticks_per_ns) >> 32);
 }
 
 uint64_t clock_ticks_to_ns(uint64_t ticks)

@@ -69,6 +69,7 @@ void start_koan(uint32_t magic, uint32_t info_pa)
     cpu_gdt_window_init();
     clock_calibrate();   /* for the other CPUs' start-up, and every vCPU's runstate times */
     time_init();         /* guest time: pvclock scale, system time 0, the RTC's wallclock */
+    apic_timer_calibrate();   /* the timers' one-shot counts (hyp/common/timer.c) */
     smp_boot_cpus(&boot_info, acpi == 0 ? &acpi_machine : NULL);
 
     if (koan_options.selftest_fault)

@@ -40,6 +40,7 @@
 #include <hyp/spinlock.h>
 #include <hyp/string.h>
 #include <hyp/time.h>
+#include <hyp/timer.h>
 #include <hyp/tlbflush.h>
 #include <hyp/work_budget.h>
 
@@ -414,11 +415,33 @@ void sched_switch(void)
 }
 
 /* Enter the scheduler on this CPU: the first return to a guest picks a vCPU. */
+/*
+ * The preemption tick of each CPU: a timer every SCHED_SLICE_NS, re-armed
+ * from its own deadline so ticks do not drift.  It also drives the console
+ * quotas' clock, from CPU 0's ticks only.
+ */
+static struct timer sched_ticks[NR_CPUS_MAX];
+
+static void sched_tick_fired(struct timer *t, void *data)
+{
+    uint64_t slice = clock_ns_to_ticks(SCHED_SLICE_NS), now = clock_tsc();
+    uint64_t next = t->deadline + slice;
+
+    timer_set(t, smp_processor_id(), next > now ? next : now + slice);
+    if (smp_processor_id() == 0)
+        console_tick();
+    if (current_vcpu())   /* only a guest is preempted: the idle loop looks for itself */
+        sched_tick();
+}
+
 __attribute__((noreturn)) static void sched_enter(void)
 {
+    struct timer *tick = &sched_ticks[smp_processor_id()];
+
     get_cpu_info()->current = NULL;
     sched_request();
-    apic_timer_start_periodic(SCHED_SLICE_TICKS);
+    timer_init(tick, sched_tick_fired, NULL);
+    timer_set(tick, smp_processor_id(), clock_tsc() + clock_ns_to_ticks(SCHED_SLICE_NS));
     return_to_guest();
 }
 

@@ -26,6 +26,8 @@ void clock_calibrate(void);
 uint64_t clock_tsc_hz(void);
 /* Take a rate known better than the PIT's measure (CPUID: hyp/common/time.c). */
 void clock_set_tsc_hz(uint64_t hz);
+/* Nanoseconds as TSC ticks. */
+uint64_t clock_ns_to_ticks(uint64_t ns);
 /* TSC ticks as nanoseconds (1 GHz is assumed until calibrated). */
 uint64_t clock_ticks_to_ns(uint64_t ticks);
 
