@@ -127,9 +127,10 @@ enum bvt_wake_result bvt_wake(struct bvt_queue *q, struct bvt_vcpu *v, uint64_t 
 /* The running vCPU leaves the CPU, charged to now_ns: queued again if still runnable. */
 void bvt_deschedule(struct bvt_queue *q, uint64_t now_ns, bool runnable);
 /*
- * The next vCPU to run (NULL: none, the CPU idles), off the queue and
- * running from now_ns, with its deadline in q->slice_end_ns.  `yielded`
- * (or NULL) gave up the CPU: it is passed over once if another waits.
+ * With none running (after bvt_deschedule): the next vCPU to run (NULL:
+ * none, the CPU idles), off the queue and running from now_ns, with its
+ * deadline in q->slice_end_ns.  `yielded` (or NULL) gave up the CPU: it is
+ * passed over once if another waits.
  */
 struct bvt_vcpu *bvt_pick(struct bvt_queue *q, const struct bvt_vcpu *yielded,
                           uint64_t now_ns, uint64_t ctx_allow_ns);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Host tests of the Borrowed Virtual Time policy (hyp/common/bvt.c): the
- * arithmetic, the queue, and a small event-driven simulation of one CPU
- * that drives the real functions the way the scheduler will (wake,
- * deschedule, pick, the slice deadline) to check the paper's properties:
+ * arithmetic, the queue, and a simulated CPU (bvt_sim.c) that drives the
+ * real functions the way the scheduler will (wake, deschedule, pick, the
+ * slice deadline) to check the paper's properties:
  * weighted shares, low-latency dispatch of warped domains, warp limit and
  * unwarp requirement, no credit for sleepers, and the context-switch
  * allowance's bound on switching.
@@ -18,147 +18,13 @@
 #include <hyp/bvt.h>
 #include <hyp/errno.h>
 
-#define US 1000ull
-#define MS 1000000ull
-#define S  1000000000ull
+#include "bvt_sim.h"
+
 #define C_DEFAULT BVT_CTX_ALLOW_DEFAULT_NS
 
 static struct bvt_params params(uint32_t mcu_advance, uint64_t warp, uint64_t l_ns, uint64_t u_ns)
 {
     return (struct bvt_params){ mcu_advance, warp, l_ns, u_ns };
-}
-
-/* ---- The simulated CPU ---- */
-
-struct dom {
-    struct bvt_vcpu v;
-    uint64_t burst_ns, period_ns;   /* 0: CPU-bound; else runs burst_ns at each period's start */
-    bool blocked;
-    uint64_t burst_left, next_wake;
-    uint64_t ran_ns, woke_at, wakes, preempting_wakes, worst_latency_ns;
-};
-
-struct sim {
-    struct bvt_queue q;
-    struct dom *dom;
-    unsigned n;
-    uint64_t now, ctx_allow;
-    struct dom *cur;
-    uint64_t dispatched_at;
-    unsigned switches;
-    uint64_t shortest_timed_run;    /* the shortest run that ended by its deadline */
-};
-
-static struct dom *dom_of(struct bvt_vcpu *v) { return (struct dom *)v; }
-
-static void sim_init(struct sim *s, struct dom *d, unsigned n, uint64_t ctx_allow)
-{
-    *s = (struct sim){ .dom = d, .n = n, .ctx_allow = ctx_allow, .shortest_timed_run = UINT64_MAX };
-    bvt_queue_init(&s->q);
-    for (unsigned i = 0; i < n; i++) {
-        d[i].blocked = true;   /* each wakes at next_wake (0 unless the test says) */
-        d[i].burst_left = d[i].burst_ns;
-    }
-}
-
-static void sim_pick(struct sim *s)
-{
-    struct bvt_vcpu *next = bvt_pick(&s->q, NULL, s->now, s->ctx_allow);
-    struct dom *d = next ? dom_of(next) : NULL;
-
-    if (d && d != s->cur)
-        s->switches++;
-    if (d && d->woke_at != UINT64_MAX) {
-        uint64_t latency = s->now - d->woke_at;
-        d->worst_latency_ns = latency > d->worst_latency_ns ? latency : d->worst_latency_ns;
-        d->woke_at = UINT64_MAX;
-    }
-    s->cur = d;
-    s->dispatched_at = s->now;
-}
-
-static void sim_off_cpu(struct sim *s, bool runnable)
-{
-    bvt_deschedule(&s->q, s->now, runnable);
-}
-
-static void sim_wakes(struct sim *s)
-{
-    for (unsigned i = 0; i < s->n; i++) {
-        struct dom *d = &s->dom[i];
-        if (!d->blocked || d->next_wake > s->now)
-            continue;
-        d->blocked = false;
-        d->burst_left = d->burst_ns;
-        d->woke_at = s->now;
-        d->wakes++;
-        if (bvt_wake(&s->q, &d->v, s->now, s->ctx_allow) != BVT_WAKE_PREEMPT)
-            continue;
-        d->preempting_wakes++;
-        sim_off_cpu(s, true);
-        sim_pick(s);
-    }
-}
-
-/* The next moment something happens: a deadline, the end of a burst, a wake-up, the end. */
-static uint64_t sim_next_event(const struct sim *s, uint64_t end)
-{
-    uint64_t t = end;
-
-    if (s->cur && s->q.slice_end_ns < t)
-        t = s->q.slice_end_ns;
-    if (s->cur && s->cur->period_ns && s->now + s->cur->burst_left < t)
-        t = s->now + s->cur->burst_left;
-    for (unsigned i = 0; i < s->n; i++)
-        if (s->dom[i].blocked && s->dom[i].next_wake < t)
-            t = s->dom[i].next_wake;
-    return t > s->now ? t : s->now;
-}
-
-/* Runs to `end`; a policy that switched without letting time pass would fail the step bound. */
-static void sim_run(struct sim *s, uint64_t end)
-{
-    for (unsigned steps = 0; s->now < end; steps++) {
-        assert_true(steps < 1000000);
-        sim_wakes(s);
-        if (!s->cur)
-            sim_pick(s);
-        uint64_t t = sim_next_event(s, end), dt = t - s->now;
-        s->now = t;
-        if (!s->cur)
-            continue;
-        s->cur->ran_ns += dt;
-        if (s->cur->period_ns) {
-            s->cur->burst_left -= dt;
-            if (s->cur->burst_left == 0) {   /* blocks until its next period */
-                s->cur->blocked = true;
-                s->cur->next_wake = (s->now / s->cur->period_ns + 1) * s->cur->period_ns;
-                sim_off_cpu(s, false);
-                s->cur = NULL;
-                continue;
-            }
-        }
-        if (bvt_slice_over(&s->q, s->now)) {
-            uint64_t ran = s->now - s->dispatched_at;
-            s->shortest_timed_run = ran < s->shortest_timed_run ? ran : s->shortest_timed_run;
-            sim_off_cpu(s, true);
-            sim_pick(s);
-        }
-    }
-}
-
-static void cpu_bound(struct dom *d, const struct bvt_params *p)
-{
-    memset(d, 0, sizeof(*d));
-    bvt_vcpu_init(&d->v, p);
-    d->woke_at = UINT64_MAX;
-}
-
-static void periodic(struct dom *d, const struct bvt_params *p, uint64_t burst, uint64_t period)
-{
-    cpu_bound(d, p);
-    d->burst_ns = burst;
-    d->period_ns = period;
 }
 
 /* ---- Arithmetic ---- */
@@ -320,8 +186,8 @@ static void test_weights_1_to_2_share_the_cpu_1_to_2(void **state)
     struct dom d[2];
     struct sim s;
 
-    cpu_bound(&d[0], &light);   /* weight 1 */
-    cpu_bound(&d[1], &heavy);   /* weight 2 */
+    sim_cpu_bound(&d[0], &light);   /* weight 1 */
+    sim_cpu_bound(&d[1], &heavy);   /* weight 2 */
     sim_init(&s, d, 2, C_DEFAULT);
     sim_run(&s, 3 * S);
     assert_int_equal(d[0].ran_ns + d[1].ran_ns, 3 * S);
@@ -339,7 +205,7 @@ static void test_four_weights_share_in_proportion(void **state)
     struct sim s;
 
     for (unsigned i = 0; i < 4; i++)
-        cpu_bound(&d[i], &(struct bvt_params){ .mcu_advance = adv[i] });
+        sim_cpu_bound(&d[i], &(struct bvt_params){ .mcu_advance = adv[i] });
     sim_init(&s, d, 4, C_DEFAULT);
     sim_run(&s, 10 * S);
     for (unsigned i = 0; i < 4; i++) {
@@ -358,8 +224,8 @@ static void warped_or_not(uint64_t warp, struct dom d[2])
     struct bvt_params hog = params(10, 0, 0, 0), light = params(100, warp, 0, 0);
     struct sim s;
 
-    cpu_bound(&d[0], &hog);
-    periodic(&d[1], &light, 1 * MS, 10 * MS);
+    sim_cpu_bound(&d[0], &hog);
+    sim_periodic(&d[1], &light, 1 * MS, 10 * MS);
     d[1].next_wake = 5 * MS;   /* the hog first */
     sim_init(&s, d, 2, C_DEFAULT);
     sim_run(&s, 3 * S);
@@ -448,14 +314,14 @@ static void test_sleepers_get_no_credit(void **state)
     struct dom d[2];
     struct sim s;
 
-    cpu_bound(&d[0], &p);
-    cpu_bound(&d[1], &p);
+    sim_cpu_bound(&d[0], &p);
+    sim_cpu_bound(&d[1], &p);
     d[1].next_wake = 1 * S;   /* asleep while the other runs alone for a second */
     sim_init(&s, d, 2, C_DEFAULT);
     sim_run(&s, 1 * S);
     assert_int_equal(d[0].ran_ns, 1 * S);
     sim_run(&s, 1200 * MS);
-    /* Both CPU-bound for 200 ms: each about half, give or take a slice, not 200 ms for the sleeper. */
+    /* Both CPU-bound for 200 ms: about half each, give or take a slice; not all for the sleeper. */
     assert_true(d[1].ran_ns >= 100 * MS - 2 * C_DEFAULT && d[1].ran_ns <= 100 * MS + 2 * C_DEFAULT);
 }
 
@@ -492,7 +358,7 @@ static void switches_with(uint64_t ctx_allow, unsigned *switches, uint64_t *shor
     struct sim s;
 
     for (unsigned i = 0; i < 4; i++)
-        cpu_bound(&d[i], &(struct bvt_params){ .mcu_advance = adv[i] });
+        sim_cpu_bound(&d[i], &(struct bvt_params){ .mcu_advance = adv[i] });
     sim_init(&s, d, 4, ctx_allow);
     sim_run(&s, 3 * S);
     *switches = s.switches;
@@ -624,7 +490,8 @@ static void test_params_validation(void **state)
     assert_int_equal(bvt_params_check(&def, NULL), 0);
     /* The edges pass. */
     static const struct bvt_params good[] = {
-        { 1, 0, 0, 0 }, { BVT_MCU_ADVANCE_MAX, BVT_WARP_MAX, BVT_TIME_PARAM_MAX_NS, BVT_TIME_PARAM_MAX_NS },
+        { 1, 0, 0, 0 },
+        { BVT_MCU_ADVANCE_MAX, BVT_WARP_MAX, BVT_TIME_PARAM_MAX_NS, BVT_TIME_PARAM_MAX_NS },
         { 10, 1, BVT_MCU_NS, 0 },
     };
     for (unsigned i = 0; i < sizeof(good) / sizeof(good[0]); i++)
@@ -644,7 +511,9 @@ static void test_params_validation(void **state)
     assert_null(why);
     assert_int_equal(bvt_ctx_allow_check(BVT_CTX_ALLOW_MIN_NS, NULL), 0);
     assert_int_equal(bvt_ctx_allow_check(BVT_CTX_ALLOW_MAX_NS, NULL), 0);
-    static const uint64_t bad_c[] = { 0, BVT_CTX_ALLOW_MIN_NS - 1, BVT_CTX_ALLOW_MAX_NS + 1, UINT64_MAX };
+    static const uint64_t bad_c[] = {
+        0, BVT_CTX_ALLOW_MIN_NS - 1, BVT_CTX_ALLOW_MAX_NS + 1, UINT64_MAX,
+    };
     for (unsigned i = 0; i < 4; i++) {
         assert_int_equal(bvt_ctx_allow_check(bad_c[i], &why), -EINVAL);
         assert_non_null(strstr(why, "context-switch allowance"));
