@@ -63,16 +63,25 @@ void bvt_vcpu_init(struct bvt_vcpu *v, const struct bvt_params *p)
     *v = (struct bvt_vcpu){ .params = *p };
 }
 
-/* Never 0, even for parameters nobody checked: it divides. */
+/*
+ * The parameters as the arithmetic uses them, within bvt_params_check's
+ * bounds even if nobody checked them: the bounds are what keeps every
+ * product below from overflowing (and mcu_advance divides).
+ */
 static uint32_t advance(const struct bvt_vcpu *v)
 {
-    return v->params.mcu_advance ? v->params.mcu_advance : 1;
+    return MAX(1u, MIN(v->params.mcu_advance, BVT_MCU_ADVANCE_MAX));
+}
+
+static int64_t warp(const struct bvt_vcpu *v)
+{
+    return (int64_t)MIN(v->params.warp, BVT_WARP_MAX);
 }
 
 int64_t bvt_evt(const struct bvt_vcpu *v)
 {
-    /* avt <= 2^62 and warp <= 2^36: the difference fits either way. */
-    return (int64_t)v->avt - (v->warped ? (int64_t)v->params.warp : 0);
+    /* avt <= 2^62 and warp < 2^36: the difference fits either way. */
+    return (int64_t)v->avt - (v->warped ? warp(v) : 0);
 }
 
 static void warp_stop(struct bvt_vcpu *v, uint64_t now_ns)

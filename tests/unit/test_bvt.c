@@ -571,6 +571,23 @@ static void test_huge_run_times_saturate(void **state)
     assert_false(bvt_slice_over(&q, UINT64_MAX - 1));
 }
 
+static void test_unchecked_params_stay_in_bounds(void **state)
+{
+    struct bvt_vcpu v, rival;
+
+    bvt_vcpu_init(&rival, &(struct bvt_params){ .mcu_advance = 1 });
+    rival.avt = BVT_VT_MAX;
+    bvt_vcpu_init(&v, &(struct bvt_params){ .mcu_advance = UINT32_MAX, .warp = UINT64_MAX });
+    v.warped = true;
+    assert_true(bvt_evt(&v) == -(int64_t)BVT_WARP_MAX);
+    bvt_charge(&v, UINT64_MAX, 0);   /* at most mcu_advance 1000 */
+    assert_true(v.avt == UINT64_MAX / BVT_MCU_NS * BVT_MCU_ADVANCE_MAX);
+    bvt_vcpu_init(&v, &(struct bvt_params){ .mcu_advance = 0 });
+    bvt_charge(&v, BVT_MCU_NS, 0);   /* at least 1, and no division by 0 */
+    assert_int_equal(v.avt, 1);
+    assert_int_equal(bvt_slice_ns(&v, &rival, 0), 1ull << 61);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -594,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_params_validation),
         cmocka_unit_test(test_years_of_run_time_are_exact),
         cmocka_unit_test(test_huge_run_times_saturate),
+        cmocka_unit_test(test_unchecked_params_stay_in_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
