@@ -9,9 +9,9 @@
  * the context-switch allowance to every call.  docs/scheduler.md says how.
  *
  * Units.  Real time is in ns.  A vCPU is charged for its run time in whole
- * minimum charging units (MCU, 100 us, as in the paper and Xen 2.0), the
- * part of an MCU left over carried to its next charge, so nothing is lost
- * or charged twice.  Each MCU adds the domain's mcu_advance to the vCPU's
+ * minimum charging units (MCU, 100 us, as in Xen 2.0), the part of an MCU
+ * left over carried to its next charge, so nothing is lost or charged
+ * twice.  Each MCU adds the domain's mcu_advance to the vCPU's
  * actual virtual time (avt), so mcu_advance is the inverse of a weight:
  * mcu_advance 10 against 20 gets twice the CPU.  Virtual time (vt) is
  * counted in those steps: 1 vt is one MCU of run at mcu_advance 1.
