@@ -28,6 +28,7 @@ UNIT_SRCS_io_reserved := hyp/lib/io_reserved.c
 UNIT_SRCS_run_queue   := hyp/common/run_queue.c
 UNIT_SRCS_time_math   := hyp/lib/pvclock.c hyp/lib/date.c
 UNIT_SRCS_timer_queue := hyp/common/timer_queue.c
+UNIT_SRCS_bvt         := hyp/common/bvt.c tests/unit/bvt_sim.c
 ACPI_SRCS             := hyp/lib/acpi.c hyp/lib/acpi_rsdp.c hyp/lib/acpi_madt.c hyp/lib/string.c
 UNIT_SRCS_acpi        := $(ACPI_SRCS) tests/unit/acpi_fake.c
 UNIT_SRCS_acpi_fuzz   := $(ACPI_SRCS) tests/unit/acpi_fake.c
