@@ -19,7 +19,7 @@
 /* ---- checks (xz_check.c) ---- */
 
 struct xz_crc_tables {
-    uint32_t crc32[256];
+    uint32_t crc32[8][256];   /* [k]: a byte followed by k zero bytes */
     uint64_t crc64[256];
 };
 

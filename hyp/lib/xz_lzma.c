@@ -158,30 +158,51 @@ static inline bool copy_match(struct lzma_dec *s, struct xz_dict *d, uint32_t le
     return true;
 }
 
-enum xz_result lzma_decode_chunk(struct lzma_dec *s, struct xz_dict *d,
-                                 const uint8_t *in, size_t in_size, size_t out_size)
+/* The symbol loop, on the caller's copies of the model and window (see below). */
+static enum xz_result decode_symbols(struct lzma_dec *s, struct xz_dict *d, struct rc *rc,
+                                     size_t limit)
 {
     struct lzma_probs *p = s->probs;
-    size_t limit = d->pos + out_size;
-    struct rc rc;
 
-    if (!rc_init(&rc, in, in_size))
-        return XZ_ERR_DATA;
-    while (d->pos < limit && !rc.overrun) {
+    while (d->pos < limit && !rc->overrun) {
         unsigned pos_state = (d->pos - d->start) & s->pb_mask;
         uint32_t len;
 
-        if (!rc_bit(&rc, &p->is_match[s->state][pos_state])) {
-            decode_literal(s, &rc, d);
+        if (!rc_bit(rc, &p->is_match[s->state][pos_state])) {
+            decode_literal(s, rc, d);
             continue;
         }
-        if (rc_bit(&rc, &p->is_rep[s->state]))
-            len = decode_rep(s, &rc, pos_state);
+        if (rc_bit(rc, &p->is_rep[s->state]))
+            len = decode_rep(s, rc, pos_state);
         else
-            len = decode_match(s, &rc, pos_state);
+            len = decode_match(s, rc, pos_state);
         if (s->rep[0] == END_MARKER || !copy_match(s, d, len, limit))
             return XZ_ERR_DATA;
     }
+    return XZ_OK;
+}
+
+enum xz_result lzma_decode_chunk(struct lzma_dec *s, struct xz_dict *d,
+                                 const uint8_t *in, size_t in_size, size_t out_size)
+{
+    /*
+     * Local copies: the output bytes are written through a uint8_t
+     * pointer, which may alias anything the caller can reach, so on the
+     * caller's structures every write would force the state to be
+     * reloaded.  Locals whose address never escapes stay in registers.
+     */
+    struct lzma_dec model = *s;
+    struct xz_dict window = *d;
+    struct rc rc;
+    enum xz_result r;
+
+    if (!rc_init(&rc, in, in_size))
+        return XZ_ERR_DATA;
+    r = decode_symbols(&model, &window, &rc, d->pos + out_size);
+    *s = model;
+    *d = window;
+    if (r)
+        return r;
     rc_normalize(&rc);
     if (rc.overrun || rc.in != rc.end || rc.code != 0)
         return XZ_ERR_DATA;

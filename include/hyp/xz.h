@@ -44,7 +44,7 @@ enum xz_result {
 };
 
 /* The decoder's scratch space (probabilities, CRC tables): 8-byte aligned. */
-#define XZ_WORK_SIZE (32 * 1024)
+#define XZ_WORK_SIZE (40 * 1024)
 
 /*
  * Decode the xz stream in[0, in_size) into out[0, out_size).  in must hold
