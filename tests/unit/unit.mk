@@ -48,6 +48,8 @@ XZ_SRCS               := hyp/lib/xz_stream.c hyp/lib/xz_check.c hyp/lib/xz_lzma2
 	hyp/lib/xz_lzma.c hyp/lib/xz_bcj.c hyp/lib/string.c
 UNIT_SRCS_xz          := $(XZ_SRCS) tests/unit/xz_oracle.c
 UNIT_LIBS_xz          := -llzma
+UNIT_SRCS_bzimage     := hyp/lib/bzimage.c $(UNIT_SRCS_xz)
+UNIT_LIBS_bzimage     := -llzma
 UNIT_SRCS_spec_ctrl   := hyp/arch/x86_64/spec_ctrl_policy.c hyp/mm/pte_l1tf.c hyp/lib/format.c hyp/lib/string.c
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
