@@ -49,7 +49,7 @@ static void put32(uint8_t *p, uint32_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* setup_sects sectors of setup after the boot sector, 100 bytes of slack, the payload, the trailer. */
+/* The boot sector, setup_sects more, 100 bytes of slack, the payload, the trailer. */
 static struct image make_image(unsigned setup_sects, const uint8_t *payload, size_t payload_n,
                                uint32_t trailer)
 {
@@ -162,7 +162,8 @@ static void test_hostile_headers(void **state)
 
     assert_string_equal(run(b, 0x24f, NULL), "bzImage: setup header truncated");
     put16(b + VERSION, 0x0207);
-    assert_string_equal(run(b, im.size, NULL), "bzImage: boot protocol before 2.08 (no payload fields)");
+    assert_string_equal(run(b, im.size, NULL),
+                        "bzImage: boot protocol before 2.08 (no payload fields)");
     put16(b + VERSION, 0x020f);
     put32(b + PAYLOAD_OFFSET, 0xffffffff);
     assert_string_equal(run(b, im.size, NULL), "bzImage: payload outside the image");

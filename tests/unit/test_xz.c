@@ -397,9 +397,10 @@ static void test_broken_fields(void **state)
     assert_int_equal(edited(xz, n, EDIT_CRC(index + 1, 2, index, footer - 4)),
                      XZ_ERR_INDEX);                                   /* record count */
     assert_int_equal(edited(xz, n, EDIT(footer - 1, xz[footer - 1] ^ 1)), XZ_ERR_INDEX);
+    /* The backward size; the footer's CRC32 comes before what it covers. */
     assert_int_equal(edited(xz, n, (struct edit){ .at = footer + 4, .value = xz[footer + 4] + 1,
                                                   .crc_from = footer + 4, .crc_len = 6,
-                                                  .crc_pos = footer }), XZ_ERR_INDEX);   /* backward size */
+                                                  .crc_pos = footer }), XZ_ERR_INDEX);
     assert_int_equal(edited(xz, n, EDIT(footer + 8, 1)), XZ_ERR_INDEX);  /* flags */
     assert_int_equal(edited(xz, n, EDIT(n - 1, 'Z' + 1)), XZ_ERR_INDEX); /* magic */
     free(xz);
