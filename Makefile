@@ -78,13 +78,15 @@ run: all
 
 # Every system test, then the Koan ones again on two CPUs (KOAN_SMP=2:
 # Koan boots that do not choose their CPUs get -smp 2; docs/testing.md).
-system-test: all
+# Debian's kernel (linux-images) is a bzImage the builder must load.
+system-test: all linux-images
 	$(PYTHON) -m pytest -v tests/system
 	KOAN_SMP=2 $(PYTHON) -m pytest -v tests/system -k "not xen"
 
 test: deps
 	@bash scripts/line-counts.sh
 	$(MAKE) all
+	$(MAKE) linux-images
 	$(MAKE) unit-test
 	$(MAKE) system-test
 

@@ -12,6 +12,7 @@
 #include <asm/paging.h>
 #include <hyp/console.h>
 #include <hyp/dom_build.h>
+#include <hyp/dom_bzimage.h>
 #include <hyp/dom_layout.h>
 #include <hyp/elf.h>
 #include <hyp/errno.h>
@@ -246,9 +247,18 @@ static int build(struct domain *d, const struct dom_build_args *args, const char
 
 int dom_build(struct domain *d, const struct dom_build_args *args, const char **why)
 {
-    memset(&bs, 0, sizeof(bs));
-    int rc = build(d, args, why);
+    struct dom_build_args elf_args = *args;
+    struct dom_kernel kernel;
 
+    memset(&bs, 0, sizeof(bs));
+    /* A bzImage's ELF payload is decompressed first (docs/boot.md, "Kernel images"). */
+    int rc = dom_kernel_unpack(d->name, args->kernel, args->kernel_size, &kernel, why);
+    if (!rc) {
+        elf_args.kernel = kernel.image;
+        elf_args.kernel_size = kernel.size;
+        rc = build(d, &elf_args, why);
+    }
+    dom_kernel_release(&kernel);
     hyp_free_pages(bs.p2m, bs.p2m_alloc_pages);
     if (rc)
         domain_free(d);

@@ -3,7 +3,7 @@
 # hypervisor sources it exercises (UNIT_SRCS_<name>) and cmocka, built with
 # ASan+UBSan into build/tests/unit/, and run by `make unit-test`, which fails
 # if any test binary fails.  Add a test: create test_<name>.c and list its
-# sources below (and UNIT_LIBS_<name>, e.g. -pthread, if it needs more).
+# sources below (and UNIT_LIBS_<name>, e.g. -pthread or -llzma, if it needs more).
 
 UNIT_DIR    := $(BUILD)/tests/unit
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
@@ -47,6 +47,12 @@ UNIT_SRCS_spinlock    := hyp/common/spinlock.c
 UNIT_SRCS_frame_table_concurrent := $(FAKE_MM_SRCS)
 UNIT_LIBS_frame_table_concurrent := -pthread
 UNIT_LIBS_spinlock    := -pthread
+XZ_SRCS               := hyp/lib/xz_stream.c hyp/lib/xz_check.c hyp/lib/xz_lzma2.c \
+	hyp/lib/xz_lzma.c hyp/lib/xz_bcj.c hyp/lib/string.c
+UNIT_SRCS_xz          := $(XZ_SRCS) tests/unit/xz_oracle.c
+UNIT_LIBS_xz          := -llzma
+UNIT_SRCS_bzimage     := hyp/lib/bzimage.c $(UNIT_SRCS_xz)
+UNIT_LIBS_bzimage     := -llzma
 UNIT_SRCS_spec_ctrl   := hyp/arch/x86_64/spec_ctrl_policy.c hyp/mm/pte_l1tf.c hyp/lib/format.c hyp/lib/string.c
 
 UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
@@ -56,7 +62,7 @@ define unit_test_rule
 $(UNIT_DIR)/test_$(1): tests/unit/test_$(1).c $(UNIT_SRCS_$(1)) $(UNIT_HDRS) \
 		tests/unit/unit.mk | $(BUILD)/include/xen
 	@mkdir -p $(UNIT_DIR)
-	$(CC) $(UNIT_CFLAGS) $(UNIT_LIBS_$(1)) -o $$@ tests/unit/test_$(1).c $(UNIT_SRCS_$(1)) $(UNIT_LDLIBS)
+	$(CC) $(UNIT_CFLAGS) -o $$@ tests/unit/test_$(1).c $(UNIT_SRCS_$(1)) $(UNIT_LDLIBS) $(UNIT_LIBS_$(1))
 endef
 $(foreach t,$(UNIT_NAMES),$(eval $(call unit_test_rule,$(t))))
 
