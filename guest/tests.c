@@ -110,6 +110,37 @@
 	X(smp_block)                                                         \
 	X(smp_register_vcpu_info_self)
 
+/* Grant tables (cases_gnttab_*.c, gnttab.c): query_size first, before
+ * anything sets the table up; the two-domain cases (K) last, the very last
+ * ending the domU while mapped. */
+#define CASES_GNTTAB(X, K)                                                   \
+	X(gnttab_query_size)                                                 \
+	X(gnttab_setup_table)                                                \
+	X(gnttab_version)                                                    \
+	X(gnttab_status_frames)                                              \
+	X(gnttab_bad_commands)                                               \
+	X(gnttab_map_self)                                                   \
+	X(gnttab_map_readonly)                                               \
+	X(gnttab_map_contains_pte)                                           \
+	X(gnttab_map_pte_bits)                                               \
+	X(gnttab_map_device)                                                 \
+	X(gnttab_unmap_errors)                                               \
+	X(gnttab_map_bad_refs)                                               \
+	X(gnttab_grant_bad_frames)                                           \
+	X(gnttab_revoke_while_mapped)                                        \
+	X(gnttab_batches)                                                    \
+	X(gnttab_long_batch)                                                 \
+	X(gnttab_handles_exhausted)                                          \
+	X(gnttab_copy_frames)                                                \
+	X(gnttab_copy_grants)                                                \
+	X(gnttab_transfer_self)                                              \
+	K(gnttab_peer_map)                                                   \
+	K(gnttab_peer_map_by_domU)                                           \
+	K(gnttab_peer_copy)                                                  \
+	K(gnttab_peer_transfer)                                              \
+	K(gnttab_peer_rights)                                                \
+	K(gnttab_peer_ends_while_mapped)
+
 /* The fuzzer (fuzz*.c): the oracle first, from a clean state. */
 #define CASES_FUZZ(X, K)                                                     \
 	X(fuzz_oracle)                                                       \
@@ -193,6 +224,7 @@ CASES_FUZZ(DECLARE_CASE, DECLARE_CASE)
 CASES_CPU(DECLARE_CASE, DECLARE_CASE)
 CASES_SPEC(DECLARE_CASE, DECLARE_CASE)
 CASES_SMP(DECLARE_CASE, DECLARE_CASE)
+CASES_GNTTAB(DECLARE_CASE, DECLARE_CASE)
 CASES_BENCH(DECLARE_CASE, DECLARE_CASE)
 
 #define ENTRY(suite, koan_only, name) { #name, case_##name, suite, koan_only },
@@ -208,6 +240,8 @@ CASES_BENCH(DECLARE_CASE, DECLARE_CASE)
 #define SPEC_K(name) ENTRY(SUITE_SPEC, true, name)
 #define SMP(name) ENTRY(SUITE_SMP, false, name)
 #define SMP_K(name) ENTRY(SUITE_SMP, true, name)
+#define GNTTAB(name) ENTRY(SUITE_GNTTAB, false, name)
+#define GNTTAB_K(name) ENTRY(SUITE_GNTTAB, true, name)
 #define BENCH(name) ENTRY(SUITE_BENCH, false, name)
 #define BENCH_K(name) ENTRY(SUITE_BENCH, true, name)
 
@@ -218,6 +252,7 @@ const struct guest_test guest_tests[] = {
 	CASES_CPU(CPU, CPU_K)
 	CASES_SPEC(SPEC, SPEC_K)
 	CASES_SMP(SMP, SMP_K)
+	CASES_GNTTAB(GNTTAB, GNTTAB_K)
 	CASES_BENCH(BENCH, BENCH_K)
 };
 const unsigned int guest_nr_tests =
@@ -233,6 +268,7 @@ static const struct {
 	{ "cpu", SUITE_CPU },
 	{ "spec", SUITE_SPEC },
 	{ "smp", SUITE_SMP },
+	{ "gnttab", SUITE_GNTTAB },
 	{ "bench", SUITE_BENCH },
 };
 

@@ -29,7 +29,8 @@ UNIT_SRCS_run_queue   := hyp/common/run_queue.c
 ACPI_SRCS             := hyp/lib/acpi.c hyp/lib/acpi_rsdp.c hyp/lib/acpi_madt.c hyp/lib/string.c
 UNIT_SRCS_acpi        := $(ACPI_SRCS) tests/unit/acpi_fake.c
 UNIT_SRCS_acpi_fuzz   := $(ACPI_SRCS) tests/unit/acpi_fake.c
-MM_CHECK_SRCS         := hyp/mm/mm_check.c hyp/mm/mm_check_domains.c hyp/mm/frame_alloc.c hyp/common/spinlock.c
+MM_CHECK_SRCS         := hyp/mm/mm_check.c hyp/mm/mm_check_domains.c hyp/mm/frame_alloc.c hyp/common/spinlock.c \
+	hyp/common/grant_table_refs.c
 # The frame table on the fake arch (hyp/arch/fake), with the checker.
 FAKE_MM_SRCS          := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/domain_pages.c hyp/mm/pt.c \
 	hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c

@@ -21,6 +21,7 @@
 #define SUITE_BENCH 0x10u	/* microbenchmarks (bench.c, bench_cpu.c; `make bench`) */
 #define SUITE_SPEC 0x20u	/* entries speculation hardening must accept (cases_spec.c) */
 #define SUITE_SMP 0x40u		/* several vCPUs (cases_smp*.c; needs vcpus=2) */
+#define SUITE_GNTTAB 0x80u	/* grant tables (cases_gnttab_*.c) */
 
 struct guest_test {
 	const char *name;
