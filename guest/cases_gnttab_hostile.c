@@ -331,6 +331,7 @@ void case_gnttab_handles_exhausted(void)
 	test_check(last, GNTST_no_space, "the status once handles ran out");
 	test_check(bad, 0, "entries after the first no_space with another status");
 	test_check(n, 1024 * 256 - 1, "handles given (1024 frames of 256, less one)");
+	test_check(mm_check_frames(), 0, "frame-table check with every handle used");
 	for (i = 0; i < n; i += BATCH) {
 		unsigned long j, k = n - i < BATCH ? n - i : BATCH;
 

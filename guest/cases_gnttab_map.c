@@ -61,6 +61,7 @@ void case_gnttab_map_self(void)
 		  GNTST_okay, "map the same grant again");
 	EXPECT(h1 != h2, "two mappings with one handle %u", h1);
 	EXPECT(va_has(gt_page_va(b), 0x6e7), "the second mapping");
+	test_check(mm_check_frames(), 0, "frame-table check with two mappings");
 	test_check(gt_unmap(h1, gt_page_va(a), 0), GNTST_okay, "unmap the first");
 	test_check((long)scratch_pte(&mm_scratch, a), 0, "PTE after unmap");
 	test_check(gt_flags(ref), GTF_permit_access | GTF_reading | GTF_writing,
@@ -211,6 +212,7 @@ void case_gnttab_map_device(void)
 		  GNTST_okay, "writable device mapping");
 	test_check(gt_flags(ref), GTF_permit_access | GTF_reading | GTF_writing,
 		   "flags with a writable device mapping");
+	test_check(mm_check_frames(), 0, "frame-table check with device mappings");
 	test_check(gt_unmap(hw, 0, (mfn + 1) << 12), GNTST_bad_dev_addr,
 		   "unmap with the wrong bus address");
 	test_check(gt_unmap(hw, 0, 0), GNTST_okay, "unmap with no address");

@@ -100,6 +100,7 @@ void case_gnttab_peer_map(void)
 			 &h, NULL), GNTST_okay, "map the domU's grant");
 	EXPECT(va_has(gt_page_va(a), 0x50), "the domU's frame");
 	*(volatile uint64_t *)gt_page_va(a) = 0x600d;
+	test_check(mm_check_frames(), 0, "frame-table check, the domU's frame mapped");
 	mb->dom0_step = S_MAP_MAPPED;
 	WAIT(mb->domu_step, S_MAP_CHECKED);
 	test_check(gt_unmap(h, gt_page_va(a), 0), GNTST_okay, "unmap");
@@ -129,6 +130,7 @@ void case_gnttab_peer_map_by_domU(void)
 		test_check(gt_flags(ref), GTF_permit_access | GTF_reading |
 					   GTF_writing, "flags while the domU maps it");
 		test_check((long)frame_word0(mfn), 0xd0e, "what the domU wrote");
+		test_check(mm_check_frames(), 0, "frame-table check, mapped by the domU");
 		mb->dom0_step = S_REV_CHECKED;
 		WAIT(mb->domu_step, S_REV_UNMAPPED);
 		test_check(gt_flags(ref), GTF_permit_access, "flags after the unmaps");
@@ -404,6 +406,7 @@ void case_gnttab_peer_ends_while_mapped(void)
 		   "our grant, released by the domU's teardown");
 	test_check(gt_end(91), 1, "end access");
 	test_check(va_has(gt_page_va(a), 0x90), 1, "the dead domU's frame");
+	test_check(mm_check_frames(), 0, "frame-table check, the dead domU's frames mapped");
 	test_check(mb->domu_step, S_END_MAPPED, "the dead domU's mailbox");
 	test_check(gt_unmap(h, gt_page_va(a), 0), GNTST_okay, "unmap its frame");
 	test_check(reservation_of(gt_peer()), 1, "the domU's frames left");

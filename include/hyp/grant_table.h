@@ -152,6 +152,11 @@ void grant_unmap_finish(struct domain *ld, const struct grant_unmap_done *done);
 int16_t grant_copy_one(struct domain *ld, const struct gnttab_copy *op);
 int16_t grant_transfer_one(struct domain *ld, const struct gnttab_transfer *op);
 
+/*
+ * May d's tables map mfn, another domain's frame?  Yes if one of its
+ * handles maps it (or d is dying: its handles go before its tables).
+ */
+bool grant_table_maps_frame(const struct domain *d, mfn_t mfn);
 /* Every reference a map handle holds (device mappings), for the invariant checker. */
 void grant_table_each_ref(const struct domain *d, void (*fn)(void *ctx, mfn_t mfn, bool writable),
                           void *ctx);

@@ -42,6 +42,13 @@ UNIT_SRCS_tlbflush    := hyp/mm/tlbflush.c
 UNIT_SRCS_tlb_mask    := hyp/mm/tlb_mask.c
 UNIT_LIBS_tlbflush    := -pthread
 UNIT_SRCS_spinlock    := hyp/common/spinlock.c
+# The grant tables' core on the same fake machine (not the hypercall layer or hooks).
+GRANT_SRCS            := $(FAKE_MM_SRCS) hyp/common/grant_table.c hyp/common/grant_table_pin.c \
+	hyp/common/grant_table_maptrack.c hyp/common/grant_table_map.c \
+	hyp/common/grant_table_copy.c hyp/common/grant_table_transfer.c
+UNIT_SRCS_grant_table := $(GRANT_SRCS)
+UNIT_SRCS_grant_table_concurrent := $(GRANT_SRCS)
+UNIT_LIBS_grant_table_concurrent := -pthread
 UNIT_SRCS_frame_table_concurrent := $(FAKE_MM_SRCS)
 UNIT_LIBS_frame_table_concurrent := -pthread
 UNIT_LIBS_spinlock    := -pthread
