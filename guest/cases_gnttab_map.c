@@ -286,3 +286,76 @@ void case_gnttab_unmap_errors(void)
 	gt_end(ref);
 	pool_free(m2p_read(mfn));
 }
+
+static int16_t unmap_replace(grant_handle_t h, uint64_t host_addr, uint64_t new_addr)
+{
+	struct gnttab_unmap_and_replace op = { .host_addr = host_addr,
+					       .new_addr = new_addr, .handle = h,
+					       .status = 0x7777 };
+	long rc = HYPERVISOR_grant_table_op(GNTTABOP_unmap_and_replace,
+					    (unsigned long)&op, 1);
+
+	return rc ? GT_HCALL_FAILED(rc) : op.status;
+}
+
+/*
+ * unmap_and_replace: the grant's PTE gives way to the one at new_addr,
+ * which moves there (new_addr is left unmapped).  As on Xen, the PTE is
+ * taken from new_addr first: if the grant's mapping is then not found
+ * where named, the call fails and that PTE is lost.
+ */
+void case_gnttab_unmap_and_replace(void)
+{
+	unsigned long mfn, mine, a, b, c;
+	grant_handle_t h;
+	uint64_t moved;
+	const grant_ref_t ref = 16;
+
+	GT_BEGIN();
+	EXPECT((mfn = gt_pattern_frame(0xa11)) && (mine = gt_pattern_frame(0xb22)),
+	       "frames");
+	EXPECT((a = gt_fresh_page()) && (b = gt_fresh_page()) && (c = gt_fresh_page()),
+	       "pages");
+	gt_grant(ref, gt_self(), mfn, GTF_permit_access);
+	EXPECT_EQ(gt_map(gt_self(), ref, HOST_RW, gt_page_va(a), &h, NULL),
+		  GNTST_okay, "map");
+	EXPECT_EQ(scratch_map(&mm_scratch, b, mine, DATA_RW), 0, "our frame at b");
+	moved = scratch_pte(&mm_scratch, b);
+	test_check(unmap_replace(h, gt_page_va(a), 0x7ff000000000UL),
+		   GNTST_general_error, "replace with an address with no L1");
+	test_check((long)scratch_pte(&mm_scratch, b), (long)moved, "b untouched");
+	test_check(unmap_replace(h, gt_page_va(c), gt_page_va(b)),
+		   GNTST_general_error, "the grant named where it is not mapped");
+	test_check((long)scratch_pte(&mm_scratch, b), 0, "b's PTE taken and lost");
+	test_check(gt_flags(ref), GTF_permit_access | GTF_reading | GTF_writing,
+		   "still mapped after the refusals");
+	EXPECT_EQ(scratch_map(&mm_scratch, b, mine, DATA_RW), 0, "our frame at b again");
+	mmuext1(MMUEXT_TLB_FLUSH_LOCAL, 0, 0);
+	test_check(unmap_replace(h, gt_page_va(a), gt_page_va(b)), GNTST_okay,
+		   "unmap and replace");
+	mmuext1(MMUEXT_TLB_FLUSH_LOCAL, 0, 0);
+	test_check((long)scratch_pte(&mm_scratch, a), (long)moved,
+		   "the grant's place holds b's PTE");
+	test_check((long)scratch_pte(&mm_scratch, b), 0, "b is unmapped");
+	test_check(gt_flags(ref), GTF_permit_access, "flags after");
+	test_check(unmap_replace(h, gt_page_va(a), gt_page_va(c)), GNTST_bad_handle,
+		   "again");
+	if (scratch_pte(&mm_scratch, a) == moved)
+		EXPECT(va_has(gt_page_va(a), 0xb22), "our frame at a");
+	/* By PTE address: no replacing (b is left alone); new_addr 0: a plain unmap. */
+	EXPECT_EQ(scratch_map(&mm_scratch, b, mine, DATA_RW), 0, "our frame at b again");
+	EXPECT_EQ(gt_map(gt_self(), ref, HOST_RW | GNTMAP_contains_pte,
+			 gt_page_pte_ma(c), &h, NULL), GNTST_okay, "map by PTE address");
+	test_check(unmap_replace(h, gt_page_pte_ma(c), gt_page_va(b)),
+		   GNTST_general_error, "replace a mapping made by PTE address");
+	test_check((long)scratch_pte(&mm_scratch, b), (long)moved, "b left alone");
+	test_check(unmap_replace(h, gt_page_pte_ma(c), 0), GNTST_okay,
+		   "unmap and replace with nothing");
+	test_check((long)scratch_pte(&mm_scratch, c), 0, "c is unmapped");
+	scratch_unmap(&mm_scratch, a);
+	scratch_unmap(&mm_scratch, b);
+	mmuext1(MMUEXT_TLB_FLUSH_LOCAL, 0, 0);
+	gt_end(ref);
+	pool_free(m2p_read(mfn));
+	pool_free(m2p_read(mine));
+}

@@ -225,3 +225,44 @@ void case_gnttab_bad_commands(void)
 	test_check(gnttab_op(GNTTABOP_map_grant_ref, (void *)0x0000800000000000UL, 1),
 		   -XEN_EFAULT, "map_grant_ref at a non-canonical address");
 }
+
+static int16_t swap(grant_ref_t a, grant_ref_t b)
+{
+	struct gnttab_swap_grant_ref op = { .ref_a = a, .ref_b = b,
+					    .status = 0x7777 };
+	long rc = gnttab_op(GNTTABOP_swap_grant_ref, &op, 1);
+
+	return rc ? GT_HCALL_FAILED(rc) : op.status;
+}
+
+/* swap_grant_ref: two entries of our table trade places unless one is pinned. */
+void case_gnttab_swap_grant_ref(void)
+{
+	unsigned long idx;
+	grant_handle_t h;
+
+	EXPECT(gt_init(), "setup_table");
+	EXPECT((idx = scratch_take(1)) && scratch_ensure(&mm_scratch, idx), "page");
+	gt_grant(100, 0x11, 0x1111, GTF_permit_access);
+	gt_grant(101, 0x22, 0x2222, GTF_permit_access | GTF_readonly);
+	test_check(swap(100, 101), GNTST_okay, "swap");
+	test_check(gt.e[100].domid, 0x22, "entry 100 domid");
+	test_check(gt.e[100].frame, 0x2222, "entry 100 frame");
+	test_check(gt.e[100].flags, GTF_permit_access | GTF_readonly, "entry 100 flags");
+	test_check(gt.e[101].frame, 0x1111, "entry 101 frame");
+	test_check(swap(100, 100), GNTST_okay, "swap with itself");
+	test_check(gt.e[100].frame, 0x2222, "unchanged");
+	test_check(swap(100, GT_ENTRIES), GNTST_bad_gntref, "second ref past the table");
+	test_check(swap(~0u, 100), GNTST_bad_gntref, "first ref ~0");
+	test_check(swap(GT_ENTRIES, GT_ENTRIES), GNTST_bad_gntref,
+		   "the same ref past the table");
+	gt_grant(102, gt_self(), pfn_mfn(mm.window_pfn + 13), GTF_permit_access);
+	EXPECT_EQ(gt_map(gt_self(), 102, GNTMAP_host_map | GNTMAP_readonly,
+			 scratch_va(&mm_scratch, idx), &h, NULL), GNTST_okay, "map 102");
+	test_check(swap(101, 102), GNTST_eagain, "swap with a pinned entry");
+	test_check(swap(102, 101), GNTST_eagain, "swap a pinned entry");
+	test_check(gt_unmap(h, scratch_va(&mm_scratch, idx), 0), GNTST_okay, "unmap");
+	test_check(swap(101, 102), GNTST_okay, "swap once unpinned");
+	test_check(gt.e[101].frame, pfn_mfn(mm.window_pfn + 13), "entry 101 frame");
+	gt.e[100].flags = gt.e[101].flags = gt.e[102].flags = 0;
+}

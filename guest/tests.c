@@ -119,12 +119,14 @@
 	X(gnttab_version)                                                    \
 	X(gnttab_status_frames)                                              \
 	X(gnttab_bad_commands)                                               \
+	X(gnttab_swap_grant_ref)                                             \
 	X(gnttab_map_self)                                                   \
 	X(gnttab_map_readonly)                                               \
 	X(gnttab_map_contains_pte)                                           \
 	X(gnttab_map_pte_bits)                                               \
 	X(gnttab_map_device)                                                 \
 	X(gnttab_unmap_errors)                                               \
+	X(gnttab_unmap_and_replace)                                          \
 	X(gnttab_map_bad_refs)                                               \
 	X(gnttab_grant_bad_frames)                                           \
 	X(gnttab_revoke_while_mapped)                                        \

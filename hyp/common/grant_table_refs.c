@@ -30,9 +30,10 @@ bool grant_table_maps_frame(const struct domain *d, mfn_t mfn)
 {
     const struct grant_table *gt = d->grant_table;
 
-    if (d->state != DOMAIN_RUNNING)
-        return true;
-    if (!gt || !gt->maptrack)
+    /* A dying domain's handles go before its tables: then nobody knows. */
+    if (!gt)
+        return d->state != DOMAIN_RUNNING;
+    if (!gt->maptrack)
         return false;
     for (uint32_t h = 0; h < gt->maptrack_limit; h++) {
         const struct grant_mapping *m = maptrack_entry(gt, h);

@@ -154,7 +154,8 @@ int16_t grant_transfer_one(struct domain *ld, const struct gnttab_transfer *op);
 
 /*
  * May d's tables map mfn, another domain's frame?  Yes if one of its
- * handles maps it (or d is dying: its handles go before its tables).
+ * handles maps it (or d is dying and its handles are gone already: they
+ * go before its tables).
  */
 bool grant_table_maps_frame(const struct domain *d, mfn_t mfn);
 /* Every reference a map handle holds (device mappings), for the invariant checker. */
