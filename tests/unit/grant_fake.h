@@ -112,8 +112,9 @@ static void grant(struct domain *granter, uint32_t ref, domid_t to, mfn_t frame,
 {
     grant_entry_v1_t *e = gt_shared(granter->grant_table, ref);
 
-    e->frame = (uint32_t)frame;
-    e->domid = to;
+    /* A guest's stores (atomic here only so that ThreadSanitizer sees them as such). */
+    __atomic_store_n(&e->frame, (uint32_t)frame, __ATOMIC_RELAXED);
+    __atomic_store_n(&e->domid, to, __ATOMIC_RELAXED);
     __atomic_store_n(&e->flags, flags, __ATOMIC_SEQ_CST);
 }
 

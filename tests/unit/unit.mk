@@ -10,7 +10,8 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-DKOAN_HOST_TEST -Iinclude -I$(BUILD)/include -D__XEN_INTERFACE_VERSION__=0x00040e00 \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_LDLIBS := -lcmocka
-UNIT_HDRS   := $(wildcard include/hyp/*.h include/asm/*.h tests/unit/*.h hyp/arch/fake/*.h hyp/lib/*.h)
+UNIT_HDRS   := $(wildcard include/hyp/*.h include/asm/*.h tests/unit/*.h hyp/arch/fake/*.h hyp/lib/*.h \
+	hyp/common/*.h)
 
 UNIT_SRCS_string      := hyp/lib/string.c
 UNIT_SRCS_format      := hyp/lib/format.c hyp/lib/string.c
@@ -71,8 +72,8 @@ unit-test: $(UNIT_BINS)
 		echo "== $$t"; $$t || { echo "unit-test: $$t FAILED"; fail=1; }; \
 	done; exit $$fail
 
-# The concurrent frame-table test again under ThreadSanitizer (no ASan with
-# it): data races between plain and atomic accesses.  Not part of unit-test;
+# The concurrent frame-table and grant-table tests again under ThreadSanitizer
+# (no ASan with it): data races between plain and atomic accesses.  Not part of unit-test;
 # `make unit-test-tsan` (KOAN_STRESS=n for longer).
 UNIT_ASAN_FLAG   := -fsanitize=address,undefined
 UNIT_TSAN_CFLAGS := $(filter-out $(UNIT_ASAN_FLAG),$(UNIT_CFLAGS)) -fsanitize=thread -Wno-tsan
@@ -81,5 +82,11 @@ $(UNIT_DIR)/test_frame_table_concurrent_tsan: tests/unit/test_frame_table_concur
 	@mkdir -p $(UNIT_DIR)
 	$(CC) $(UNIT_TSAN_CFLAGS) -pthread -o $@ tests/unit/test_frame_table_concurrent.c \
 		$(UNIT_SRCS_frame_table_concurrent) $(UNIT_LDLIBS)
-unit-test-tsan: $(UNIT_DIR)/test_frame_table_concurrent_tsan
-	$<
+$(UNIT_DIR)/test_grant_table_concurrent_tsan: tests/unit/test_grant_table_concurrent.c \
+		$(UNIT_SRCS_grant_table_concurrent) $(UNIT_HDRS) tests/unit/unit.mk | $(BUILD)/include/xen
+	@mkdir -p $(UNIT_DIR)
+	$(CC) $(UNIT_TSAN_CFLAGS) -pthread -o $@ tests/unit/test_grant_table_concurrent.c \
+		$(UNIT_SRCS_grant_table_concurrent) $(UNIT_LDLIBS)
+unit-test-tsan: $(UNIT_DIR)/test_frame_table_concurrent_tsan $(UNIT_DIR)/test_grant_table_concurrent_tsan
+	$(UNIT_DIR)/test_frame_table_concurrent_tsan
+	$(UNIT_DIR)/test_grant_table_concurrent_tsan
