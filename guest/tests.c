@@ -117,6 +117,38 @@
 	X(time_wallclock)                                                    \
 	X(time_register_time_area)                                           \
 	X(time_register_runstate_area)
+/* Grant tables (cases_gnttab_*.c, gnttab.c): query_size first, before
+ * anything sets the table up; the two-domain cases (K) last, the very last
+ * ending the domU while mapped. */
+#define CASES_GNTTAB(X, K)                                                   \
+	X(gnttab_query_size)                                                 \
+	X(gnttab_setup_table)                                                \
+	X(gnttab_version)                                                    \
+	X(gnttab_status_frames)                                              \
+	X(gnttab_bad_commands)                                               \
+	X(gnttab_swap_grant_ref)                                             \
+	X(gnttab_map_self)                                                   \
+	X(gnttab_map_readonly)                                               \
+	X(gnttab_map_contains_pte)                                           \
+	X(gnttab_map_pte_bits)                                               \
+	X(gnttab_map_device)                                                 \
+	X(gnttab_unmap_errors)                                               \
+	X(gnttab_unmap_and_replace)                                          \
+	X(gnttab_map_bad_refs)                                               \
+	X(gnttab_grant_bad_frames)                                           \
+	X(gnttab_revoke_while_mapped)                                        \
+	X(gnttab_batches)                                                    \
+	X(gnttab_long_batch)                                                 \
+	X(gnttab_handles_exhausted)                                          \
+	X(gnttab_copy_frames)                                                \
+	X(gnttab_copy_grants)                                                \
+	X(gnttab_transfer_self)                                              \
+	K(gnttab_peer_map)                                                   \
+	K(gnttab_peer_map_by_domU)                                           \
+	K(gnttab_peer_copy)                                                  \
+	K(gnttab_peer_transfer)                                              \
+	K(gnttab_peer_rights)                                                \
+	K(gnttab_peer_ends_while_mapped)
 
 /* The fuzzer (fuzz*.c): the oracle first, from a clean state. */
 #define CASES_FUZZ(X, K)                                                     \
@@ -209,6 +241,7 @@ CASES_CPU(DECLARE_CASE, DECLARE_CASE)
 CASES_SPEC(DECLARE_CASE, DECLARE_CASE)
 CASES_SMP(DECLARE_CASE, DECLARE_CASE)
 CASES_TIME(DECLARE_CASE, DECLARE_CASE)
+CASES_GNTTAB(DECLARE_CASE, DECLARE_CASE)
 CASES_BENCH(DECLARE_CASE, DECLARE_CASE)
 CASES_BENCH_SMP(DECLARE_CASE, DECLARE_CASE)
 
@@ -227,6 +260,8 @@ CASES_BENCH_SMP(DECLARE_CASE, DECLARE_CASE)
 #define SMP_K(name) ENTRY(SUITE_SMP, true, name)
 #define TIME(name) ENTRY(SUITE_TIME, false, name)
 #define TIME_K(name) ENTRY(SUITE_TIME, true, name)
+#define GNTTAB(name) ENTRY(SUITE_GNTTAB, false, name)
+#define GNTTAB_K(name) ENTRY(SUITE_GNTTAB, true, name)
 #define BENCH(name) ENTRY(SUITE_BENCH, false, name)
 #define BENCH_K(name) ENTRY(SUITE_BENCH, true, name)
 #define BENCH_SMP(name) ENTRY(SUITE_BENCH_SMP, false, name)
@@ -240,6 +275,7 @@ const struct guest_test guest_tests[] = {
 	CASES_SPEC(SPEC, SPEC_K)
 	CASES_SMP(SMP, SMP_K)
 	CASES_TIME(TIME, TIME_K)
+	CASES_GNTTAB(GNTTAB, GNTTAB_K)
 	CASES_BENCH(BENCH, BENCH_K)
 	CASES_BENCH_SMP(BENCH_SMP, BENCH_SMP_K)
 };
@@ -257,6 +293,7 @@ static const struct {
 	{ "spec", SUITE_SPEC },
 	{ "smp", SUITE_SMP },
 	{ "time", SUITE_TIME },
+	{ "gnttab", SUITE_GNTTAB },
 	{ "bench", SUITE_BENCH },
 	{ "bench-smp", SUITE_BENCH_SMP },
 };

@@ -12,6 +12,7 @@
 #include <hyp/format.h>
 #include <hyp/fpu.h>
 #include <hyp/gdt.h>
+#include <hyp/grant_table.h>
 #include <hyp/ldt.h>
 #include <hyp/frame.h>
 #include <hyp/frame_table.h>
@@ -127,7 +128,9 @@ static int domain_teardown(struct domain *d)
         }
         d->vcpus_torn_down = true;
     }
-    return domain_relinquish_memory(d);
+    /* Its mappings of others' grants, and its table, before its memory. */
+    int rc = grant_table_teardown(d);
+    return rc ? rc : domain_relinquish_memory(d);
 }
 
 /* Some CPU still has one of d's vCPUs loaded (it switches away at its next return to a guest). */

@@ -150,6 +150,38 @@ int domain_release_page(struct domain *d, mfn_t mfn)
     return 0;
 }
 
+int domain_steal_page(struct domain *d, mfn_t mfn)
+{
+    struct page_info *pg;
+    uint64_t ti;
+
+    if (!mfn_valid(mfn))
+        return -EINVAL;
+    pg = mfn_to_page(mfn);
+    if (!get_page(pg, d))
+        return -EINVAL;
+    ti = page_type_info(pg);
+    /*
+     * Exactly two references -- the ownership one and ours -- so no
+     * mapping, table use, pin or queue, and no type reference either.
+     * Taking the count from 2 to 0 in one step makes the frame ours alone:
+     * nobody takes a reference from a zero count.
+     */
+    if ((pgi_flags(ti) & (PGF_xen_shared | PGF_pinned)) || !(pgi_flags(ti) & PGF_allocated) ||
+        pgi_count(ti) || atomic_cmpxchg32(&pg->count, 2, 0) != 2) {
+        put_page(pg);
+        return -EINVAL;
+    }
+    spin_lock(&d->page_lock);
+    page_list_del(d, pg);
+    count_pages(d, false, -1);
+    spin_unlock(&d->page_lock);
+    pg->linear = 0;
+    pg->nr_valid = 0;
+    atomic_store64(&pg->type_info, PGI_FREE);   /* no owner: for domain_assign_page */
+    return 0;
+}
+
 /* ---- foreign operations and the teardown ---- */
 
 bool domain_mm_enter(struct domain *d)

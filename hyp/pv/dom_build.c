@@ -18,7 +18,9 @@
 #include <hyp/errno.h>
 #include <hyp/frame.h>
 #include <hyp/frame_table.h>
+#include <hyp/grant_table.h>
 #include <hyp/m2p.h>
+#include <hyp/options.h>
 #include <hyp/string.h>
 #include <hyp/time.h>
 
@@ -224,6 +226,9 @@ static int build(struct domain *d, const struct dom_build_args *args, const char
         return rc;
     if ((rc = allocate_memory(d, args->nr_pages)))
         return *why = "not enough free memory for the domain", rc;
+    if ((rc = grant_table_create(d, koan_options.gnttab_max_frames,
+                                 koan_options.gnttab_max_maptrack_frames)))
+        return *why = "not enough free memory for the grant table", rc;
 
     load_segments(d, &img, args->kernel);
     if (args->module_size)

@@ -41,6 +41,7 @@
 enum domain_state { DOMAIN_FREE, DOMAIN_RUNNING, DOMAIN_DYING };
 
 struct domain;
+struct grant_table;
 
 /* Time a vCPU spent in each RUNSTATE_*, in TSC ticks (ns only at the ABI). */
 struct vcpu_runstate {
@@ -113,6 +114,7 @@ struct domain {
      */
     cpumask_t dirty_cpus;
     struct vcpu *vcpu[MAX_VCPUS_PER_DOMAIN];
+    struct grant_table *grant_table;   /* include/hyp/grant_table.h (its own locks) */
     char console_line[CONSOLE_LINE_MAX];
     size_t console_len;
     struct console_quota console_quota;   /* zeroed by domain_alloc: full credit */

@@ -207,6 +207,14 @@ int domain_assign_page(struct domain *d, mfn_t mfn, bool count_in_tot_pages);
 /* d gives up its ownership reference; the frame is freed with its last reference. */
 int domain_release_page(struct domain *d, mfn_t mfn);
 /*
+ * d gives up a frame nobody else references (no mapping, no use as a
+ * table or descriptor page, not pinned, not a shared hypervisor page): it
+ * leaves d's page list and reservation ownerless with no reference, for
+ * domain_assign_page to give to another domain (GNTTABOP_transfer) or
+ * frame_table_on_free to free.  0 or -EINVAL.
+ */
+int domain_steal_page(struct domain *d, mfn_t mfn);
+/*
  * Devalidate the tables on d's queue, under the work budget: 0 when the
  * queue is empty, -ERESTART when the budget ran out first.
  */
