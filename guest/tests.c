@@ -117,6 +117,7 @@
 	X(time_wallclock)                                                    \
 	X(time_register_time_area)                                           \
 	X(time_register_runstate_area)
+
 /* Grant tables (cases_gnttab_*.c, gnttab.c): query_size first, before
  * anything sets the table up; the two-domain cases (K) last, the very last
  * ending the domU while mapped. */
