@@ -166,6 +166,14 @@
 	X(cpu_rdtsc)                                                         \
 	X(cpu_io_ports)                                                      \
 	X(cpu_io_denied_ports)                                               \
+	X(cpu_dr_mov)                                                        \
+	X(cpu_dr_cr4_de)                                                     \
+	X(cpu_dr_user)                                                       \
+	X(cpu_cr4)                                                           \
+	X(cpu_tsd)                                                           \
+	X(cpu_fsgsbase)                                                      \
+	X(cpu_cli_sti)                                                       \
+	X(cpu_architectural_iopl)                                            \
 	X(cpu_segbase_kernel)                                                \
 	X(cpu_segbase_user)                                                  \
 	X(cpu_hostile_trap_table)                                            \
