@@ -53,6 +53,11 @@
 	X(mm_ptwr_half_stores)                                               \
 	X(mm_balloon)                                                        \
 	X(mm_increase_reservation)                                           \
+	X(mm_exchange)                                                       \
+	X(mm_exchange_orders)                                                \
+	X(mm_exchange_long)                                                  \
+	X(mm_exchange_bad_args)                                              \
+	X(mm_exchange_refused)                                               \
 	X(mm_tlb_stale_write)                                                \
 	X(mm_map_m2p_frame)                                                  \
 	X(mm_map_foreign_frames)                                             \
