@@ -124,8 +124,9 @@
 	X(fuzz_scale)
 
 /* Benchmarks (bench.c: MMU updates; bench_cpu.c: hypercall, syscall, page
- * fault, context switch, trap): run by `make bench`, never by `make test`;
- * each case passes unless a hypercall fails, and prints its measurement. */
+ * fault, context switch, trap; bench_fsbase.c: setting the FS base): run by
+ * `make bench`, never by `make test`; each case passes unless a hypercall
+ * fails, and prints its measurement. */
 #define CASES_BENCH(X, K)                                                    \
 	X(bench_setup)                                                       \
 	X(bench_uvm)                                                         \
@@ -141,7 +142,8 @@
 	X(bench_syscall)                                                     \
 	X(bench_pagefault)                                                   \
 	X(bench_ctxsw)                                                       \
-	X(bench_int3)
+	X(bench_int3)                                                        \
+	X(bench_fsbase)
 
 /* CPU virtualisation (cases_cpu_*.c, cpu.c, user.c, traps.S, user.S). */
 #define CASES_CPU(X, K)                                                      \
