@@ -197,16 +197,21 @@ void domain_swap_page(struct domain *d, mfn_t stolen, mfn_t fresh)
 {
     struct page_info *old = mfn_to_page(stolen), *pg = mfn_to_page(fresh);
 
-    /* The fresh frame is ours alone (just out of the allocator): plain stores. */
+    /*
+     * One out, one in under one hold: tot_pages never moves, max_pages never
+     * matters.  The fresh frame is ours alone until its count is published,
+     * last and under the lock: from then on another CPU may take it (a
+     * guest can name any frame), even steal it, whose removal from the list
+     * must find it there.
+     */
+    spin_lock(&d->page_lock);
+    page_list_del(d, old);
     pg->linear = 0;
     pg->nr_valid = 0;
     atomic_store64(&pg->type_info, PGI_OWNER(d->id) | PGI_TYPE(PGT_none) |
                                    PGI_FLAG(PGF_allocated));
-    atomic_store32(&pg->count, 1);
-    /* One in, one out under one hold: tot_pages never moves, max_pages never matters. */
-    spin_lock(&d->page_lock);
-    page_list_del(d, old);
     page_list_add(d, pg);
+    atomic_store32(&pg->count, 1);
     spin_unlock(&d->page_lock);
     frame_reset_free(old);
 }
