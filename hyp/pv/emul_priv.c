@@ -240,9 +240,6 @@ static enum emul_result emulate_kernel_only(struct emul *e)
         pv_fpu_set_ts(v, false);
         return EMUL_DONE;
     case X86_OP_XSETBV:
-        /* Xen checks the virtual CR4.OSXSAVE first (#UD), then the value (#GP). */
-        if (!(v->pv.cr4 & X86_CR4_OSXSAVE))
-            return EMUL_UD;
         return pv_xsetbv(v, (uint32_t)regs->rcx, (regs->rdx << 32) | (uint32_t)regs->rax) ?
                EMUL_DONE : EMUL_GP;
     default:
@@ -263,6 +260,11 @@ static enum emul_result emulate_one(struct emul *e)
         return emul_iopl_ok(e->v) ? EMUL_DONE : EMUL_GP;
     case X86_OP_RDTSC: case X86_OP_RDTSCP:
         return emulate_tsc(e);
+    case X86_OP_XSETBV:
+        /* Xen looks at the virtual CR4.OSXSAVE (#UD) before the mode (#GP). */
+        if (!(e->v->pv.cr4 & X86_CR4_OSXSAVE))
+            return EMUL_UD;
+        return e->v->pv.kernel_mode ? emulate_kernel_only(e) : EMUL_GP;
     default:
         return e->v->pv.kernel_mode ? emulate_kernel_only(e) : EMUL_GP;
     }
