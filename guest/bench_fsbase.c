@@ -61,25 +61,54 @@ static void fsbase_bench(const char *name, enum fsbase_op op, unsigned long n)
 		     (unsigned long)(t1 - t0));
 }
 
-void case_bench_fsbase(void)
+static unsigned long fsbase_ops(void)
 {
-	unsigned long n = guest_cmdline_ulong("bench-ops", FSBASE_DEFAULT_OPS), cr4;
+	unsigned long n = guest_cmdline_ulong("bench-ops", FSBASE_DEFAULT_OPS);
+
+	return n ? n : 1;
+}
+
+void case_bench_fsbase_hcall(void)
+{
+	if (cpu_init())
+		fsbase_bench("fsbase_hcall", OP_HCALL, fsbase_ops());
+	HYPERVISOR_set_segment_base(SEGBASE_FS, 0);
+}
+
+void case_bench_fsbase_wrmsr(void)
+{
+	if (cpu_init())
+		fsbase_bench("fsbase_wrmsr", OP_WRMSR, fsbase_ops());
+	HYPERVISOR_set_segment_base(SEGBASE_FS, 0);
+}
+
+void case_bench_fsbase_rdmsr(void)
+{
+	if (cpu_init())
+		fsbase_bench("fsbase_rdmsr", OP_RDMSR, fsbase_ops());
+}
+
+/* The native instructions, with CR4.FSGSBASE set for the time of the loop. */
+static void fsbase_native(const char *name, enum fsbase_op op)
+{
+	unsigned long cr4;
 
 	if (!cpu_init())
 		return;
-	if (!n)
-		n = 1;
-	fsbase_bench("fsbase_hcall", OP_HCALL, n);
-	fsbase_bench("fsbase_wrmsr", OP_WRMSR, n);
-	fsbase_bench("fsbase_rdmsr", OP_RDMSR, n);
-	if (!(cpu_cpuid(7, 0).ebx & 1)) {
-		TEST_NOTE("no FSGSBASE on this CPU: wrfsbase/rdfsbase not measured\n");
-		return;
-	}
+	EXPECT(cpu_cpuid(7, 0).ebx & 1, "the CPU has no FSGSBASE to measure");
 	EXPECT_EQ(cpu_read_cr4(&cr4), -1, "mov from %cr4");
 	EXPECT_EQ(cpu_write_cr4(cr4 | CR4_FSGSBASE), -1, "mov to %cr4");
-	fsbase_bench("fsbase_wrfsbase", OP_WRFSBASE, n);
-	fsbase_bench("fsbase_rdfsbase", OP_RDFSBASE, n);
+	fsbase_bench(name, op, fsbase_ops());
 	cpu_write_cr4(cr4);
 	HYPERVISOR_set_segment_base(SEGBASE_FS, 0);
+}
+
+void case_bench_fsbase_wrfsbase(void)
+{
+	fsbase_native("fsbase_wrfsbase", OP_WRFSBASE);
+}
+
+void case_bench_fsbase_rdfsbase(void)
+{
+	fsbase_native("fsbase_rdfsbase", OP_RDFSBASE);
 }

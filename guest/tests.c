@@ -126,7 +126,7 @@
 /* Benchmarks (bench.c: MMU updates; bench_cpu.c: hypercall, syscall, page
  * fault, context switch, trap; bench_fsbase.c: setting the FS base): run by
  * `make bench`, never by `make test`; each case passes unless a hypercall
- * fails, and prints its measurement. */
+ * fails (or the CPU lacks what it measures), and prints its measurement. */
 #define CASES_BENCH(X, K)                                                    \
 	X(bench_setup)                                                       \
 	X(bench_uvm)                                                         \
@@ -143,7 +143,11 @@
 	X(bench_pagefault)                                                   \
 	X(bench_ctxsw)                                                       \
 	X(bench_int3)                                                        \
-	X(bench_fsbase)
+	X(bench_fsbase_hcall)                                                \
+	X(bench_fsbase_wrmsr)                                                \
+	X(bench_fsbase_rdmsr)                                                \
+	X(bench_fsbase_wrfsbase)                                             \
+	X(bench_fsbase_rdfsbase)
 
 /* CPU virtualisation (cases_cpu_*.c, cpu.c, user.c, traps.S, user.S). */
 #define CASES_CPU(X, K)                                                      \
