@@ -53,6 +53,11 @@
 	X(mm_ptwr_half_stores)                                               \
 	X(mm_balloon)                                                        \
 	X(mm_increase_reservation)                                           \
+	X(mm_exchange)                                                       \
+	X(mm_exchange_orders)                                                \
+	X(mm_exchange_long)                                                  \
+	X(mm_exchange_bad_args)                                              \
+	X(mm_exchange_refused)                                               \
 	X(mm_tlb_stale_write)                                                \
 	X(mm_map_m2p_frame)                                                  \
 	X(mm_map_foreign_frames)                                             \
@@ -160,8 +165,9 @@
 	X(fuzz_scale)
 
 /* Benchmarks (bench.c: MMU updates; bench_cpu.c: hypercall, syscall, page
- * fault, context switch, trap): run by `make bench`, never by `make test`;
- * each case passes unless a hypercall fails, and prints its measurement. */
+ * fault, context switch, trap; bench_fsbase.c: setting the FS base): run by
+ * `make bench`, never by `make test`; each case passes unless a hypercall
+ * fails (or the CPU lacks what it measures), and prints its measurement. */
 #define CASES_BENCH(X, K)                                                    \
 	X(bench_setup)                                                       \
 	X(bench_uvm)                                                         \
@@ -177,7 +183,12 @@
 	X(bench_syscall)                                                     \
 	X(bench_pagefault)                                                   \
 	X(bench_ctxsw)                                                       \
-	X(bench_int3)
+	X(bench_int3)                                                        \
+	X(bench_fsbase_hcall)                                                \
+	X(bench_fsbase_wrmsr)                                                \
+	X(bench_fsbase_rdmsr)                                                \
+	X(bench_fsbase_wrfsbase)                                             \
+	X(bench_fsbase_rdfsbase)
 
 /* MMU updates from two vCPUs at once and from one (bench_smp.c): run by
  * `make bench` (bench/smp_mmu.py) in a domain with two vCPUs. */
@@ -214,6 +225,14 @@
 	X(cpu_rdtsc)                                                         \
 	X(cpu_io_ports)                                                      \
 	X(cpu_io_denied_ports)                                               \
+	X(cpu_dr_mov)                                                        \
+	X(cpu_dr_cr4_de)                                                     \
+	X(cpu_dr_user)                                                       \
+	X(cpu_cr4)                                                           \
+	X(cpu_tsd)                                                           \
+	X(cpu_fsgsbase)                                                      \
+	X(cpu_cli_sti)                                                       \
+	X(cpu_architectural_iopl)                                            \
 	X(cpu_segbase_kernel)                                                \
 	X(cpu_segbase_user)                                                  \
 	X(cpu_hostile_trap_table)                                            \

@@ -4,7 +4,7 @@
  * gives up one of its frames and it becomes another domain's, through an
  * entry in which the receiver offered GTF_accept_transfer to the giver.
  * As on Xen, the frame leaves the giver first (only a frame nobody else
- * references can: domain_steal_page), and every refusal after that costs
+ * references can: domain_give_up_page), and every refusal after that costs
  * the giver the frame, which goes back to the allocator.  The receiver
  * gets the frame counted in its reservation (there must be room), its
  * M2P entry set to the pfn the entry offered, the entry's frame set to
@@ -76,7 +76,7 @@ int16_t grant_transfer_one(struct domain *ld, const struct gnttab_transfer *op)
     struct domain *e;
     int16_t rc;
 
-    if (!mfn_valid(mfn) || domain_steal_page(ld, mfn))
+    if (!mfn_valid(mfn) || domain_give_up_page(ld, mfn))
         return GNTST_bad_page;
     m2p_set(mfn, M2P_INVALID);
     /* ld's stale translations of it, and anyone else's, go before it has a new owner. */

@@ -213,7 +213,7 @@ static void load_cr3(uint64_t cr3)
     tlbflush_end(smp_processor_id(), t);
 }
 
-/* No vCPU on this CPU: the idle tables, Koan's own GDT entries, no LDT, no breakpoints. */
+/* No vCPU on this CPU: the idle tables, Koan's own GDT entries, no LDT, no breakpoints, no guest CR4 bits. */
 static void load_idle_context(void)
 {
     load_cr3(paging_idle_cr3());
@@ -221,6 +221,7 @@ static void load_idle_context(void)
     gdt_switch_to(NULL);
     ldt_switch_to(NULL);
     debugreg_switch_to(NULL);
+    pv_cr4_switch_to(NULL);
 }
 
 /* One budget of teardown work on the idle tables, if no other CPU is at it; true if it ran. */
@@ -318,6 +319,7 @@ static void switch_in(struct run_queue *rq, struct vcpu *next)
     gdt_switch_to(next);
     ldt_switch_to(next);
     debugreg_switch_to(next);
+    pv_cr4_switch_to(next);
     if (!segments_load(next))
         pv_bounce_failsafe(next, &ci->guest_regs);
     time_vcpu_areas_update(next);

@@ -10,9 +10,11 @@ import qemu_harness as h
 
 WORDS = ["suite=bench", "bench-updates=4096", "bench-ops=256",
          "bench-hcalls=1024"]
-# The CPU benchmarks (guest/bench_cpu.c) and their operation counts.
+# The CPU benchmarks (guest/bench_cpu.c, bench_fsbase.c) and their operation counts.
 CPU_OPS = {"hcall_version": 1024, "hcall_enosys": 1024, "syscall": 256,
-           "pagefault": 256, "ctxsw": 256, "int3": 256}
+           "pagefault": 256, "ctxsw": 256, "int3": 256, "fsbase_hcall": 256,
+           "fsbase_wrmsr": 256, "fsbase_rdmsr": 256, "fsbase_wrfsbase": 256,
+           "fsbase_rdfsbase": 256}
 
 
 def check_bench_run(run, dom):

@@ -39,6 +39,7 @@ MM_CHECK_SRCS         := hyp/mm/mm_check.c hyp/mm/mm_check_domains.c hyp/mm/fram
 FAKE_MM_SRCS          := hyp/common/work_budget.c hyp/mm/frame_table.c hyp/mm/domain_pages.c hyp/mm/pt.c \
 	hyp/mm/pte_l1tf.c $(MM_CHECK_SRCS) hyp/lib/string.c hyp/arch/fake/fake_mm.c hyp/pv/descriptor.c
 UNIT_SRCS_frame_table := $(FAKE_MM_SRCS)
+UNIT_SRCS_frame_exchange := $(FAKE_MM_SRCS)
 UNIT_SRCS_pt          := $(FAKE_MM_SRCS)
 UNIT_SRCS_pte_l1tf    := $(FAKE_MM_SRCS)
 UNIT_SRCS_mm_check    := $(FAKE_MM_SRCS)
