@@ -78,13 +78,15 @@ run: all
 
 # Every system test, then the Koan ones again on two CPUs (KOAN_SMP=2:
 # Koan boots that do not choose their CPUs get -smp 2; docs/testing.md).
-system-test: all
+# Debian's kernel (linux-images) is a bzImage the builder must load.
+system-test: all linux-images
 	$(PYTHON) -m pytest -v tests/system
 	KOAN_SMP=2 $(PYTHON) -m pytest -v tests/system -k "not xen"
 
 test: deps
 	@bash scripts/line-counts.sh
 	$(MAKE) all
+	$(MAKE) linux-images
 	$(MAKE) unit-test
 	$(MAKE) system-test
 
@@ -109,12 +111,14 @@ $(LINUX_DIR)/initramfs.cpio.gz: scripts/build-linux-images.sh scripts/linux-init
 
 # `make bench`: the test guest's bench suite on Koan and on Xen 4.17, normal
 # and -icount runs, printed as one table, then Koan's SMP costs (IPI round
-# trip, remote TLB flush: bench/smp_costs.py), then two CPU-bound burners
-# from -smp 1 to -smp 2 on Koan and on native Linux (bench/smp_scaling.py);
+# trip, remote TLB flush: bench/smp_costs.py), MMU updates from two vCPUs
+# on both at -smp 2 (bench/smp_mmu.py), then two CPU-bound burners from
+# -smp 1 to -smp 2 on Koan and on native Linux (bench/smp_scaling.py);
 # docs/performance.md.  Not part of `make test`: timings are never asserted.
 bench: all linux-images
 	$(PYTHON) bench/run.py
 	$(PYTHON) bench/smp_costs.py
+	$(PYTHON) bench/smp_mmu.py
 	$(PYTHON) bench/smp_scaling.py
 
 clean:

@@ -94,9 +94,16 @@ def launcher_args(hypervisor: str, updates: int, ops: int, hcalls: int,
 def run_one(hypervisor: str, mode: str, updates: int, ops: int, hcalls: int,
             timeout: int, suffix: str = "") -> Run:
     """Boot once, reading the serial line by line with arrival times."""
-    run = Run(hypervisor, mode)
-    argv = [str(qh.LAUNCHER), "--timeout", str(timeout)]
-    argv += launcher_args(hypervisor, updates, ops, hcalls, mode == "icount")
+    return run_launcher(Run(hypervisor, mode),
+                        launcher_args(hypervisor, updates, ops, hcalls, mode == "icount"),
+                        timeout, "%s-%s%s.log" % (hypervisor, mode, suffix))
+
+
+def run_launcher(run: Run, args: List[str], timeout: int, name: str) -> Run:
+    """Boot scripts/qemu-run.sh with args, parsing the serial line by line as
+    it arrives into run; the timestamped log goes to build/bench/<name>.
+    Also used by bench/smp_mmu.py."""
+    argv = [str(qh.LAUNCHER), "--timeout", str(timeout)] + args
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     log = []
     begun: Dict[str, float] = {}
@@ -122,7 +129,6 @@ def run_one(hypervisor: str, mode: str, updates: int, ops: int, hcalls: int,
     finally:
         child.close(force=True)
     run.seconds = time.monotonic() - started
-    name = "%s-%s%s.log" % (hypervisor, mode, suffix)
     (OUT_DIR / name).write_text("\n".join(log) + "\n")
     if run.summary is None:
         run.failures.append("no summary line (see build/bench/%s)" % name)

@@ -177,6 +177,18 @@ unsigned long pool_alloc(bool zero)
 	return pfn;
 }
 
+unsigned long pool_alloc_run(unsigned long n)
+{
+	unsigned long pfn = mm.pool_next;
+
+	if (n > mm.nr_pages - mm.pool_next) {
+		test_fail("frame pool: no run of %lu pfns left", n);
+		return 0;
+	}
+	mm.pool_next += n;
+	return pfn;
+}
+
 void pool_free(unsigned long pfn)
 {
 	if (pool_top < POOL_STACK)

@@ -53,6 +53,11 @@
 	X(mm_ptwr_half_stores)                                               \
 	X(mm_balloon)                                                        \
 	X(mm_increase_reservation)                                           \
+	X(mm_exchange)                                                       \
+	X(mm_exchange_orders)                                                \
+	X(mm_exchange_long)                                                  \
+	X(mm_exchange_bad_args)                                              \
+	X(mm_exchange_refused)                                               \
 	X(mm_tlb_stale_write)                                                \
 	X(mm_map_m2p_frame)                                                  \
 	X(mm_map_foreign_frames)                                             \
@@ -141,6 +146,52 @@
 	K(evtchn_fifo_refused)                                               \
 	K(evtchn_other_domain)
 
+/* Guest time (cases_time.c, time.c): pvclock, wallclock, registered areas. */
+#define CASES_TIME(X, K)                                                     \
+	X(time_vcpu_info)                                                    \
+	X(time_system_time_advances)                                         \
+	X(time_wallclock)                                                    \
+	X(time_register_time_area)                                           \
+	X(time_register_runstate_area)                                       \
+	X(time_timer_default_periodic)                                       \
+	X(time_timer_set_timer_op)                                           \
+	X(time_timer_vcpu_ops)                                               \
+	X(time_timer_periodic)                                               \
+	X(time_poll_deadline)
+
+/* Grant tables (cases_gnttab_*.c, gnttab.c): query_size first, before
+ * anything sets the table up; the two-domain cases (K) last, the very last
+ * ending the domU while mapped. */
+#define CASES_GNTTAB(X, K)                                                   \
+	X(gnttab_query_size)                                                 \
+	X(gnttab_setup_table)                                                \
+	X(gnttab_version)                                                    \
+	X(gnttab_status_frames)                                              \
+	X(gnttab_bad_commands)                                               \
+	X(gnttab_swap_grant_ref)                                             \
+	X(gnttab_map_self)                                                   \
+	X(gnttab_map_readonly)                                               \
+	X(gnttab_map_contains_pte)                                           \
+	X(gnttab_map_pte_bits)                                               \
+	X(gnttab_map_device)                                                 \
+	X(gnttab_unmap_errors)                                               \
+	X(gnttab_unmap_and_replace)                                          \
+	X(gnttab_map_bad_refs)                                               \
+	X(gnttab_grant_bad_frames)                                           \
+	X(gnttab_revoke_while_mapped)                                        \
+	X(gnttab_batches)                                                    \
+	X(gnttab_long_batch)                                                 \
+	X(gnttab_handles_exhausted)                                          \
+	X(gnttab_copy_frames)                                                \
+	X(gnttab_copy_grants)                                                \
+	X(gnttab_transfer_self)                                              \
+	K(gnttab_peer_map)                                                   \
+	K(gnttab_peer_map_by_domU)                                           \
+	K(gnttab_peer_copy)                                                  \
+	K(gnttab_peer_transfer)                                              \
+	K(gnttab_peer_rights)                                                \
+	K(gnttab_peer_ends_while_mapped)
+
 /* The fuzzer (fuzz*.c): the oracle first, from a clean state. */
 #define CASES_FUZZ(X, K)                                                     \
 	X(fuzz_oracle)                                                       \
@@ -150,8 +201,9 @@
 	X(fuzz_scale)
 
 /* Benchmarks (bench.c: MMU updates; bench_cpu.c: hypercall, syscall, page
- * fault, context switch, trap): run by `make bench`, never by `make test`;
- * each case passes unless a hypercall fails, and prints its measurement. */
+ * fault, context switch, trap; bench_fsbase.c: setting the FS base): run by
+ * `make bench`, never by `make test`; each case passes unless a hypercall
+ * fails (or the CPU lacks what it measures), and prints its measurement. */
 #define CASES_BENCH(X, K)                                                    \
 	X(bench_setup)                                                       \
 	X(bench_uvm)                                                         \
@@ -167,7 +219,19 @@
 	X(bench_syscall)                                                     \
 	X(bench_pagefault)                                                   \
 	X(bench_ctxsw)                                                       \
-	X(bench_int3)
+	X(bench_int3)                                                        \
+	X(bench_fsbase_hcall)                                                \
+	X(bench_fsbase_wrmsr)                                                \
+	X(bench_fsbase_rdmsr)                                                \
+	X(bench_fsbase_wrfsbase)                                             \
+	X(bench_fsbase_rdfsbase)
+
+/* MMU updates from two vCPUs at once and from one (bench_smp.c): run by
+ * `make bench` (bench/smp_mmu.py) in a domain with two vCPUs. */
+#define CASES_BENCH_SMP(X, K)                                                \
+	X(bench_smp_setup)                                                   \
+	X(bench_mmu_1vcpu)                                                   \
+	X(bench_mmu_2vcpu)
 
 /* CPU virtualisation (cases_cpu_*.c, cpu.c, user.c, traps.S, user.S). */
 #define CASES_CPU(X, K)                                                      \
@@ -197,6 +261,14 @@
 	X(cpu_rdtsc)                                                         \
 	X(cpu_io_ports)                                                      \
 	X(cpu_io_denied_ports)                                               \
+	X(cpu_dr_mov)                                                        \
+	X(cpu_dr_cr4_de)                                                     \
+	X(cpu_dr_user)                                                       \
+	X(cpu_cr4)                                                           \
+	X(cpu_tsd)                                                           \
+	X(cpu_fsgsbase)                                                      \
+	X(cpu_cli_sti)                                                       \
+	X(cpu_architectural_iopl)                                            \
 	X(cpu_segbase_kernel)                                                \
 	X(cpu_segbase_user)                                                  \
 	X(cpu_hostile_trap_table)                                            \
@@ -225,7 +297,10 @@ CASES_CPU(DECLARE_CASE, DECLARE_CASE)
 CASES_SPEC(DECLARE_CASE, DECLARE_CASE)
 CASES_SMP(DECLARE_CASE, DECLARE_CASE)
 CASES_EVTCHN(DECLARE_CASE, DECLARE_CASE)
+CASES_TIME(DECLARE_CASE, DECLARE_CASE)
+CASES_GNTTAB(DECLARE_CASE, DECLARE_CASE)
 CASES_BENCH(DECLARE_CASE, DECLARE_CASE)
+CASES_BENCH_SMP(DECLARE_CASE, DECLARE_CASE)
 
 #define ENTRY(suite, koan_only, name) { #name, case_##name, suite, koan_only },
 #define BASIC(name) ENTRY(SUITE_BASIC, false, name)
@@ -242,8 +317,14 @@ CASES_BENCH(DECLARE_CASE, DECLARE_CASE)
 #define SMP_K(name) ENTRY(SUITE_SMP, true, name)
 #define EVTCHN(name) ENTRY(SUITE_EVTCHN, false, name)
 #define EVTCHN_K(name) ENTRY(SUITE_EVTCHN, true, name)
+#define TIME(name) ENTRY(SUITE_TIME, false, name)
+#define TIME_K(name) ENTRY(SUITE_TIME, true, name)
+#define GNTTAB(name) ENTRY(SUITE_GNTTAB, false, name)
+#define GNTTAB_K(name) ENTRY(SUITE_GNTTAB, true, name)
 #define BENCH(name) ENTRY(SUITE_BENCH, false, name)
 #define BENCH_K(name) ENTRY(SUITE_BENCH, true, name)
+#define BENCH_SMP(name) ENTRY(SUITE_BENCH_SMP, false, name)
+#define BENCH_SMP_K(name) ENTRY(SUITE_BENCH_SMP, true, name)
 
 const struct guest_test guest_tests[] = {
 	CASES_BASIC(BASIC, BASIC_K)
@@ -253,7 +334,10 @@ const struct guest_test guest_tests[] = {
 	CASES_SPEC(SPEC, SPEC_K)
 	CASES_SMP(SMP, SMP_K)
 	CASES_EVTCHN(EVTCHN, EVTCHN_K)
+	CASES_TIME(TIME, TIME_K)
+	CASES_GNTTAB(GNTTAB, GNTTAB_K)
 	CASES_BENCH(BENCH, BENCH_K)
+	CASES_BENCH_SMP(BENCH_SMP, BENCH_SMP_K)
 };
 const unsigned int guest_nr_tests =
 	sizeof(guest_tests) / sizeof(guest_tests[0]);
@@ -269,7 +353,10 @@ static const struct {
 	{ "spec", SUITE_SPEC },
 	{ "smp", SUITE_SMP },
 	{ "evtchn", SUITE_EVTCHN },
+	{ "time", SUITE_TIME },
+	{ "gnttab", SUITE_GNTTAB },
 	{ "bench", SUITE_BENCH },
+	{ "bench-smp", SUITE_BENCH_SMP },
 };
 
 unsigned int test_suite_bit(const char *name, unsigned long len)

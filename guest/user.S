@@ -274,6 +274,9 @@ G user_prog_syscall_only
 /* The decoder cases' compatibility-mode programs (guest/cases_cpu_decode.c). */
 #include "cpu_decode_user.inc"
 
+/* The privileged-instruction cases' programs (guest/cases_cpu_priv.c). */
+#include "cpu_priv_user.inc"
+
 /* The bench suite's user programs (guest/bench_cpu.c). */
 #include "bench_cpu_user.inc"
 

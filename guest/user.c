@@ -29,6 +29,8 @@ static unsigned long kstacks[USER_NR_PROCS][1024] __attribute__((aligned(16)));
 unsigned long user_kstack_override;
 /* CS and SS user_run starts processes with (0: Xen's flat 0xe033/0xe02b). */
 unsigned long user_cs_override, user_ss_override;
+/* Extra rflags bits of a process's first entry (the IOPL, say). */
+unsigned long user_rflags_extra;
 
 #define L1_IDX(va) (((va) >> 12) & 511)
 
@@ -276,7 +278,7 @@ bool user_run(unsigned int nr, const unsigned long *entry, const uint64_t *arg)
 		memset(&p->ctx, 0, sizeof(p->ctx));
 		p->ctx.rip = entry[i];
 		p->ctx.cs = user_cs_override ? user_cs_override : FLAT_USER_CS_;
-		p->ctx.rflags = RFLAGS_IF | 0x2;
+		p->ctx.rflags = RFLAGS_IF | 0x2 | user_rflags_extra;
 		p->ctx.rsp = USER_STACK_TOP;
 		p->ctx.ss = user_ss_override ? user_ss_override : FLAT_USER_SS_;
 		p->ctx.rdi = arg ? arg[i] : 0;

@@ -13,7 +13,7 @@ XEN_REF="$ROOT/build/xen-ref"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-PACKAGES=(build-essential gcc make binutils libxen-dev libcmocka-dev python3
+PACKAGES=(build-essential gcc make binutils libxen-dev libcmocka-dev liblzma-dev python3
           python3-pytest python3-pexpect xz-utils cpio gzip)
 
 log() { echo "install-deps: $*" >&2; }

@@ -23,6 +23,8 @@
 static uint64_t tsc_hz = GUESS_HZ;
 /* ns = ticks * mult >> 32: mult = 10^9 * 2^32 / tsc_hz. */
 static uint64_t ns_mult = 1ull << 32;
+/* ticks = ns * ticks_per_ns >> 32: tsc_hz * 2^32 / 10^9. */
+static uint64_t ticks_per_ns = 1ull << 32;
 
 /* TSC ticks while the PIT counts `count`, or 0 if its output never rose. */
 static uint64_t ticks_during_pit_count(uint16_t count)
@@ -54,10 +56,27 @@ void clock_calibrate(void)
         log_warn("clock: the PIT did not count; assuming a 1 GHz TSC\n");
         return;
     }
-    tsc_hz = ticks * 1000 / CALIBRATE_MS;
-    ns_mult = (1000000000ull << 32) / tsc_hz;   /* fits: 10^9 * 2^32 < 2^62 */
+    clock_set_tsc_hz(ticks * 1000 / CALIBRATE_MS);
     log_info("clock: TSC at %lu.%03lu MHz (PIT)\n", tsc_hz / 1000000,
              (tsc_hz / 1000) % 1000);
+}
+
+uint64_t clock_tsc_hz(void)
+{
+    return tsc_hz;
+}
+
+void clock_set_tsc_hz(uint64_t hz)
+{
+    tsc_hz = hz;
+    ns_mult = (1000000000ull << 32) / tsc_hz;   /* fits: 10^9 * 2^32 < 2^62 */
+    /* In two parts, each within 64 bits (no 128-bit division here). */
+    ticks_per_ns = (hz / 1000000000ull << 32) + ((hz % 1000000000ull) << 32) / 1000000000ull;
+}
+
+uint64_t clock_ns_to_ticks(uint64_t ns)
+{
+    return (uint64_t)(((unsigned __int128)ns * ticks_per_ns) >> 32);
 }
 
 uint64_t clock_ticks_to_ns(uint64_t ticks)
@@ -65,7 +84,3 @@ uint64_t clock_ticks_to_ns(uint64_t ticks)
     return (uint64_t)(((unsigned __int128)ticks * ns_mult) >> 32);
 }
 
-uint64_t clock_stamp_to_ns(uint64_t tsc)
-{
-    return clock_ticks_to_ns(tsc);
-}

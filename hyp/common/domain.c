@@ -12,12 +12,15 @@
 #include <hyp/format.h>
 #include <hyp/fpu.h>
 #include <hyp/gdt.h>
+#include <hyp/grant_table.h>
 #include <hyp/ldt.h>
 #include <hyp/frame.h>
 #include <hyp/frame_table.h>
 #include <hyp/m2p.h>
 #include <hyp/sched.h>
 #include <hyp/string.h>
+#include <hyp/time.h>
+#include <hyp/vcpu_timer.h>
 #include <hyp/machine.h>
 #include <hyp/work_budget.h>
 
@@ -73,6 +76,8 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned id)
     debugreg_reset(v);
     /* The stand-in vcpu_info of ids past shared_info's 32 slots: events masked, as Xen's. */
     v->dummy_vcpu_info.evtchn_upcall_mask = 1;
+    time_fill_vcpu_time(&v->dummy_vcpu_info.time);
+    vcpu_timers_init(v);
     sched_vcpu_init(v);
     if (fpu_alloc(v)) {
         hyp_free_pages(v, VCPU_PAGES);
@@ -119,6 +124,8 @@ static int domain_teardown(struct domain *d)
 {
     if (!d->vcpus_torn_down) {
         struct vcpu *v;
+        for_each_vcpu(d, v)
+            vcpu_timers_kill(v);    /* no callback may raise a VIRQ from here on */
         evtchn_domain_destroy(d);   /* first: peers' ports point at its vCPUs */
         for_each_vcpu(d, v) {
             d->vcpu[v->id] = NULL;
@@ -126,7 +133,9 @@ static int domain_teardown(struct domain *d)
         }
         d->vcpus_torn_down = true;
     }
-    return domain_relinquish_memory(d);
+    /* Its mappings of others' grants, and its table, before its memory. */
+    int rc = grant_table_teardown(d);
+    return rc ? rc : domain_relinquish_memory(d);
 }
 
 /* Some CPU still has one of d's vCPUs loaded (it switches away at its next return to a guest). */
@@ -227,8 +236,10 @@ static void domain_kill(struct domain *d)
     if (!__atomic_compare_exchange_n(&d->state, &running, DOMAIN_DYING, false,
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return;   /* crashed twice on the way out: once is enough */
-    for_each_vcpu(d, v)
+    for_each_vcpu(d, v) {
+        vcpu_timers_stop(v);
         sched_vcpu_update(v);   /* no longer runnable: off the run queue, off the CPU */
+    }
 }
 
 void domain_free(struct domain *d)

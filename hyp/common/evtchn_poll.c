@@ -7,10 +7,9 @@
  * at poll_mask.  Both sides use sequentially consistent atomics, so at
  * least one of them sees the other: no wake-up is lost.
  *
- * Timeouts: the hypervisor has no timers yet.  A deadline already past
- * wakes at once (Xen's timer fires at once; the call returns 0 either
- * way); a deadline in the future is not enforced: the vCPU waits for an
- * event alone (docs/events.md).
+ * Timeouts: a deadline already past wakes at once (Xen's timer fires at
+ * once; the call returns 0 either way); a future one arms the vCPU's poll
+ * timer (hyp/common/vcpu_timer.c), which wakes it as an event would.
  */
 #include <asm/percpu.h>
 #include <hyp/bounce.h>
@@ -19,6 +18,8 @@
 #include <hyp/guest_access.h>
 #include <hyp/guest_range.h>
 #include <hyp/sched.h>
+#include <hyp/time.h>
+#include <hyp/vcpu_timer.h>
 
 #include "evtchn_internal.h"
 
@@ -60,7 +61,7 @@ static int port_poll(struct domain *d, evtchn_port_t p)
 /* Has a SCHEDOP_poll deadline (system time in ns) passed?  0 is "none". */
 static bool deadline_passed(uint64_t timeout)
 {
-    return timeout && timeout <= clock_stamp_to_ns(clock_tsc());
+    return timeout && timeout <= time_now();
 }
 
 /* An event the upcall would deliver now: Xen's local_events_need_delivery. */
@@ -87,6 +88,17 @@ static long scan_ports(struct vcpu *v, uint64_t ports, uint32_t nr_ports, evtchn
     return 0;
 }
 
+/* The poll's deadline passed (its timer's callback): wake v as an event would, if it still polls. */
+void evtchn_poll_timeout(struct vcpu *v)
+{
+    uint64_t bit = 1UL << v->id;
+
+    if (__atomic_fetch_and(&v->domain->evtchn.poll_mask, ~bit, __ATOMIC_SEQ_CST) & bit) {
+        __atomic_store_n(&v->evtchn.poll_port, 0, __ATOMIC_SEQ_CST);
+        sched_vcpu_kick(v);
+    }
+}
+
 long evtchn_poll(struct vcpu *v, uint64_t ports, uint32_t nr_ports, uint64_t timeout)
 {
     struct domain *d = v->domain;
@@ -105,6 +117,7 @@ long evtchn_poll(struct vcpu *v, uint64_t ports, uint32_t nr_ports, uint64_t tim
     if (!rc && !deadline_passed(timeout)) {
         if (nr_ports == 1)
             __atomic_store_n(&v->evtchn.poll_port, (int32_t)last, __ATOMIC_SEQ_CST);
+        vcpu_poll_deadline(v, timeout);
         sched_vcpu_update(v);   /* off the CPU on the way back, unless woken meanwhile */
         return 0;
     }

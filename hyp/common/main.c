@@ -15,6 +15,7 @@
 #include <hyp/acpi.h>
 #include <hyp/boot_info.h>
 #include <hyp/clock.h>
+#include <hyp/time.h>
 #include <hyp/console.h>
 #include <hyp/fpu.h>
 #include <hyp/frame.h>
@@ -67,6 +68,8 @@ void start_koan(uint32_t magic, uint32_t info_pa)
     int acpi = acpi_find_cpus(&acpi_machine);   /* on failure: one CPU, said in the log */
     cpu_gdt_window_init();
     clock_calibrate();   /* for the other CPUs' start-up, and every vCPU's runstate times */
+    time_init();         /* guest time: pvclock scale, system time 0, the RTC's wallclock */
+    apic_timer_calibrate();   /* the timers' one-shot counts (hyp/common/timer.c) */
     smp_boot_cpus(&boot_info, acpi == 0 ? &acpi_machine : NULL);
 
     if (koan_options.selftest_fault)

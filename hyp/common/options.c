@@ -3,6 +3,8 @@
  * Hypervisor command line:
  *   loglvl=debug|info|warn|error   console verbosity (default info)
  *   dom_mem=SIZE                   default memory per boot-time domain (32M)
+ *   gnttab_max_frames=N            grant-table frames per domain (64, as Xen)
+ *   gnttab_max_maptrack_frames=N   pages of map handles per domain (1024, as Xen)
  *   selftest=fault                 take a page fault in the hypervisor once
  *                                  booted, to show (and test) the fatal path
  *   selftest=iret-unchecked        let the iret hypercall pass every frame to
@@ -20,19 +22,35 @@
  *   selftest=tlb-local-only        guests' TLB flushes reach their own CPU
  *                                  only (the shootdown left out on purpose,
  *                                  to show the smp suite catches it)
+ *   tsc=stable|unstable            whether guests' pvclocks say the TSC is
+ *                                  stable (default stable; docs/time.md)
  *   spec-ctrl=, pv-l1tf=           speculation controls (docs/security.md)
  * Xen's console options (console=, com1=) are accepted and ignored, so one
  * QEMU command line can boot either hypervisor.
  */
 #include <asm/spec_ctrl.h>
 #include <hyp/console.h>
+#include <hyp/grant_table.h>
 #include <hyp/modspec.h>
 #include <hyp/options.h>
 #include <hyp/string.h>
 
 struct koan_options koan_options = {
     .dom_mem = 32UL << 20,
+    .gnttab_max_frames = GNTTAB_DEFAULT_MAX_FRAMES,
+    .gnttab_max_maptrack_frames = GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES,
 };
+
+/* A grant-table limit: 1 .. 65536 (frames), or 0 .. 65536 (handle pages). */
+static void grant_limit(const char *name, const char *val, uint32_t min, uint32_t *out)
+{
+    uint64_t v;
+
+    if (parse_u64(val, 10, &v) || v < min || v > 65536)
+        log_warn("bad %s '%s' (%u to 65536)\n", name, val, min);
+    else
+        *out = (uint32_t)v;
+}
 
 static void apply_option(const char *tok)
 {
@@ -45,6 +63,11 @@ static void apply_option(const char *tok)
             log_warn("bad dom_mem '%s'\n", tok + 8);
         else
             koan_options.dom_mem = v;
+    } else if (strncmp(tok, "gnttab_max_frames=", 18) == 0) {
+        grant_limit("gnttab_max_frames", tok + 18, 1, &koan_options.gnttab_max_frames);
+    } else if (strncmp(tok, "gnttab_max_maptrack_frames=", 27) == 0) {
+        grant_limit("gnttab_max_maptrack_frames", tok + 27, 0,
+                    &koan_options.gnttab_max_maptrack_frames);
     } else if (strcmp(tok, "selftest=fault") == 0) {
         koan_options.selftest_fault = true;
     } else if (strcmp(tok, "selftest=iret-unchecked") == 0) {
@@ -59,6 +82,8 @@ static void apply_option(const char *tok)
         koan_options.selftest_tlb_shootdown = true;
     } else if (strcmp(tok, "selftest=tlb-local-only") == 0) {
         koan_options.selftest_tlb_local_only = true;
+    } else if (strcmp(tok, "tsc=stable") == 0 || strcmp(tok, "tsc=unstable") == 0) {
+        koan_options.tsc_unstable = tok[4] == 'u';
     } else if (spec_ctrl_option(tok)) {
         /* spec-ctrl=, pv-l1tf= (hyp/arch/x86_64/spec_ctrl_policy.c) */
     } else if (strncmp(tok, "console=", 8) && strncmp(tok, "com1=", 5)) {

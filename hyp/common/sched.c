@@ -39,6 +39,9 @@
 #include <hyp/sched.h>
 #include <hyp/spinlock.h>
 #include <hyp/string.h>
+#include <hyp/time.h>
+#include <hyp/timer.h>
+#include <hyp/vcpu_timer.h>
 #include <hyp/tlbflush.h>
 #include <hyp/work_budget.h>
 
@@ -96,16 +99,16 @@ void sched_vcpu_init(struct vcpu *v)
     runstate_init(&v->runstate, RUNSTATE_offline, clock_tsc());
 }
 
-void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out)
+void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out, bool to_now)
 {
     struct run_queue *rq = lock_vcpu_rq(v);
     struct vcpu_runstate rs = v->runstate;
     uint64_t ticks[4];
 
     spin_unlock(&rq->lock);
-    runstate_ticks(&rs, clock_tsc(), ticks);
+    runstate_ticks(&rs, to_now ? clock_tsc() : rs.entry_tsc, ticks);
     out->state = (int)rs.state;
-    out->state_entry_time = clock_stamp_to_ns(rs.entry_tsc);
+    out->state_entry_time = time_system_ns(rs.entry_tsc);
     for (unsigned i = 0; i < 4; i++)
         out->time[i] = clock_ticks_to_ns(ticks[i]);
 }
@@ -233,7 +236,7 @@ static void load_cr3(uint64_t cr3)
     tlbflush_end(smp_processor_id(), t);
 }
 
-/* No vCPU on this CPU: the idle tables, Koan's own GDT entries, no LDT, no breakpoints. */
+/* No vCPU on this CPU: the idle tables, Koan's own GDT entries, no LDT, no breakpoints, no guest CR4 bits. */
 static void load_idle_context(void)
 {
     load_cr3(paging_idle_cr3());
@@ -241,6 +244,7 @@ static void load_idle_context(void)
     gdt_switch_to(NULL);
     ldt_switch_to(NULL);
     debugreg_switch_to(NULL);
+    pv_cr4_switch_to(NULL);
 }
 
 /* One budget of teardown work on the idle tables, if no other CPU is at it; true if it ran. */
@@ -339,8 +343,11 @@ static void switch_in(struct run_queue *rq, struct vcpu *next)
     gdt_switch_to(next);
     ldt_switch_to(next);
     debugreg_switch_to(next);
+    pv_cr4_switch_to(next);
     if (!segments_load(next))
         pv_bounce_failsafe(next, &ci->guest_regs);
+    time_vcpu_areas_update(next);
+    vcpu_timers_switch_in(next);
     /* Crashed on the way in: nothing of it may stay loaded while it is torn down. */
     if (vcpu_is_dying(next))
         load_idle_context();
@@ -422,6 +429,10 @@ void sched_switch(void)
         switched = true;
         if (next && next == prev)
             continue;   /* alone: it goes on, its state still loaded */
+        if (prev && !vcpu_is_dying(prev)) {
+            time_vcpu_areas_update(prev);   /* its tables still loaded: its new runstate */
+            vcpu_timers_switch_out(prev);
+        }
         __atomic_add_fetch(&nr_switches, 1, __ATOMIC_RELAXED);
         if (!next)
             next = idle_until_runnable(rq);
@@ -433,11 +444,33 @@ void sched_switch(void)
 }
 
 /* Enter the scheduler on this CPU: the first return to a guest picks a vCPU. */
+/*
+ * The preemption tick of each CPU: a timer every SCHED_SLICE_NS, re-armed
+ * from its own deadline so ticks do not drift.  It also drives the console
+ * quotas' clock, from CPU 0's ticks only.
+ */
+static struct timer sched_ticks[NR_CPUS_MAX];
+
+static void sched_tick_fired(struct timer *t, void *data)
+{
+    uint64_t slice = clock_ns_to_ticks(SCHED_SLICE_NS), now = clock_tsc();
+    uint64_t next = t->deadline + slice;
+
+    timer_set(t, smp_processor_id(), next > now ? next : now + slice);
+    if (smp_processor_id() == 0)
+        console_tick();
+    if (current_vcpu())   /* only a guest is preempted: the idle loop looks for itself */
+        sched_tick();
+}
+
 __attribute__((noreturn)) static void sched_enter(void)
 {
+    struct timer *tick = &sched_ticks[smp_processor_id()];
+
     get_cpu_info()->current = NULL;
     sched_request();
-    apic_timer_start_periodic(SCHED_SLICE_TICKS);
+    timer_init(tick, sched_tick_fired, NULL);
+    timer_set(tick, smp_processor_id(), clock_tsc() + clock_ns_to_ticks(SCHED_SLICE_NS));
     return_to_guest();
 }
 

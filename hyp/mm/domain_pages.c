@@ -62,6 +62,22 @@ static void count_pages(struct domain *d, bool xen_shared, int64_t by)
 
 /* ---- a frame's life: assigned, released, freed ---- */
 
+/* A frame nobody references any more, off every list: back to the allocator. */
+static void frame_reset_free(struct page_info *pg)
+{
+    pg->linear = 0;
+    pg->nr_valid = 0;
+    /*
+     * Owner, type, flags and type count go at once.  With no general
+     * reference left, the only type reference can be the writable one a
+     * shared hypervisor page holds by its flag.
+     */
+    atomic_store64(&pg->type_info, PGI_FREE);
+    /* No flush here: frame_table_on_free stamps the free, and the frame is
+     * flushed from every CPU before it is reused (hyp/mm/tlb.c). */
+    frame_table_on_free(page_to_mfn(pg));
+}
+
 void free_domain_page(struct page_info *pg)
 {
     /* Its count is 0: nobody else may touch the frame now. */
@@ -74,17 +90,7 @@ void free_domain_page(struct page_info *pg)
         count_pages(d, pgi_flags(ti) & PGF_xen_shared, -1);
         spin_unlock(&d->page_lock);
     }
-    pg->linear = 0;
-    pg->nr_valid = 0;
-    /*
-     * Owner, type, flags and type count go at once.  With no general
-     * reference left, the only type reference can be the writable one a
-     * shared hypervisor page holds by its flag.
-     */
-    atomic_store64(&pg->type_info, PGI_FREE);
-    /* No flush here: frame_table_on_free stamps the free, and the frame is
-     * flushed from every CPU before it is reused (hyp/mm/tlb.c). */
-    frame_table_on_free(page_to_mfn(pg));
+    frame_reset_free(pg);
     if (d)
         domain_check_gone(d);
 }
@@ -148,6 +154,94 @@ int domain_release_page(struct domain *d, mfn_t mfn)
     put_page(pg);   /* the ownership reference */
     put_page(pg);   /* ours: may free it now, or when the last user lets go */
     return 0;
+}
+
+/* ---- frames given up: XENMEM_exchange and GNTTABOP_transfer ---- */
+
+/*
+ * Take the sole reference to d's frame mfn: only a plain frame that nobody
+ * else holds, our reference and the ownership one exactly (Xen's
+ * steal_page).  A mapping, a pin, a type reference, a partial table or the
+ * devalidation queue would hold one more.  From count 0 on nobody can take
+ * a reference (get_page refuses it), and the teardown's walks pass it by.
+ */
+static int take_sole_reference(struct domain *d, mfn_t mfn, struct page_info **out)
+{
+    struct page_info *pg;
+    uint64_t ti;
+
+    if (!mfn_valid(mfn))
+        return -EINVAL;
+    pg = mfn_to_page(mfn);
+    if (!get_page(pg, d))
+        return -EINVAL;
+    ti = page_type_info(pg);
+    if ((pgi_flags(ti) & (PGF_xen_shared | PGF_busy | PGF_pinned)) ||
+        !(pgi_flags(ti) & PGF_allocated) || pgi_count(ti) ||
+        atomic_cmpxchg32(&pg->count, 2, 0) != 2) {
+        put_page(pg);
+        return -EINVAL;
+    }
+    *out = pg;
+    return 0;
+}
+
+int domain_steal_page(struct domain *d, mfn_t mfn)
+{
+    struct page_info *pg;
+    int rc = take_sole_reference(d, mfn, &pg);
+
+    if (!rc)
+        page_flags_clear(pg, PGF_allocated);
+    return rc;
+}
+
+int domain_give_up_page(struct domain *d, mfn_t mfn)
+{
+    struct page_info *pg;
+    int rc = take_sole_reference(d, mfn, &pg);
+
+    if (rc)
+        return rc;
+    spin_lock(&d->page_lock);
+    page_list_del(d, pg);
+    count_pages(d, false, -1);
+    spin_unlock(&d->page_lock);
+    pg->linear = 0;
+    pg->nr_valid = 0;
+    atomic_store64(&pg->type_info, PGI_FREE);   /* no owner: for domain_assign_page */
+    return 0;
+}
+
+void domain_unsteal_page(mfn_t mfn)
+{
+    struct page_info *pg = mfn_to_page(mfn);
+
+    page_flags_set(pg, PGF_allocated);
+    atomic_store32(&pg->count, 1);   /* the ownership reference, as before */
+}
+
+void domain_swap_page(struct domain *d, mfn_t stolen, mfn_t fresh)
+{
+    struct page_info *old = mfn_to_page(stolen), *pg = mfn_to_page(fresh);
+
+    /*
+     * One out, one in under one hold: tot_pages never moves, max_pages never
+     * matters.  The fresh frame is ours alone until its count is published,
+     * last and under the lock: from then on another CPU may take it (a
+     * guest can name any frame), even steal it, whose removal from the list
+     * must find it there.
+     */
+    spin_lock(&d->page_lock);
+    page_list_del(d, old);
+    pg->linear = 0;
+    pg->nr_valid = 0;
+    atomic_store64(&pg->type_info, PGI_OWNER(d->id) | PGI_TYPE(PGT_none) |
+                                   PGI_FLAG(PGF_allocated));
+    page_list_add(d, pg);
+    atomic_store32(&pg->count, 1);
+    spin_unlock(&d->page_lock);
+    frame_reset_free(old);
 }
 
 /* ---- foreign operations and the teardown ---- */

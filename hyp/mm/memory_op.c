@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * memory_op: the domain's memory reservation (the balloon) and facts about
- * the machine's memory.  Reservation operations work extent by extent and
+ * memory_op: the domain's memory reservation (the balloon), the exchange
+ * of its frames for others (memory_exchange.c), and facts about the
+ * machine's memory.  Reservation operations work extent by extent and
  * return the number of extents done (not an errno) once they have started;
  * long ones continue with the start extent encoded in the command's upper
  * bits (MEMOP_EXTENT_SHIFT), as on Xen.
@@ -144,6 +145,8 @@ long do_memory_op(uint64_t cmd, uint64_t arg)
     case XENMEM_populate_physmap:
         return reservation(op, start, arg);
     }
+    if (op == XENMEM_exchange)   /* its progress is in the argument, not the command */
+        return start ? -EINVAL : memory_exchange(arg);
     if (start)
         return -ENOSYS;
     switch (op) {

@@ -9,6 +9,7 @@
  */
 #include <asm/page.h>
 #include <hyp/domain.h>
+#include <hyp/grant_table.h>
 #include <hyp/pt.h>
 #include <hyp/string.h>
 
@@ -63,6 +64,14 @@ static bool owner_privileged(struct checker *c, domid_t owner)
     return d && d->privileged;
 }
 
+/* May an unprivileged towner's table map frame t of another?  A grant it mapped. */
+static bool owner_has_grant(struct checker *c, domid_t towner, mfn_t t)
+{
+    const struct domain *d = mm_check_domain(c, towner);
+
+    return d && grant_table_maps_frame(d, t);
+}
+
 /* Full checks only: flags, owners and privilege of an L1 entry's target. */
 static void check_l1_target(struct checker *c, mfn_t table, domid_t towner, uint64_t e)
 {
@@ -85,7 +94,7 @@ static void check_l1_target(struct checker *c, mfn_t table, domid_t towner, uint
         mm_check_problem(c, table, "L1 entry to a free frame", 0, t);
     else if (o == DOMID_XEN && (!priv || (e & _PAGE_RW)))
         mm_check_problem(c, table, "hypervisor frame mapped writable or unprivileged", 0, t);
-    else if (is_domain_owner(o) && o != towner && !priv)
+    else if (is_domain_owner(o) && o != towner && !priv && !owner_has_grant(c, towner, t))
         mm_check_problem(c, table, "another domain's frame in an unprivileged table", towner, o);
     else if (is_domain_owner(o) && !mm_check_domain(c, o))
         mm_check_problem(c, table, "L1 entry to a frame of no domain", 0, o);

@@ -3,13 +3,16 @@
  * The memory invariant checker (include/hyp/mm_check.h): the domain part.
  * The base pointers, GDT/LDT frames and registered vcpu_info frame of
  * every vCPU of every domain are roots -- a reference and a type reference
- * each, to a frame of the domain and of the right type; its page list must hold exactly the frames it owns, as many as
+ * each, to a frame of the domain and of the right type; the device
+ * mappings of its grant map handles hold a reference (and a writable type
+ * reference) each, to another's frame or its own; its page list must hold exactly the frames it owns, as many as
  * tot_pages and xen_pages say, and its devalidation queue exactly those
  * marked queued; the allocator's free count must be its
  * bitmap's (mm_check.c checks each free frame is unowned); and the running
  * vCPU's CR3 must be the base pointer of the mode it is in.
  */
 #include <hyp/domain.h>
+#include <hyp/grant_table.h>
 #include <hyp/string.h>
 
 #include "mm_check_internal.h"
@@ -81,6 +84,19 @@ static void check_vcpu_roots(struct checker *c, const struct domain *d, const st
         if (v->pv.ldt_frames[f])
             check_root(c, d, v->pv.ldt_frames[f], PGT_seg_desc,
                        "LDT frame not a descriptor page of its domain");
+}
+
+/* A device mapping of a grant: a reference, and a type reference if writable. */
+static void count_grant_ref(void *ctx, mfn_t mfn, bool writable)
+{
+    struct checker *c = ctx;
+
+    if (!mfn_valid(mfn)) {
+        mm_check_problem(c, mfn, "grant device mapping of no frame", 0, mfn);
+        return;
+    }
+    c->count[mfn]++;
+    c->type[mfn] += writable;
 }
 
 /* Every vCPU the domain has: ids in range, in their slots, their roots. */
@@ -192,8 +208,10 @@ unsigned mm_check_machine(const struct mm_check_env *env)
     if (env->nr_domains > MAX_DOMAINS)
         mm_check_problem(&c, 0, "more domains than slots", MAX_DOMAINS, env->nr_domains);
     mm_check_walk_frames(&c);
-    for (unsigned i = 0; i < env->nr_domains; i++)
+    for (unsigned i = 0; i < env->nr_domains; i++) {
         check_domain_vcpus(&c, env->domains[i]);
+        grant_table_each_ref(env->domains[i], count_grant_ref, &c);
+    }
     mm_check_compare(&c);
     for (unsigned i = 0; i < env->nr_domains; i++) {
         check_page_list(&c, env->domains[i], i);

@@ -17,11 +17,14 @@
 /* Leaf 1 ECX: VMX, SMX, EST, TM2, SDBG, PDCM, PCID, x2APIC, TSC-deadline, OSXSAVE (recomputed). */
 #define HIDE_1_ECX ((1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) | (1u << 11) | (1u << 15) | \
                     (1u << 17) | (1u << 21) | (1u << 24) | (1u << 27))
-/* Leaf 1 EDX: VME, DE, PSE, PGE, MCE, MCA, MTRR, PSE36, ACPI, TM, PBE, DS. */
-#define HIDE_1_EDX ((1u << 1) | (1u << 2) | (1u << 3) | (1u << 13) | (1u << 7) | (1u << 14) | \
+/* Leaf 1 EDX: VME, PSE, PGE, MCE, MCA, MTRR, PSE36, ACPI, TM, PBE, DS (DE stays: cr4.c). */
+#define HIDE_1_EDX ((1u << 1) | (1u << 3) | (1u << 13) | (1u << 7) | (1u << 14) | \
                     (1u << 12) | (1u << 17) | (1u << 22) | (1u << 29) | (1u << 31) | (1u << 21))
-/* Leaf 7.0 EBX: FSGSBASE, TSC_ADJUST, HLE, INVPCID, RTM, PQM, MPX, PQE, SMAP, SMEP, PT. */
-#define HIDE_7_EBX ((1u << 0) | (1u << 1) | (1u << 4) | (1u << 10) | (1u << 11) | (1u << 12) | \
+/*
+ * Leaf 7.0 EBX: TSC_ADJUST, HLE, INVPCID, RTM, PQM, MPX, PQE, SMAP, SMEP, PT.
+ * FSGSBASE stays, as on Xen 4.17: the guest enables it in its CR4 (cr4.c).
+ */
+#define HIDE_7_EBX ((1u << 1) | (1u << 4) | (1u << 10) | (1u << 11) | (1u << 12) | \
                     (1u << 14) | (1u << 15) | (1u << 20) | (1u << 7) | (1u << 25))
 /* Leaf 7.0 ECX: UMIP, PKU, OSPKE, WAITPKG, LA57, RDPID-via-TSC_AUX is kept, SGX_LC. */
 #define HIDE_7_ECX ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 16) | (1u << 30))

@@ -12,13 +12,17 @@
 #include <asm/paging.h>
 #include <hyp/console.h>
 #include <hyp/dom_build.h>
+#include <hyp/dom_bzimage.h>
 #include <hyp/dom_layout.h>
 #include <hyp/elf.h>
 #include <hyp/errno.h>
 #include <hyp/frame.h>
 #include <hyp/frame_table.h>
+#include <hyp/grant_table.h>
 #include <hyp/m2p.h>
+#include <hyp/options.h>
 #include <hyp/string.h>
+#include <hyp/time.h>
 
 /* As Xen's builder: upper levels user-accessible, L1 entries without the
  * user bit (validation adds it, marking them as guest-kernel mappings). */
@@ -130,8 +134,11 @@ static void fill_shared_info(struct domain *d)
     shared_info_t *si = mfn_to_virt(d->shared_info_mfn);
 
     memset(si, 0, PAGE_SIZE);
-    for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
+    for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++) {
         si->vcpu_info[i].evtchn_upcall_mask = 1;
+        time_fill_vcpu_time(&si->vcpu_info[i].time);
+    }
+    time_fill_wallclock(si);
 }
 
 static void fill_start_info(struct domain *d, const struct pv_image *img,
@@ -219,6 +226,9 @@ static int build(struct domain *d, const struct dom_build_args *args, const char
         return rc;
     if ((rc = allocate_memory(d, args->nr_pages)))
         return *why = "not enough free memory for the domain", rc;
+    if ((rc = grant_table_create(d, koan_options.gnttab_max_frames,
+                                 koan_options.gnttab_max_maptrack_frames)))
+        return *why = "not enough free memory for the grant table", rc;
 
     load_segments(d, &img, args->kernel);
     if (args->module_size)
@@ -242,9 +252,18 @@ static int build(struct domain *d, const struct dom_build_args *args, const char
 
 int dom_build(struct domain *d, const struct dom_build_args *args, const char **why)
 {
-    memset(&bs, 0, sizeof(bs));
-    int rc = build(d, args, why);
+    struct dom_build_args elf_args = *args;
+    struct dom_kernel kernel;
 
+    memset(&bs, 0, sizeof(bs));
+    /* A bzImage's ELF payload is decompressed first (docs/boot.md, "Kernel images"). */
+    int rc = dom_kernel_unpack(d->name, args->kernel, args->kernel_size, &kernel, why);
+    if (!rc) {
+        elf_args.kernel = kernel.image;
+        elf_args.kernel_size = kernel.size;
+        rc = build(d, &elf_args, why);
+    }
+    dom_kernel_release(&kernel);
     hyp_free_pages(bs.p2m, bs.p2m_alloc_pages);
     if (rc)
         domain_free(d);

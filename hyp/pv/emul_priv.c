@@ -1,32 +1,39 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Privileged instructions of a ring-3 PV kernel (see include/hyp/emul.h),
- * decoded by hyp/pv/x86_emulate.c.  The policy is strict, as Xen 4.17's:
+ * decoded by hyp/pv/x86_decode.c.  The policy is strict, as Xen 4.17's:
  *  - MSRs: FS_BASE, GS_BASE (the kernel's) and SHADOW_GS_BASE (the user's)
  *    from guest kernel mode; TSC, MISC_ENABLE, APIC_BASE, EFER and Xen's
  *    hypercall-page MSR may be read, MISC_ENABLE written (ignored);
  *    anything else is #GP;
  *  - CR0: reads show the virtual TS; writes may change only TS.  CR3 reads
- *    give the base pointer; CR4 reads a sanitised value, writes of that value;
- *  - port I/O when the virtual IOPL allows it: real ports for domains with
- *    I/O rights, except those Koan keeps (io_reserved.h); absent ones
- *    (reads all ones, writes dropped) for everything else;
- *  - CLTS clears the virtual TS; XSETBV takes a valid XCR0;
- *  - everything else, and all of it from guest user mode, is the guest's #GP.
+ *    give the base pointer; CR4 is the virtual one (cr4.c);
+ *  - DR0-DR7: the virtual debug registers, with set_debugreg's rules
+ *    (debugreg.c): a refused value is #GP, a register that does not exist #UD;
+ *  - port I/O (emul_io.c), cli and sti when the virtual IOPL allows them;
+ *    cli/sti then do nothing, as on Xen 4.17;
+ *  - rdtsc/rdtscp, which fault only under the virtual CR4.TSD;
+ *  - CLTS clears the virtual TS; XSETBV takes a valid XCR0 (virtual
+ *    CR4.OSXSAVE set, else #UD);
+ *  - everything else, and all but port I/O and cli/sti from guest user
+ *    mode, is the guest's #GP.
  */
 #include <asm/page.h>
 #include <asm/percpu.h>
+#include <asm/traps.h>
 #include <asm/x86.h>
 #include <hyp/bounce.h>
 #include <hyp/domain.h>
 #include <hyp/emul.h>
+#include <hyp/errno.h>
 #include <hyp/frame_table.h>
 #include <hyp/guest_access.h>
 #include <hyp/guest_range.h>
 #include <hyp/guest_walk.h>
-#include <hyp/io_reserved.h>
 #include <hyp/segments.h>
 #include <hyp/x86_emulate.h>
+
+#include "emul_priv.h"
 
 static int fetch(uint64_t addr, void *buf, unsigned bytes, struct x86_emulate_ctxt *c)
 {
@@ -89,14 +96,12 @@ static bool write_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 static bool read_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     switch (msr) {
-    case MSR_FS_BASE:
-        *val = v->pv.fs_base;
-        return true;
-    case MSR_GS_BASE:
-        *val = v->pv.gs_base_kernel;
-        return true;
-    case MSR_SHADOW_GS_BASE:
-        *val = v->pv.gs_base_user;
+    /*
+     * The live bases (the guest is in kernel mode: its GS is the active
+     * one): with CR4.FSGSBASE it may have changed them itself.
+     */
+    case MSR_FS_BASE: case MSR_GS_BASE: case MSR_SHADOW_GS_BASE:
+        *val = rdmsr(msr);
         return true;
     case MSR_TSC:
         *val = rdtsc();
@@ -125,7 +130,6 @@ static uint64_t *gpr(struct cpu_user_regs *r, unsigned n)
 }
 
 #define GUEST_CR0_BITS (0x80050033UL)   /* PG AM WP NE ET MP PE */
-#define GUEST_CR4_BITS (X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | (1UL << 18))
 
 static bool read_cr(struct vcpu *v, unsigned cr, uint64_t *val)
 {
@@ -140,7 +144,7 @@ static bool read_cr(struct vcpu *v, unsigned cr, uint64_t *val)
         *val = (v->pv.kernel_mode ? v->kernel_l4 : v->user_l4) << PAGE_SHIFT;
         return true;
     case 4:
-        *val = read_cr4() & GUEST_CR4_BITS;
+        *val = pv_cr4_read(v);
         return true;
     default:
         return false;
@@ -158,101 +162,136 @@ static bool write_cr(struct vcpu *v, unsigned cr, uint64_t val)
         pv_fpu_set_ts(v, val & X86_CR0_TS);
         return true;
     }
-    if (cr == 4)
-        return read_cr(v, 4, &cur) && val == cur;
+    if (cr == 4) {
+        pv_cr4_write(v, val);   /* bits the guest may not change are ignored, as on Xen */
+        return true;
+    }
     return false;
 }
 
-/* The virtual IOPL decides whether in/out are allowed at all (else #GP). */
-static bool iopl_allows(const struct vcpu *v)
+/* rdtsc/rdtscp fault only with the virtual CR4.TSD: the kernel's are emulated. */
+static enum emul_result emulate_tsc(struct emul *e)
 {
-    return v->pv.iopl >= (v->pv.kernel_mode ? 1u : 3u);
+    uint64_t tsc = rdtsc();
+
+    if (!e->v->pv.kernel_mode)
+        return EMUL_GP;
+    e->regs->rax = (uint32_t)tsc;
+    e->regs->rdx = tsc >> 32;
+    if (e->insn->op == X86_OP_RDTSCP)
+        e->regs->rcx = (uint32_t)rdmsr(MSR_TSC_AUX);   /* what the CPU would give */
+    return EMUL_DONE;
 }
 
-static bool port_io(struct vcpu *v, struct cpu_user_regs *regs, const struct x86_insn *insn)
+/* mov to or from %drN (N includes REX.R: 8-15 do not exist). */
+static enum emul_result emulate_dr(struct emul *e)
 {
-    uint16_t port = insn->opcode[0] & 8 ? (uint16_t)regs->rdx : (uint16_t)insn->imm;
-    unsigned size = insn->op_bytes;
+    const struct x86_insn *insn = e->insn;
+    uint64_t *reg = gpr(e->regs, insn->rm), val;
+    long rc;
 
-    if (!iopl_allows(v) || insn->rep)
-        return false;
-    /*
-     * Without I/O rights the ports are not there, and the ports Koan keeps
-     * (io_reserved.h) are not there for anyone: reads all ones, writes
-     * dropped, as Xen does for the ports it denies even to dom0.
-     */
-    if (!v->domain->privileged || io_port_reserved(port, size)) {
-        if (insn->op == X86_OP_IN) {
-            uint64_t mask = size == 4 ? 0xffffffffUL : (1UL << (size * 8)) - 1;
-            regs->rax = size == 4 ? mask : regs->rax | mask;
-        }
-        return true;
+    if (insn->op == X86_OP_MOV_FROM_DR) {
+        if (pv_get_debugreg(e->v, insn->reg, &val))
+            return EMUL_UD;
+        *reg = insn->op_bytes == 4 ? (uint32_t)val : val;
+        return EMUL_DONE;
     }
-    if (insn->op == X86_OP_OUT) {
-        uint32_t val = (uint32_t)regs->rax;
-        if (size == 1) asm volatile("outb %b0, %w1" :: "a"(val), "Nd"(port));
-        else if (size == 2) asm volatile("outw %w0, %w1" :: "a"(val), "Nd"(port));
-        else asm volatile("outl %0, %w1" :: "a"(val), "Nd"(port));
-        return true;
-    }
-    uint32_t val = 0;
-    if (size == 1) asm volatile("inb %w1, %b0" : "=a"(val) : "Nd"(port));
-    else if (size == 2) asm volatile("inw %w1, %w0" : "=a"(val) : "Nd"(port));
-    else asm volatile("inl %w1, %0" : "=a"(val) : "Nd"(port));
-    uint64_t mask = size == 8 ? ~0UL : (1UL << (size * 8)) - 1;
-    regs->rax = size == 4 ? val : (regs->rax & ~mask) | (val & mask);
-    return true;
+    rc = pv_set_debugreg(e->v, insn->reg, insn->op_bytes == 4 ? (uint32_t)*reg : *reg);
+    return rc == 0 ? EMUL_DONE : rc == -ENODEV ? EMUL_UD : EMUL_GP;
 }
 
-static bool emulate_one(struct vcpu *v, struct cpu_user_regs *regs, const struct x86_insn *insn)
+static enum emul_result emulate_cr(struct emul *e)
 {
+    const struct x86_insn *insn = e->insn;
+    uint64_t *reg = gpr(e->regs, insn->rm), val;
+
+    if (insn->op == X86_OP_MOV_FROM_CR) {   /* 32-bit operands outside 64-bit mode */
+        if (!read_cr(e->v, insn->reg, &val))
+            return EMUL_GP;
+        *reg = insn->op_bytes == 4 ? (uint32_t)val : val;
+        return EMUL_DONE;
+    }
+    val = insn->op_bytes == 4 ? (uint32_t)*reg : *reg;
+    return write_cr(e->v, insn->reg, val) ? EMUL_DONE : EMUL_GP;
+}
+
+/* Instructions only the guest kernel may issue (Xen's "ring 0"). */
+static enum emul_result emulate_kernel_only(struct emul *e)
+{
+    struct cpu_user_regs *regs = e->regs;
+    struct vcpu *v = e->v;
     uint64_t val;
 
-    switch (insn->op) {
-    case X86_OP_IN: case X86_OP_OUT:
-        return port_io(v, regs, insn);
-    default:
-        break;
-    }
-    if (!v->pv.kernel_mode)
-        return false;
-    switch (insn->op) {
+    switch (e->insn->op) {
     case X86_OP_WRMSR:
-        return write_msr(v, (uint32_t)regs->rcx, (regs->rdx << 32) | (uint32_t)regs->rax);
+        return write_msr(v, (uint32_t)regs->rcx, (regs->rdx << 32) | (uint32_t)regs->rax) ?
+               EMUL_DONE : EMUL_GP;
     case X86_OP_RDMSR:
         if (!read_msr(v, (uint32_t)regs->rcx, &val))
-            return false;
+            return EMUL_GP;
         regs->rax = (uint32_t)val;
         regs->rdx = val >> 32;
-        return true;
-    case X86_OP_MOV_FROM_CR:   /* 32-bit operands outside 64-bit mode */
-        if (!read_cr(v, insn->reg, &val))
-            return false;
-        *gpr(regs, insn->rm) = insn->op_bytes == 4 ? (uint32_t)val : val;
-        return true;
-    case X86_OP_MOV_TO_CR:
-        val = *gpr(regs, insn->rm);
-        return write_cr(v, insn->reg, insn->op_bytes == 4 ? (uint32_t)val : val);
+        return EMUL_DONE;
+    case X86_OP_MOV_FROM_CR: case X86_OP_MOV_TO_CR:
+        return emulate_cr(e);
+    case X86_OP_MOV_FROM_DR: case X86_OP_MOV_TO_DR:
+        return emulate_dr(e);
     case X86_OP_CLTS:
         pv_fpu_set_ts(v, false);
-        return true;
+        return EMUL_DONE;
     case X86_OP_XSETBV:
-        return pv_xsetbv(v, (uint32_t)regs->rcx, (regs->rdx << 32) | (uint32_t)regs->rax);
+        return pv_xsetbv(v, (uint32_t)regs->rcx, (regs->rdx << 32) | (uint32_t)regs->rax) ?
+               EMUL_DONE : EMUL_GP;
     default:
-        return false;
+        return EMUL_GP;
+    }
+}
+
+static enum emul_result emulate_one(struct emul *e)
+{
+    switch (e->insn->op) {
+    case X86_OP_IN: case X86_OP_OUT:
+        return emul_port_io(e);
+    case X86_OP_CLI: case X86_OP_STI:
+        /*
+         * Allowed by the virtual IOPL, they do nothing, as on Xen 4.17: the
+         * event mask is the guest's to set (a popf could not undo a cli).
+         */
+        return emul_iopl_ok(e->v) ? EMUL_DONE : EMUL_GP;
+    case X86_OP_RDTSC: case X86_OP_RDTSCP:
+        return emulate_tsc(e);
+    case X86_OP_XSETBV:
+        /* Xen looks at the virtual CR4.OSXSAVE (#UD) before the mode (#GP). */
+        if (!(e->v->pv.cr4 & X86_CR4_OSXSAVE))
+            return EMUL_UD;
+        return e->v->pv.kernel_mode ? emulate_kernel_only(e) : EMUL_GP;
+    default:
+        return e->v->pv.kernel_mode ? emulate_kernel_only(e) : EMUL_GP;
     }
 }
 
 bool pv_emulate_privileged(struct vcpu *v, struct cpu_user_regs *regs)
 {
     struct x86_insn insn;
+    struct emul e = { .v = v, .regs = regs, .insn = &insn };
     uint64_t next;
 
     if (regs->error_code || !decode(v, regs, &insn, &next) || insn.forced)
         return false;
-    if (!emulate_one(v, regs, &insn))
+    switch (emulate_one(&e)) {
+    case EMUL_GP:
         return false;
+    case EMUL_UD:
+        pv_inject_exception(v, regs, X86_EXC_UD, false, 0);
+        return true;
+    case EMUL_DONE:
+        break;
+    }
     regs->rip = next;
+    if (e.db_hits) {   /* a trap: reported after the instruction, B0-B3 in DR6 */
+        v->pv.dr[6] |= e.db_hits;
+        pv_inject_exception(v, regs, X86_EXC_DB, false, 0);
+    }
     return true;
 }
 

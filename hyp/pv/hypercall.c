@@ -15,6 +15,8 @@
 #include <hyp/guest_range.h>
 #include <hyp/errno.h>
 #include <hyp/event.h>
+#include <hyp/grant_table.h>
+#include <hyp/vcpu_timer.h>
 #include <hyp/hypercall.h>
 #include <hyp/pv.h>
 #include <hyp/sched.h>
@@ -54,7 +56,9 @@ static const struct hypercall_desc hypercall_table[NR_HYPERCALLS] = {
     HYPERCALL(__HYPERVISOR_vm_assist, do_vm_assist),
     HYPERCALL(__HYPERVISOR_update_va_mapping_otherdomain, do_update_va_mapping_otherdomain),
     HYPERCALL(__HYPERVISOR_iret, do_iret),
+    HYPERCALL(__HYPERVISOR_grant_table_op, do_grant_table_op),
     HYPERCALL(__HYPERVISOR_vcpu_op, do_vcpu_op),
+    HYPERCALL(__HYPERVISOR_set_timer_op, do_set_timer_op),
     HYPERCALL(__HYPERVISOR_set_segment_base, do_set_segment_base),
     HYPERCALL(__HYPERVISOR_mmuext_op, do_mmuext_op),
     HYPERCALL(__HYPERVISOR_sched_op, do_sched_op),

@@ -153,13 +153,13 @@ static void load_handlers(struct vcpu *v, const struct vcpu_guest_context *c)
 
 static void load_cpu_state(struct vcpu *v, const struct vcpu_guest_context *c)
 {
-    static const unsigned debug_regs[] = { 0, 1, 2, 3, 6, 7 };
-
     v->ldt_base = c->ldt_ents ? c->ldt_base : 0;
     v->ldt_ents = c->ldt_ents;
     v->pv.fpu_ts = c->ctrlreg[0] & CR0_TS;
-    for (unsigned i = 0; i < ARRAY_SIZE(debug_regs); i++)
-        (void)pv_set_debugreg(v, debug_regs[i], c->debugreg[debug_regs[i]]);
+    pv_cr4_write(v, c->ctrlreg[4]);   /* the bits a guest controls; the rest ignored */
+    /* All eight, as Xen does (DR4/DR5 write DR6/DR7 unless CR4.DE); refusals ignored. */
+    for (unsigned i = 0; i < 8; i++)
+        (void)pv_set_debugreg(v, i, c->debugreg[i]);
     /* The area is zero (the initial state) until the vCPU first runs. */
     if ((c->flags & VGCF_i387_valid) && v->pv.fpu_area) {
         memcpy(v->pv.fpu_area, &c->fpu_ctxt, sizeof(c->fpu_ctxt));

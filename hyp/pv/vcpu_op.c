@@ -17,6 +17,8 @@
 #include <hyp/hypercall.h>
 #include <hyp/sched.h>
 #include <hyp/string.h>
+#include <hyp/time.h>
+#include <hyp/vcpu_timer.h>
 #include <hyp/vcpu_op.h>
 
 static long vcpu_up(struct vcpu *v)
@@ -54,7 +56,7 @@ static long get_runstate_info(const struct vcpu *v, uint64_t arg)
 {
     struct vcpu_runstate_info info;
 
-    sched_runstate_get(v, &info);
+    sched_runstate_get(v, &info, true);
     return copy_to_guest(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
@@ -120,12 +122,17 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
         return register_vcpu_info(v, arg);
     case VCPUOP_get_physid:
         return -EINVAL;   /* Xen's answer for a vCPU not pinned to a physical CPU */
+    case VCPUOP_register_runstate_memory_area:
+        return time_register_runstate_area(v, arg);
+    case VCPUOP_register_vcpu_time_memory_area:
+        return time_register_time_area(v, arg);
+    case VCPUOP_set_periodic_timer:
+    case VCPUOP_stop_periodic_timer:
+    case VCPUOP_set_singleshot_timer:
+    case VCPUOP_stop_singleshot_timer:
+        return vcpu_timer_op(v, (int)cmd, arg);
     default:
-        /*
-         * Unknown ops, and those that need event channels or guest time,
-         * which Koan has not yet (the timers, send_nmi, the runstate and
-         * time memory areas): -ENOSYS, Xen's answer to an op it lacks.
-         */
+        /* Unknown ops, and send_nmi: -ENOSYS, Xen's answer to an op it lacks. */
         return -ENOSYS;
     }
 }

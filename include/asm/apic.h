@@ -24,9 +24,12 @@ void apic_init(void);
 void apic_cpu_init(void);
 /* This CPU's APIC id, from its APIC. */
 uint32_t apic_id(void);
-/* Interrupt at TIMER_VECTOR every `count` timer ticks (no calibration: a
- * tick is 1 ns under QEMU, a bus clock on hardware). */
-void apic_timer_start_periodic(uint32_t count);
+/* Boot CPU, after clock_calibrate: measure the APIC timer's rate against the TSC (10 ms); logs it. */
+void apic_timer_calibrate(void);
+/* One interrupt at TIMER_VECTOR after about tsc_ticks (at least one APIC tick, at most 2^32). */
+void apic_timer_oneshot_tsc(uint64_t tsc_ticks);
+/* No timer interrupt until the next apic_timer_oneshot_tsc. */
+void apic_timer_stop(void);
 void apic_eoi(void);
 /*
  * Send an IPI to the APIC with id dest: icr_low is a delivery mode, the

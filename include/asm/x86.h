@@ -12,11 +12,15 @@
 #define X86_CR0_PE    (1UL << 0)
 #define X86_CR0_ET    (1UL << 4)
 #define X86_CR0_PG    (1UL << 31)
+#define X86_CR4_TSD   (1UL << 2)
+#define X86_CR4_DE    (1UL << 3)
 #define X86_CR4_PAE   (1UL << 5)
 #define X86_CR4_MCE   (1UL << 6)
 #define X86_CR4_PGE   (1UL << 7)
 #define X86_CR4_OSFXSR     (1UL << 9)
 #define X86_CR4_OSXMMEXCPT (1UL << 10)
+#define X86_CR4_FSGSBASE   (1UL << 16)
+#define X86_CR4_OSXSAVE    (1UL << 18)
 #define X86_CR4_SMEP  (1UL << 20)
 #define X86_CR4_SMAP  (1UL << 21)
 
@@ -38,6 +42,7 @@
 #define MSR_GS_BASE       0xc0000101
 #define MSR_SHADOW_GS_BASE 0xc0000102
 #define MSR_APIC_BASE     0x1b
+#define MSR_TSC_AUX       0xc0000103
 #define EFER_SCE  (1UL << 0)
 #define EFER_NXE  (1UL << 11)
 

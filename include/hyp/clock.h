@@ -2,8 +2,7 @@
 /*
  * The hypervisor's clock: the TSC, calibrated once against the PIT, read as
  * nanoseconds since boot.  Runstate accounting (vcpu_op's
- * get_runstate_info) is its first user; guest time (pvclock, timers) will
- * build on it.  Times are kept in TSC ticks and turned into nanoseconds
+ * get_runstate_info) and guest time (hyp/common/time.c) build on it.  Times are kept in TSC ticks and turned into nanoseconds
  * only when reported, so stamps taken before the calibration are good too.
  * Assumes an invariant TSC, the same rate on every CPU (what QEMU and
  * every x86-64 CPU of the last decade give).
@@ -23,9 +22,13 @@ static inline uint64_t clock_tsc(void)
 
 /* Measure the TSC's rate (about 20 ms, with the PIT's channel 2); logs it. */
 void clock_calibrate(void);
+/* The TSC's rate in Hz (1 GHz until calibrated). */
+uint64_t clock_tsc_hz(void);
+/* Take a rate known better than the PIT's measure (CPUID: hyp/common/time.c). */
+void clock_set_tsc_hz(uint64_t hz);
+/* Nanoseconds as TSC ticks. */
+uint64_t clock_ns_to_ticks(uint64_t ns);
 /* TSC ticks as nanoseconds (1 GHz is assumed until calibrated). */
 uint64_t clock_ticks_to_ns(uint64_t ticks);
-/* A TSC stamp as nanoseconds since the TSC's zero (the machine's reset). */
-uint64_t clock_stamp_to_ns(uint64_t tsc);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Building boot-time PV domains from ELF kernel images (the Xen PV ABI). */
+/* Building boot-time PV domains from ELF kernel images or Linux bzImages (the Xen PV ABI). */
 #ifndef KOAN_HYP_DOM_BUILD_H
 #define KOAN_HYP_DOM_BUILD_H
 

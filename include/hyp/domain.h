@@ -22,6 +22,7 @@
 #include <hyp/console_ring.h>
 #include <hyp/cpumask.h>
 #include <hyp/event.h>
+#include <hyp/vcpu_timer.h>
 #include <hyp/pv_vcpu.h>
 #include <hyp/spinlock.h>
 #include <hyp/types.h>
@@ -42,6 +43,7 @@
 enum domain_state { DOMAIN_FREE, DOMAIN_RUNNING, DOMAIN_DYING };
 
 struct domain;
+struct grant_table;
 
 /* Time a vCPU spent in each RUNSTATE_*, in TSC ticks (ns only at the ABI). */
 struct vcpu_runstate {
@@ -81,8 +83,13 @@ struct vcpu {
     struct vcpu_info dummy_vcpu_info;
     struct vcpu_info *vcpu_info; /* where it is now (pv_vcpu_info's cache; NULL: not yet known) */
 
+    /* Guest addresses (0 = none) kept up to date as it is switched (hyp/common/time.c). */
+    uint64_t time_area;          /* VCPUOP_register_vcpu_time_memory_area */
+    uint64_t runstate_area;      /* VCPUOP_register_runstate_memory_area */
+
     struct pv_vcpu pv;
     struct evtchn_vcpu evtchn;   /* its VIRQ bindings, SCHEDOP_poll (include/hyp/event.h) */
+    struct vcpu_timers timers;   /* singleshot, periodic, poll (include/hyp/vcpu_timer.h) */
 };
 
 struct domain {
@@ -112,6 +119,7 @@ struct domain {
      */
     cpumask_t dirty_cpus;
     struct vcpu *vcpu[MAX_VCPUS_PER_DOMAIN];
+    struct grant_table *grant_table;   /* include/hyp/grant_table.h (its own locks) */
     char console_line[CONSOLE_LINE_MAX];
     size_t console_len;
     struct console_quota console_quota;   /* zeroed by domain_alloc: full credit */

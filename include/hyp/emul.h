@@ -21,12 +21,23 @@ void pv_debug_trap(struct vcpu *v, struct cpu_user_regs *regs);
 void pv_fpu_set_ts(struct vcpu *v, bool ts);
 /* XSETBV by the guest: true if the value is acceptable. */
 bool pv_xsetbv(struct vcpu *v, uint32_t idx, uint64_t val);
-/* set_debugreg for v: 0, -EINVAL (register) or -EPERM (value). */
+/*
+ * set_debugreg for v (also a mov to %drN): 0, -ENODEV (no such register:
+ * #UD), -EINVAL (reserved bits: #GP) or -EPERM (a value not permitted: #GP).
+ */
 long pv_set_debugreg(struct vcpu *v, unsigned reg, uint64_t value);
+/* get_debugreg (also a mov from %drN): 0 and *value, or -ENODEV (#UD). */
+long pv_get_debugreg(const struct vcpu *v, unsigned reg, uint64_t *value);
+/* DR6's B0-B3 for the enabled I/O breakpoints that the ports [port, port + len) hit. */
+unsigned pv_io_breakpoints(const struct vcpu *v, unsigned port, unsigned len);
 /* Load v's debug registers into the CPU (vCPU switch); NULL: every breakpoint off. */
 void debugreg_switch_to(struct vcpu *v);
 /* Back to the reset values (a dying vCPU's breakpoints must not outlive it). */
 void debugreg_reset(struct vcpu *v);
+/* The virtual CR4 (hyp/pv/cr4.c): read, written by the guest, loaded on a vCPU switch (NULL: none). */
+uint64_t pv_cr4_read(const struct vcpu *v);
+void pv_cr4_write(struct vcpu *v, uint64_t val);
+void pv_cr4_switch_to(const struct vcpu *v);
 /* The CPUID the guest sees (docs/cpu.md). */
 void pv_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 

@@ -84,6 +84,8 @@ bool evtchn_virq_is_per_vcpu(unsigned int virq);
 long do_event_channel_op(uint64_t cmd, uint64_t arg);
 long do_event_channel_op_compat(uint64_t arg);
 
+/* SCHEDOP_poll's deadline passed: wake v if it still polls (hyp/common/vcpu_timer.c). */
+void evtchn_poll_timeout(struct vcpu *v);
 /*
  * SCHEDOP_poll for the current vCPU v (hyp/pv/sched_op.c has copied the
  * request): 0 -- having blocked v unless an event was already there --,

@@ -207,6 +207,26 @@ int domain_assign_page(struct domain *d, mfn_t mfn, bool count_in_tot_pages);
 /* d gives up its ownership reference; the frame is freed with its last reference. */
 int domain_release_page(struct domain *d, mfn_t mfn);
 /*
+ * XENMEM_exchange (hyp/mm/memory_exchange.c), frame by frame.  Steal: take
+ * d's frame mfn if nobody else holds a reference (Xen's rule): 0, and the
+ * frame is held with count 0, still on d's list and counted; or -EINVAL.
+ * Unsteal gives it back as it was.  Swap: a stolen frame is freed and a
+ * fresh frame from the allocator takes its place in d's list and count.
+ * Between steal and unsteal/swap d's teardown must not start: the caller
+ * runs on one of d's vCPUs, or between domain_mm_enter and _exit.
+ */
+int domain_steal_page(struct domain *d, mfn_t mfn);
+void domain_unsteal_page(mfn_t mfn);
+void domain_swap_page(struct domain *d, mfn_t stolen, mfn_t fresh);
+/*
+ * d gives up a frame nobody else references (no mapping, no use as a
+ * table or descriptor page, not pinned, not a shared hypervisor page): it
+ * leaves d's page list and reservation ownerless with no reference, for
+ * domain_assign_page to give to another domain (GNTTABOP_transfer) or
+ * frame_table_on_free to free.  0 or -EINVAL.
+ */
+int domain_give_up_page(struct domain *d, mfn_t mfn);
+/*
  * Devalidate the tables on d's queue, under the work budget: 0 when the
  * queue is empty, -ERESTART when the budget ran out first.
  */

@@ -7,6 +7,8 @@
 
 struct koan_options {
     uint64_t dom_mem;    /* default memory of a boot-time domain, bytes */
+    uint32_t gnttab_max_frames;          /* grant-table frames a domain may have */
+    uint32_t gnttab_max_maptrack_frames; /* pages of map handles a domain may have */
     bool selftest_fault; /* selftest=fault: fault on purpose after boot (tests the dump) */
     bool selftest_iret_unchecked; /* selftest=iret-unchecked: the CPU judges iret frames */
     bool selftest_ipi;            /* selftest=ipi: call-function round trips at boot */
@@ -14,6 +16,7 @@ struct koan_options {
     bool selftest_phantom_cpu;    /* selftest=smp-phantom-cpu: a CPU that never answers */
     bool selftest_tlb_shootdown;  /* selftest=tlb-shootdown: remote flush round trips at boot */
     bool selftest_tlb_local_only; /* selftest=tlb-local-only: guests' flushes stay on their CPU */
+    bool tsc_unstable;            /* tsc=unstable: no PVCLOCK_TSC_STABLE for guests */
 };
 
 extern struct koan_options koan_options;

@@ -19,6 +19,8 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
 long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags, uint64_t domid);
 long do_multicall(uint64_t call_list, uint64_t nr_calls);
 long do_memory_op(uint64_t cmd, uint64_t arg);
+/* XENMEM_exchange (hyp/mm/memory_exchange.c), for do_memory_op. */
+long memory_exchange(uint64_t arg);
 long do_vm_assist(uint64_t cmd, uint64_t type);
 long do_set_trap_table(uint64_t traps);
 long do_stack_switch(uint64_t ss, uint64_t sp);

@@ -2,7 +2,7 @@
 /*
  * The PV CPU state of a vCPU: what the guest registered (trap table,
  * callbacks, kernel stack), which mode its kernel believes it is in, its
- * segment bases, and its virtual CR0.TS / IOPL.  Everything here is written
+ * segment bases, and its virtual CR0.TS / CR4 / IOPL.  Everything here is written
  * only after validation (canonical addresses, fixed-up selectors).
  */
 #ifndef KOAN_HYP_PV_VCPU_H
@@ -27,6 +27,8 @@ struct pv_vcpu {
     bool fpu_ts;                     /* virtual CR0.TS (fpu_taskswitch) */
     unsigned iopl;                   /* virtual IOPL (physdev_op set_iopl) */
     uint64_t dr[8];                  /* virtual debug registers */
+    uint32_t dr7_emul;               /* enable bits of DR7's I/O breakpoints (emulated) */
+    uint64_t cr4;                    /* virtual CR4: the bits the guest controls (hyp/pv/cr4.c) */
     void *fpu_area;                  /* XSAVE image, 64-byte aligned */
     mfn_t gdt_frames[14];            /* set_gdt: frames typed as descriptor pages */
     unsigned gdt_ents;               /* 0 = only Xen's reserved entries */

@@ -49,12 +49,16 @@ void sched_vcpu_update(struct vcpu *v);
 void sched_vcpu_kick(struct vcpu *v);
 /* The running vCPU gives up the rest of its slice (SCHEDOP_yield, preemption). */
 void sched_request(void);
-/* The preemption tick arrived while a guest ran. */
+/* The preemption tick arrived while a guest ran (sched.c's tick timer calls it). */
 void sched_tick(void);
-/* v's runstate as Xen reports it: times in ns, the current state's time counted to now. */
-void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out);
+/*
+ * v's runstate as Xen reports it: times in ns, state_entry_time in system
+ * time; the current state's time counted to now (get_runstate_info) or
+ * as recorded when v entered it (the registered area's copy, as Xen's).
+ */
+void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out, bool to_now);
 
-#define SCHED_SLICE_TICKS 10000000u   /* 10 ms under QEMU (1 ns ticks) */
+#define SCHED_SLICE_NS 10000000u   /* the round robin's slice: 10 ms */
 /* Free frames before any domain exists: checked again when all are gone. */
 void sched_set_memory_baseline(uint64_t free_frames);
 /* On the way back to a guest: switch if asked to or if current is gone. */

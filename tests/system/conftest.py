@@ -117,3 +117,25 @@ def xen_evtchn_run():
                     "Debian's Xen 4.17 (the referee)" % h.XEN)
     return h.run_xen_dom0("xen_evtchn_dom0", EVTCHN_GUEST_ARGS, smp=2,
                           timeout=SMP_TIMEOUT)
+# The gnttab suite (docs/test-guest.md, "The gnttab suite").  Koan has grant
+# tables version 1 only; Xen is booted with gnttab=max-ver:1, so that it
+# answers set_version(2) as it does a domain its toolstack limited to v1.
+GNTTAB_GUEST_ARGS = DOM0_GUEST_ARGS + ["suite=gnttab"]
+GNTTAB_XEN_OPTIONS = "gnttab=max-ver:1"
+
+
+@pytest.fixture(scope="session")
+def koan_gnttab_run():
+    """The gnttab suite on Koan's dom0."""
+    return h.run_koan("koan_gnttab_dom0", h.koan_guest("dom0", *GNTTAB_GUEST_ARGS,
+                                                        ramdisk=True), timeout=120)
+
+
+@pytest.fixture(scope="session")
+def xen_gnttab_run():
+    """The gnttab suite on Xen 4.17's dom0 (gnttab=max-ver:1): the referee."""
+    if not (h.ROOT / h.XEN).is_file():
+        pytest.skip("%s is missing: run scripts/install-deps.sh to unpack "
+                    "Debian's Xen 4.17 (the referee)" % h.XEN)
+    return h.run_xen_dom0("xen_gnttab_dom0", GNTTAB_GUEST_ARGS, timeout=120,
+                          xen_options=GNTTAB_XEN_OPTIONS)

@@ -34,7 +34,7 @@ CASE_RE = re.compile(PREFIX + r"(?P<res>ok|not ok) (?P<num>\d+) (?P<name>[\w.-]+
 SUMMARY_RE = re.compile(PREFIX + r"summary: (?P<p>\d+) passed, (?P<f>\d+) failed$")
 
 
-SUITES = ("basic", "mm", "fuzz", "cpu", "spec", "smp", "evtchn")  # table order of guest/tests.c
+SUITES = ("basic", "mm", "fuzz", "cpu", "spec", "smp", "evtchn", "time", "gnttab")  # table order of guest/tests.c
 
 
 def suite_cases(suite: str) -> List[Tuple[str, bool]]:
@@ -210,10 +210,12 @@ def run_koan(test_name: str, args: List[str], append: str = "loglvl=info",
 
 
 def run_xen_dom0(test_name: str, guest_args: List[str], ramdisk: bool = True,
-                 timeout: int = DEFAULT_TIMEOUT, smp: int = 0) -> Run:
+                 timeout: int = DEFAULT_TIMEOUT, smp: int = 0,
+                 xen_options: str = "") -> Run:
     """The guest as dom0 of Xen 4.17; with smp=N, on N CPUs and with N
-    dom0 vCPUs (dom0_max_vcpus=N)."""
+    dom0 vCPUs (dom0_max_vcpus=N); xen_options go on Xen's command line."""
     append = XEN_APPEND + (" dom0_max_vcpus=%d" % smp if smp else "")
+    append += " " + xen_options if xen_options else ""
     args = ["--kernel", XEN, "--append", append, "--no-exit-device"]
     args += module(GUEST, "koan-test", *guest_args)
     if ramdisk:

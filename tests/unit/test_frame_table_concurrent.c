@@ -7,6 +7,7 @@
  * devalidation stopped by tiny work budgets, writes to one entry from two
  * CPUs, linear mappings both ways and many into one table, the frame
  * allocator, frames changing hands between domains while others hold them,
+ * frames taken and swapped by XENMEM_exchange while others hold them,
  * and a domain torn down while a privileged domain works on its memory.  Threads check what
  * must hold at every instant (a frame we hold a type reference of has that
  * type; a table and a writable mapping of what it maps never coexist); the
@@ -650,6 +651,87 @@ static void test_frames_change_hands(void **state)
     assert_true(moves > 0);
 }
 
+/* ---- XENMEM_exchange's steals and swaps, while others take references ---- */
+
+#define EXCH_FRAMES 8
+#define EXCH_SPARE_FIRST 200   /* free frames, one per exchanger, never given by fake_give here */
+static mfn_t exch_slots[EXCH_FRAMES];   /* domU's frames, as they are swapped */
+static mfn_t exch_spare[MAX_WORKERS];   /* each exchanger's free frame, kept across rounds */
+#define EXCH_CANDIDATES (EXCH_FRAMES + 2)
+static mfn_t exch_candidates[EXCH_CANDIDATES];   /* every frame that takes part */
+
+/* Take a frame as an exchange does: give it back, or swap it for our spare (which the old one becomes). */
+static void body_exchanger(struct worker *w)
+{
+    mfn_t spare = exch_spare[w->id];
+
+    for (unsigned i = 0; i < w->iterations; i++) {
+        unsigned slot = rnd_below(w, EXCH_FRAMES);
+        /* A slot's frame, or any frame that ever took part: a guest may name any. */
+        mfn_t m = rnd_below(w, 2) ? __atomic_load_n(&exch_slots[slot], __ATOMIC_SEQ_CST)
+                                  : exch_candidates[rnd_below(w, EXCH_CANDIDATES)];
+        if (domain_steal_page(&domu, m) != 0)
+            continue;
+        w->done[0]++;
+        if (__atomic_load_n(&pg(m)->count, __ATOMIC_SEQ_CST) != 0)
+            violation("stolen frame %#lx has count %u\n", m, pg(m)->count);
+        if (rnd_below(w, 2)) {
+            domain_unsteal_page(m);
+            continue;
+        }
+        __atomic_fetch_add(&fake.assign_count[spare], 1, __ATOMIC_SEQ_CST);   /* the swap assigns it */
+        domain_swap_page(&domu, m, spare);
+        __atomic_store_n(&exch_slots[slot], spare, __ATOMIC_SEQ_CST);
+        spare = m;   /* freed by the swap, and nobody else gives frames out: ours */
+        w->done[1]++;
+    }
+    exch_spare[w->id] = spare;
+}
+
+/* A reference (and a type reference) keeps the frame allocated and domU's: no steal under it. */
+static void body_exch_holder(struct worker *w)
+{
+    for (unsigned i = 0; i < w->iterations; i++) {
+        mfn_t m = __atomic_load_n(&exch_slots[rnd_below(w, EXCH_FRAMES)], __ATOMIC_SEQ_CST);
+        if (!get_page(pg(m), &domu))
+            continue;
+        w->done[0]++;
+        bool typed = rnd_below(w, 2) && get_page_type(pg(m), PGT_writable, &domu) == 0;
+        for (unsigned k = 0; k < 8; k++)
+            if (!(page_flags(pg(m)) & PGF_allocated) || page_owner(pg(m)) != domu.id)
+                violation("frame %#lx taken while held (flags %#x, owner %u)\n", m,
+                          page_flags(pg(m)), page_owner(pg(m)));
+        if (typed)
+            put_page_type(pg(m));
+        put_page(pg(m));
+    }
+}
+
+static void test_exchange_against_holders(void **state)
+{
+    static void (*const bodies[])(struct worker *) = { body_exchanger, body_exchanger,
+                                                       body_exch_holder, body_exch_holder };
+    struct worker ws[4];
+    unsigned long swaps = 0, steals = 0;
+
+    for (unsigned i = 0; i < EXCH_FRAMES; i++)
+        exch_candidates[i] = exch_slots[i] = fake_give(&domu);
+    for (unsigned i = 0; i < MAX_WORKERS; i++)
+        exch_spare[i] = EXCH_SPARE_FIRST + i;
+    exch_candidates[EXCH_FRAMES] = EXCH_SPARE_FIRST;       /* the two exchangers' spares */
+    exch_candidates[EXCH_FRAMES + 1] = EXCH_SPARE_FIRST + 1;
+    for (unsigned round = 0; round < 4 * stress; round++) {
+        violations = 0;
+        run_workers(ws, 4, bodies, 10000);
+        assert_int_equal(violations, 0);
+        assert_int_equal(domu.tot_pages, EXCH_FRAMES);
+        round_end(&domu, NULL, 0);
+        steals += ws[0].done[0] + ws[1].done[0];
+        swaps += ws[0].done[1] + ws[1].done[1];
+    }
+    assert_true(steals > 0 && swaps > 0);
+}
+
 /* ---- 8. a teardown while a privileged domain works on the dying domain's memory ---- */
 
 static mfn_t d0_l1;
@@ -786,6 +868,7 @@ int main(void)
         T(test_linear_both_ways),
         T(test_linear_counters),
         T(test_frames_change_hands),
+        T(test_exchange_against_holders),
         cmocka_unit_test(test_allocator),
         T(test_teardown_against_foreign_work),
         T(test_two_teardowns),

@@ -93,6 +93,8 @@ bool mm_mfn_is_ours(unsigned long mfn);
  * back a frame that is plain again (unmapped, unpinned, untyped).
  */
 unsigned long pool_alloc(bool zero);
+/* n consecutive pfns never handed out before (0 when too few are left, after test_fail). */
+unsigned long pool_alloc_run(unsigned long n);
 void pool_free(unsigned long pfn);
 unsigned long pool_free_count(void);
 

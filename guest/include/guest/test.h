@@ -21,7 +21,10 @@
 #define SUITE_BENCH 0x10u	/* microbenchmarks (bench.c, bench_cpu.c; `make bench`) */
 #define SUITE_SPEC 0x20u	/* entries speculation hardening must accept (cases_spec.c) */
 #define SUITE_SMP 0x40u		/* several vCPUs (cases_smp*.c; needs vcpus=2) */
-#define SUITE_EVTCHN 0x80u	/* event channels (cases_evtchn*.c; needs vcpus=2) */
+#define SUITE_EVTCHN 0x4000u	/* event channels (cases_evtchn*.c; needs vcpus=2) */
+#define SUITE_BENCH_SMP 0x80u	/* MMU updates from two vCPUs (bench_smp.c; `make bench`) */
+#define SUITE_TIME 0x1000u	/* guest time (cases_time.c) */
+#define SUITE_GNTTAB 0x2000u	/* grant tables (cases_gnttab_*.c) */
 
 struct guest_test {
 	const char *name;

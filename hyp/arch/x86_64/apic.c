@@ -2,14 +2,16 @@
 /*
  * Local APIC bring-up: map its registers uncached in the fixmap (every CPU
  * sees its own APIC at that one address), software enable it with
- * SPURIOUS_VECTOR, mask the local interrupt sources, run its timer
- * periodically as the scheduler's preemption tick, and send IPIs.
+ * SPURIOUS_VECTOR, mask the local interrupt sources, run its timer in
+ * one-shot mode for the timers of hyp/common/timer.c (its rate measured
+ * against the TSC once, at boot), and send IPIs.
  */
 #include <asm/apic.h>
 #include <asm/paging.h>
 #include <asm/traps.h>
 #include <asm/delay.h>
 #include <asm/x86.h>
+#include <hyp/clock.h>
 #include <hyp/console.h>
 
 #define APIC_BASE_ENABLE  (1UL << 11)
@@ -25,6 +27,7 @@
 #define APIC_LVT_PERIODIC (1u << 17)
 #define APIC_EOI          0xb0
 #define APIC_TIMER_INIT   0x380
+#define APIC_TIMER_CURRENT 0x390
 #define APIC_TIMER_DIVIDE 0x3e0
 #define APIC_DIVIDE_BY_1  0xb
 #define APIC_ICR_LOW      0x300
@@ -62,11 +65,47 @@ uint32_t apic_id(void)
     return *apic_reg(APIC_ID) >> 24;
 }
 
-void apic_timer_start_periodic(uint32_t count)
+/* APIC timer counts per TSC tick, as 32.32 fixed point (the same on every CPU). */
+static uint64_t apic_per_tsc = 1ull << 31;
+#define APIC_CALIBRATE_US 10000u
+
+void apic_timer_calibrate(void)
 {
+    struct time_limit limit = time_limit_us(APIC_CALIBRATE_US);
+    uint64_t t0, t1;
+    uint32_t start = 0xffffffffu, left;
+
     *apic_reg(APIC_TIMER_DIVIDE) = APIC_DIVIDE_BY_1;
-    *apic_reg(APIC_LVT_TIMER) = APIC_LVT_PERIODIC | TIMER_VECTOR;
-    *apic_reg(APIC_TIMER_INIT) = count;
+    *apic_reg(APIC_LVT_TIMER) = APIC_LVT_MASKED | TIMER_VECTOR;   /* one-shot, silent */
+    t0 = clock_tsc();
+    *apic_reg(APIC_TIMER_INIT) = start;
+    while (!time_limit_passed(&limit))
+        ;
+    left = *apic_reg(APIC_TIMER_CURRENT);
+    t1 = clock_tsc();
+    *apic_reg(APIC_TIMER_INIT) = 0;
+    if (left && left < start && t1 > t0)
+        apic_per_tsc = ((uint64_t)(start - left) << 32) / (t1 - t0);   /* < 2^64: no 128-bit division */
+    uint64_t hz = (uint64_t)(((unsigned __int128)clock_tsc_hz() * apic_per_tsc) >> 32);
+    log_info("apic: timer at %lu.%03lu MHz\n", hz / 1000000, (hz / 1000) % 1000);
+}
+
+void apic_timer_oneshot_tsc(uint64_t tsc_ticks)
+{
+    uint64_t count = (uint64_t)(((unsigned __int128)tsc_ticks * apic_per_tsc) >> 32);
+
+    if (count == 0)
+        count = 1;   /* 0 would stop it */
+    if (count > 0xffffffffu)
+        count = 0xffffffffu;   /* further off: it fires early, and the next is programmed */
+    *apic_reg(APIC_TIMER_DIVIDE) = APIC_DIVIDE_BY_1;
+    *apic_reg(APIC_LVT_TIMER) = TIMER_VECTOR;   /* one-shot */
+    *apic_reg(APIC_TIMER_INIT) = (uint32_t)count;
+}
+
+void apic_timer_stop(void)
+{
+    *apic_reg(APIC_TIMER_INIT) = 0;
 }
 
 void apic_eoi(void)

@@ -16,7 +16,6 @@
 #include <hyp/pv.h>
 #include <hyp/string.h>
 
-#define X86_CR4_OSXSAVE (1UL << 18)
 #define XSTATE_X87 (1UL << 0)
 #define XSTATE_SSE (1UL << 1)
 #define XSTATE_YMM (1UL << 2)

@@ -11,6 +11,7 @@
 #include <asm/traps.h>
 #include <asm/x86.h>
 #include <hyp/console.h>
+#include <hyp/timer.h>
 #include <hyp/machine.h>
 #include <hyp/emul.h>
 #include <hyp/ldt.h>
@@ -104,12 +105,7 @@ static void do_interrupt(struct cpu_user_regs *regs)
         return;
     if (vector == TIMER_VECTOR) {
         apic_eoi();
-        /* The console quotas' clock counts CPU 0's ticks only. */
-        if (smp_processor_id() == 0)
-            console_tick();
-        /* Only guests are interrupted (Koan runs with interrupts off). */
-        if (guest_mode(regs))
-            sched_tick();
+        timer_run_local();   /* the scheduler's tick is one of them (hyp/common/sched.c) */
         return;
     }
     if (vector == IPI_CALL_VECTOR) {
@@ -118,7 +114,8 @@ static void do_interrupt(struct cpu_user_regs *regs)
         return;
     }
     if (vector == IPI_WAKE_VECTOR) {
-        apic_eoi();   /* the halted CPU is awake: that was all */
+        apic_eoi();   /* the halted CPU is awake, and may have a new earliest timer */
+        timer_run_local();
         return;
     }
     if (vector == IPI_TLB_VECTOR) {
