@@ -5,7 +5,8 @@
  * with events masked in the handler and unmasked by its iret; the mask at
  * vCPU and at port level; an event raised in the handler arriving right
  * after its iret; events to vCPU 1 (moved there, or its IPI) arriving on
- * vCPU 1; SCHEDOP_block woken by an event and SCHEDOP_poll by its port.
+ * vCPU 1; an event entering vCPU 0's kernel from guest user mode;
+ * SCHEDOP_block woken by an event and SCHEDOP_poll by its port.
  * vCPU 0 waits for vCPU 1 only by yielding, never with a delay.
  */
 #include <xen/errno.h>
