@@ -22,18 +22,6 @@
 #define HOST_RW GNTMAP_host_map
 #define HOST_RO (GNTMAP_host_map | GNTMAP_readonly)
 
-/* Does the mapping at va show frame seed's pattern? */
-static bool va_has(uint64_t va, uint64_t seed)
-{
-	const volatile uint64_t *p = (const volatile uint64_t *)va;
-	unsigned int i;
-
-	for (i = 0; i < GUEST_PAGE_SIZE / 8; i++)
-		if (p[i] != pattern_word(seed, i))
-			return false;
-	return true;
-}
-
 void case_gnttab_map_self(void)
 {
 	unsigned long mfn, a, b;
@@ -52,7 +40,7 @@ void case_gnttab_map_self(void)
 		   "entry flags while mapped");
 	test_check((long)scratch_pte(&mm_scratch, a),
 		   (long)gt_expected_pte(mfn, HOST_RW), "the mapping's PTE");
-	EXPECT(va_has(gt_page_va(a), 0x6e7), "the mapping shows the frame");
+	EXPECT(va_has_pattern(gt_page_va(a), 0x6e7), "the mapping shows the frame");
 	/* Write through it; the frame itself changes. */
 	*(volatile uint64_t *)gt_page_va(a) = 0x1234;
 	test_check(!frame_has(mfn, 0x6e7), 1, "written through the mapping");
@@ -60,7 +48,7 @@ void case_gnttab_map_self(void)
 	EXPECT_EQ(gt_map(gt_self(), ref, HOST_RW, gt_page_va(b), &h2, NULL),
 		  GNTST_okay, "map the same grant again");
 	EXPECT(h1 != h2, "two mappings with one handle %u", h1);
-	EXPECT(va_has(gt_page_va(b), 0x6e7), "the second mapping");
+	EXPECT(va_has_pattern(gt_page_va(b), 0x6e7), "the second mapping");
 	test_check(mm_check_frames(), 0, "frame-table check with two mappings");
 	test_check(gt_unmap(h1, gt_page_va(a), 0), GNTST_okay, "unmap the first");
 	test_check((long)scratch_pte(&mm_scratch, a), 0, "PTE after unmap");
@@ -94,7 +82,7 @@ void case_gnttab_map_readonly(void)
 		   (long)gt_expected_pte(mfn, HOST_RO), "read-only PTE");
 	test_check(gt_flags(ref), GTF_permit_access | GTF_readonly | GTF_reading,
 		   "flags while mapped read-only");
-	EXPECT(va_has(gt_page_va(a), 0x0123), "the read-only mapping");
+	EXPECT(va_has_pattern(gt_page_va(a), 0x0123), "the read-only mapping");
 	test_check(gt_unmap(h1, gt_page_va(a), 0), GNTST_okay, "unmap");
 	test_check(gt_flags(ref), GTF_permit_access | GTF_readonly,
 		   "flags after unmap");
@@ -143,7 +131,7 @@ void case_gnttab_map_contains_pte(void)
 	mmuext1(MMUEXT_INVLPG_LOCAL, gt_page_va(a), 0);
 	test_check((long)scratch_pte(&mm_scratch, a),
 		   (long)gt_expected_pte(mfn, HOST_RW), "the PTE written");
-	EXPECT(va_has(gt_page_va(a), 0xc0de), "the mapping shows the frame");
+	EXPECT(va_has_pattern(gt_page_va(a), 0xc0de), "the mapping shows the frame");
 	test_check(gt_unmap(h, gt_page_va(a), 0), GNTST_general_error,
 		   "unmap by virtual address a mapping made by PTE address");
 	test_check(gt_unmap(h, gt_page_pte_ma(a), 0), GNTST_okay,
@@ -227,7 +215,7 @@ void case_gnttab_map_device(void)
 	/* Both at once: each half unmapped on its own. */
 	EXPECT_EQ(gt_map(gt_self(), ref, both, gt_page_va(a), &hb, NULL),
 		  GNTST_okay, "device and host mapping");
-	EXPECT(va_has(gt_page_va(a), 0xde5), "its host mapping");
+	EXPECT(va_has_pattern(gt_page_va(a), 0xde5), "its host mapping");
 	test_check(gt_unmap(hb, gt_page_va(a), 0), GNTST_okay, "unmap the host half");
 	test_check((long)scratch_pte(&mm_scratch, a), 0, "PTE after the host half");
 	test_check(gt_flags(ref), GTF_permit_access | GTF_reading | GTF_writing,
@@ -263,7 +251,7 @@ void case_gnttab_unmap_errors(void)
 	test_check(gt_unmap(h, 0, 0), GNTST_okay, "unmap with no address at all");
 	test_check(gt_flags(ref), GTF_permit_access | GTF_reading | GTF_writing,
 		   "flags: still mapped");
-	EXPECT(va_has(gt_page_va(a), 0x0bad), "still mapped");
+	EXPECT(va_has_pattern(gt_page_va(a), 0x0bad), "still mapped");
 	/* The address named maps the frame otherwise, or another frame: refused. */
 	EXPECT_EQ(scratch_map(&mm_scratch, b, mfn, DATA_RO), 0,
 		  "a read-only mapping of the frame at the other page");
@@ -341,7 +329,7 @@ void case_gnttab_unmap_and_replace(void)
 	test_check(unmap_replace(h, gt_page_va(a), gt_page_va(c)), GNTST_bad_handle,
 		   "again");
 	if (scratch_pte(&mm_scratch, a) == moved)
-		EXPECT(va_has(gt_page_va(a), 0xb22), "our frame at a");
+		EXPECT(va_has_pattern(gt_page_va(a), 0xb22), "our frame at a");
 	/* By PTE address: no replacing (b is left alone); new_addr 0: a plain unmap. */
 	EXPECT_EQ(scratch_map(&mm_scratch, b, mine, DATA_RW), 0, "our frame at b again");
 	EXPECT_EQ(gt_map(gt_self(), ref, HOST_RW | GNTMAP_contains_pte,

@@ -38,17 +38,6 @@ enum {
 #define WAIT(word, step)                                                     \
 	EXPECT(gt_wait(&(word), (step), #step), "the peer never got there")
 
-static bool va_has(uint64_t va, uint64_t seed)
-{
-	const volatile uint64_t *p = (const volatile uint64_t *)va;
-	unsigned int i;
-
-	for (i = 0; i < GUEST_PAGE_SIZE / 8; i++)
-		if (p[i] != pattern_word(seed, i))
-			return false;
-	return true;
-}
-
 static uint64_t frame_word0(unsigned long mfn)
 {
 	const volatile uint64_t *p = win_map(3, mfn, DATA_RO);
@@ -98,7 +87,7 @@ void case_gnttab_peer_map(void)
 		   "a ref the domU did not grant");
 	EXPECT_EQ(gt_map(gt_peer(), mb->domu_ref, GNTMAP_host_map, gt_page_va(a),
 			 &h, NULL), GNTST_okay, "map the domU's grant");
-	EXPECT(va_has(gt_page_va(a), 0x50), "the domU's frame");
+	EXPECT(va_has_pattern(gt_page_va(a), 0x50), "the domU's frame");
 	*(volatile uint64_t *)gt_page_va(a) = 0x600d;
 	test_check(mm_check_frames(), 0, "frame-table check, the domU's frame mapped");
 	mb->dom0_step = S_MAP_MAPPED;
@@ -149,7 +138,7 @@ void case_gnttab_peer_map_by_domU(void)
 		   (long)gt_expected_pte(pte_mfn(scratch_pte(&mm_scratch, a)),
 					 GNTMAP_host_map | GNTMAP_readonly),
 		   "the read-only PTE");
-	EXPECT(va_has(gt_page_va(b), 0x60), "dom0's frame");
+	EXPECT(va_has_pattern(gt_page_va(b), 0x60), "dom0's frame");
 	{
 		struct gnttab_copy c = {
 			.source = { .u.ref = mb->dom0_ref, .domid = gt_peer() },
@@ -387,7 +376,7 @@ void case_gnttab_peer_ends_while_mapped(void)
 		EXPECT_EQ(gt_map(gt_peer(), mb->dom0_ref, GNTMAP_host_map,
 				 gt_page_va(a), &h, NULL), GNTST_okay,
 			  "map dom0's grant");
-		EXPECT(va_has(gt_page_va(a), 0x90), "dom0's frame");
+		EXPECT(va_has_pattern(gt_page_va(a), 0x90), "dom0's frame");
 		mb->domu_step = S_END_MAPPED;
 		return;		/* and the domain ends, both mappings in place */
 	}
@@ -405,7 +394,7 @@ void case_gnttab_peer_ends_while_mapped(void)
 	test_check(gt_flags(91), GTF_permit_access,
 		   "our grant, released by the domU's teardown");
 	test_check(gt_end(91), 1, "end access");
-	test_check(va_has(gt_page_va(a), 0x90), 1, "the dead domU's frame");
+	test_check(va_has_pattern(gt_page_va(a), 0x90), 1, "the dead domU's frame");
 	test_check(mm_check_frames(), 0, "frame-table check, the dead domU's frames mapped");
 	test_check(mb->domu_step, S_END_MAPPED, "the dead domU's mailbox");
 	test_check(gt_unmap(h, gt_page_va(a), 0), GNTST_okay, "unmap its frame");

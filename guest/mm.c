@@ -332,16 +332,25 @@ bool frame_fill(unsigned long mfn, uint64_t seed)
 	return true;
 }
 
+bool va_has_pattern(uint64_t va, uint64_t seed)
+{
+	const volatile uint64_t *p = (const volatile uint64_t *)va;
+	unsigned int i;
+
+	for (i = 0; i < GUEST_PAGE_SIZE / 8; i++)
+		if (p[i] != pattern_word(seed, i))
+			return false;
+	return true;
+}
+
 bool frame_has(unsigned long mfn, uint64_t seed)
 {
 	const uint64_t *p = win_map(0, mfn, DATA_RO);
-	unsigned int i;
-	bool same = true;
+	bool same;
 
 	if (!p)
 		return false;
-	for (i = 0; i < GUEST_PAGE_SIZE / 8 && same; i++)
-		same = p[i] == pattern_word(seed, i);
+	same = va_has_pattern((uint64_t)p, seed);
 	win_unmap(0);
 	return same;
 }

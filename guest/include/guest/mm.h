@@ -183,6 +183,8 @@ static inline uint64_t pattern_word(uint64_t seed, unsigned int i)
 /* Fill frame mfn with pattern seed / check it (through window 0). */
 bool frame_fill(unsigned long mfn, uint64_t seed);
 bool frame_has(unsigned long mfn, uint64_t seed);
+/* Does the page mapped at va hold pattern seed? */
+bool va_has_pattern(uint64_t va, uint64_t seed);
 /* Is the frame all zero (through window 0)? */
 bool frame_is_zero(unsigned long mfn);
 
