@@ -20,7 +20,7 @@ static inline uint64_t clock_tsc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
-/* Measure the TSC's rate (about 20 ms, with the PIT's channel 2); logs it. */
+/* Measure the TSC's rate (five 10 ms rounds of the PIT's channel 2); logs it. */
 void clock_calibrate(void);
 /* The TSC's rate in Hz (1 GHz until calibrated). */
 uint64_t clock_tsc_hz(void);
