@@ -3,6 +3,9 @@
  * Hypervisor command line:
  *   loglvl=debug|info|warn|error   console verbosity (default info)
  *   dom_mem=SIZE                   default memory per boot-time domain (32M)
+ *   ctx_allow=TIME                 BVT's context-switch allowance C, N[ns|us|ms|s]
+ *                                  (ms without a unit), 100us to 1s (default
+ *                                  5ms; docs/scheduler.md)
  *   selftest=fault                 take a page fault in the hypervisor once
  *                                  booted, to show (and test) the fatal path
  *   selftest=iret-unchecked        let the iret hypercall pass every frame to
@@ -27,6 +30,7 @@
  * QEMU command line can boot either hypervisor.
  */
 #include <asm/spec_ctrl.h>
+#include <hyp/bvt.h>
 #include <hyp/console.h>
 #include <hyp/modspec.h>
 #include <hyp/options.h>
@@ -34,7 +38,19 @@
 
 struct koan_options koan_options = {
     .dom_mem = 32UL << 20,
+    .ctx_allow_ns = BVT_CTX_ALLOW_DEFAULT_NS,
 };
+
+static void set_ctx_allow(const char *value)
+{
+    const char *why = "not a time (N[ns|us|ms|s], ms without a unit)";
+    uint64_t ns;
+
+    if (parse_duration_ns(value, &ns) || bvt_ctx_allow_check(ns, &why))
+        log_warn("bad ctx_allow '%s' ignored: %s\n", value, why);
+    else
+        koan_options.ctx_allow_ns = ns;
+}
 
 static void apply_option(const char *tok)
 {
@@ -47,6 +63,8 @@ static void apply_option(const char *tok)
             log_warn("bad dom_mem '%s'\n", tok + 8);
         else
             koan_options.dom_mem = v;
+    } else if (strncmp(tok, "ctx_allow=", 10) == 0) {
+        set_ctx_allow(tok + 10);
     } else if (strcmp(tok, "selftest=fault") == 0) {
         koan_options.selftest_fault = true;
     } else if (strcmp(tok, "selftest=iret-unchecked") == 0) {
