@@ -97,6 +97,7 @@ void cpu_special_words(void);
 void hostile_words(void);
 void spec_special_words(void);
 void smp_special_words(void);
+void sched_words(void);
 
 /* The words that make this run something other than the plain suite. */
 static void run_special_words(void)
@@ -121,9 +122,11 @@ static void run_special_words(void)
 	}
 	for (unsigned long n = guest_cmdline_ulong("spin-yield", 0); n; n--)
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
-	/* Privileged: stay until domain D has gone (on several CPUs a few
-	 * yields no longer keep us alive while the other domain works). */
-	for (domid_t d = (domid_t)guest_cmdline_ulong("wait-gone", 0); d &&
+	/* Stay until domain D has gone (on several CPUs a few yields no
+	 * longer keep us alive while the other domain works); unprivileged,
+	 * the question is answered -EPERM until then. */
+	for (domid_t d = (domid_t)guest_cmdline_ulong("wait-gone", DOMID_INVALID);
+	     d != DOMID_INVALID &&
 	     HYPERVISOR_memory_op(XENMEM_current_reservation, &d) != -XEN_ESRCH;)
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 	console_special_words();	/* console-flood=BYTES (guest/console_words.c) */
@@ -132,6 +135,7 @@ static void run_special_words(void)
 	spec_special_words();	/* l1tf-unsafe=PATH (guest/cases_spec.c) */
 	fuzz_special_words();	/* fuzz-watch, fuzz-delivery=N (guest/fuzz_words.c) */
 	smp_special_words();	/* smp-down-last, smp-crash-busy (guest/smp_words.c) */
+	sched_words();		/* burn-for=MS, yield-loop=N (guest/sched_words.c) */
 }
 
 /*

@@ -153,6 +153,12 @@
 	X(bench_mmu_1vcpu)                                                   \
 	X(bench_mmu_2vcpu)
 
+/* Koan's scheduler operation, hypercall 54 (cases_sched.c): Xen has none,
+ * so Koan-only; dom0 with `peer-domid=N`, and that domU. */
+#define CASES_SCHED(X, K)                                                    \
+	K(sched_bvt_params)                                                  \
+	K(sched_bvt_bad_args)
+
 /* CPU virtualisation (cases_cpu_*.c, cpu.c, user.c, traps.S, user.S). */
 #define CASES_CPU(X, K)                                                      \
 	X(cpu_setup)                                                         \
@@ -209,6 +215,7 @@ CASES_CPU(DECLARE_CASE, DECLARE_CASE)
 CASES_SPEC(DECLARE_CASE, DECLARE_CASE)
 CASES_SMP(DECLARE_CASE, DECLARE_CASE)
 CASES_TIME(DECLARE_CASE, DECLARE_CASE)
+CASES_SCHED(DECLARE_CASE, DECLARE_CASE)
 CASES_BENCH(DECLARE_CASE, DECLARE_CASE)
 CASES_BENCH_SMP(DECLARE_CASE, DECLARE_CASE)
 
@@ -227,6 +234,8 @@ CASES_BENCH_SMP(DECLARE_CASE, DECLARE_CASE)
 #define SMP_K(name) ENTRY(SUITE_SMP, true, name)
 #define TIME(name) ENTRY(SUITE_TIME, false, name)
 #define TIME_K(name) ENTRY(SUITE_TIME, true, name)
+#define SCHED(name) ENTRY(SUITE_SCHED, false, name)
+#define SCHED_K(name) ENTRY(SUITE_SCHED, true, name)
 #define BENCH(name) ENTRY(SUITE_BENCH, false, name)
 #define BENCH_K(name) ENTRY(SUITE_BENCH, true, name)
 #define BENCH_SMP(name) ENTRY(SUITE_BENCH_SMP, false, name)
@@ -240,6 +249,7 @@ const struct guest_test guest_tests[] = {
 	CASES_SPEC(SPEC, SPEC_K)
 	CASES_SMP(SMP, SMP_K)
 	CASES_TIME(TIME, TIME_K)
+	CASES_SCHED(SCHED, SCHED_K)
 	CASES_BENCH(BENCH, BENCH_K)
 	CASES_BENCH_SMP(BENCH_SMP, BENCH_SMP_K)
 };
@@ -257,6 +267,7 @@ static const struct {
 	{ "spec", SUITE_SPEC },
 	{ "smp", SUITE_SMP },
 	{ "time", SUITE_TIME },
+	{ "sched", SUITE_SCHED },
 	{ "bench", SUITE_BENCH },
 	{ "bench-smp", SUITE_BENCH_SMP },
 };

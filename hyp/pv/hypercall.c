@@ -59,6 +59,7 @@ static const struct hypercall_desc hypercall_table[NR_HYPERCALLS] = {
     HYPERCALL(__HYPERVISOR_sched_op, do_sched_op),
     HYPERCALL(__HYPERVISOR_callback_op, do_callback_op),
     HYPERCALL(__HYPERVISOR_physdev_op, do_physdev_op),
+    HYPERCALL(KOAN_HYPERCALL_sched, do_koan_sched_op),
     HYPERCALL(KOAN_HYPERCALL_debug, do_koan_debug_op),
 };
 
