@@ -65,7 +65,7 @@ static bool sched_started;      /* CPU 0 has begun: the other CPUs may too */
 static uint64_t nr_migrations, nr_switches;
 /* The context-switch allowance C (docs/scheduler.md): ctx_allow= at boot, dom0 later. */
 static uint64_t ctx_allow_ns = BVT_CTX_ALLOW_DEFAULT_NS;
-/* Each CPU's slice timer, and the deadline (ns) it is set for (BVT_NO_DEADLINE: none). */
+/* Each CPU's slice timer, and the deadline (ns) it is set for (BVT_NO_DEADLINE: not set). */
 static struct timer slice_timers[NR_CPUS_MAX];
 static uint64_t slice_armed_ns[NR_CPUS_MAX];
 
@@ -358,18 +358,23 @@ static void save_vcpu(struct vcpu *prev)
     fpu_save_vcpu(prev);
 }
 
-/* This CPU's slice timer for deadline_ns (BVT_NO_DEADLINE: off); no lock held. */
+/*
+ * This CPU's slice timer, for deadline_ns if that is earlier than the one
+ * it is set for; no lock held.  A later deadline (or none) leaves the
+ * timer as it is: it fires early, finds the slice not over and sets itself
+ * for the deadline then (slice_timer_fired).  So a switch that moves the
+ * deadline on -- nearly every one -- costs no timer work, and a timer
+ * fires at most about once per slice for nothing.
+ */
 static void arm_slice_timer(uint64_t deadline_ns)
 {
     unsigned cpu = smp_processor_id();
 
-    if (slice_armed_ns[cpu] == deadline_ns)
-        return;   /* a vCPU alone, or picked again: nothing to move */
+    if (deadline_ns >= slice_armed_ns[cpu])
+        return;
     slice_armed_ns[cpu] = deadline_ns;
-    if (deadline_ns == BVT_NO_DEADLINE)
-        timer_stop(&slice_timers[cpu]);
-    else   /* a tick late rather than early: the timer checks the deadline in ns */
-        timer_set(&slice_timers[cpu], cpu, clock_ns_to_ticks(deadline_ns) + 1);
+    /* A tick late rather than early: the timer checks the deadline in ns. */
+    timer_set(&slice_timers[cpu], cpu, clock_ns_to_ticks(deadline_ns) + 1);
 }
 
 /* The deadline of this CPU's running vCPU as it stands now, armed. */
