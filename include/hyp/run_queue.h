@@ -26,9 +26,14 @@ struct run_queue {
     spinlock_t lock;
     struct bvt_queue bvt;
     bool yielded;            /* the running vCPU yields: pass it over once (own CPU only) */
-    bool switch_requested;   /* switch on the way back to the guest (set from any CPU) */
-    bool deadline_moved;     /* a wake-up moved bvt.slice_end_ns: re-arm the slice timer */
     bool idle;               /* the CPU has nothing to run: wake it (IPI) when there is */
+    union {
+        struct {
+            bool switch_requested;   /* switch on the way back to the guest (set from any CPU) */
+            bool deadline_moved;     /* a wake-up moved bvt.slice_end_ns: re-arm the slice timer */
+        };
+        uint16_t attention;  /* either of the two, read at once on every return to a guest */
+    };
     struct domain *cr3_domain;   /* whose tables this CPU's CR3 holds (NULL: the idle ones) */
 };
 

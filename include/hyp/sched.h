@@ -73,11 +73,8 @@ void sched_set_memory_baseline(uint64_t free_frames);
 void sched_switch(void);
 static inline void sched_maybe_switch(void)
 {
-    struct run_queue *rq = sched_this_rq();
-
     /* Inline: every return to a guest asks, and nearly always the answer is no. */
-    if (__atomic_load_n(&rq->switch_requested, __ATOMIC_RELAXED) ||
-        __atomic_load_n(&rq->deadline_moved, __ATOMIC_RELAXED) || !current_vcpu())
+    if (__atomic_load_n(&sched_this_rq()->attention, __ATOMIC_RELAXED) || !current_vcpu())
         sched_switch();
 }
 /* Run the first vCPU; stops the machine if there is none. */
