@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The sched suite (`suite=sched`): Koan's scheduler operation, hypercall
- * 54 (docs/scheduler.md, "The dom0 operation").  Xen has no hypercall in
+ * 54 (docs/scheduler.md, "Setting the parameters").  Xen has no hypercall in
  * that slot (-ENOSYS), so every case is Koan-only (K in guest/tests.c).
  * They run in dom0 with `peer-domid=N` naming a domU, and in that domU:
  * dom0 reads and sets its own and the peer's parameters and checks every

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Koan's scheduler operation, the ABI (docs/scheduler.md, "The dom0
- * operation"): hypercall KOAN_HYPERCALL_sched, number 54 (Xen's unused
+ * Koan's scheduler operation, the ABI (docs/scheduler.md, "Setting
+ * the parameters"): hypercall KOAN_HYPERCALL_sched, number 54 (Xen's unused
  * arch-specific slot 6, where Xen answers -ENOSYS), `op(cmd, arg)`.  Only
  * dom0 may call it: any other domain gets -EPERM, whatever it passes.
  *
