@@ -113,13 +113,16 @@ $(LINUX_DIR)/initramfs.cpio.gz: scripts/build-linux-images.sh scripts/linux-init
 # and -icount runs, printed as one table, then Koan's SMP costs (IPI round
 # trip, remote TLB flush: bench/smp_costs.py), MMU updates from two vCPUs
 # on both at -smp 2 (bench/smp_mmu.py), then two CPU-bound burners from
-# -smp 1 to -smp 2 on Koan and on native Linux (bench/smp_scaling.py);
+# -smp 1 to -smp 2 on Koan and on native Linux (bench/smp_scaling.py), then
+# the scheduler's instructions per switch with 2 and 16 domains under -icount
+# (bench/sched_switch.py);
 # docs/performance.md.  Not part of `make test`: timings are never asserted.
 bench: all linux-images
 	$(PYTHON) bench/run.py
 	$(PYTHON) bench/smp_costs.py
 	$(PYTHON) bench/smp_mmu.py
 	$(PYTHON) bench/smp_scaling.py
+	$(PYTHON) bench/sched_switch.py
 
 clean:
 	rm -rf $(BUILD)/hyp $(BUILD)/guest $(BUILD)/tests $(KOAN)

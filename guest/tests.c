@@ -233,6 +233,12 @@
 	X(bench_mmu_1vcpu)                                                   \
 	X(bench_mmu_2vcpu)
 
+/* Koan's scheduler operation, hypercall 54 (cases_sched.c): Xen has none,
+ * so Koan-only; dom0 with `peer-domid=N`, and that domU. */
+#define CASES_SCHED(X, K)                                                    \
+	K(sched_bvt_params)                                                  \
+	K(sched_bvt_bad_args)
+
 /* CPU virtualisation (cases_cpu_*.c, cpu.c, user.c, traps.S, user.S). */
 #define CASES_CPU(X, K)                                                      \
 	X(cpu_setup)                                                         \
@@ -299,6 +305,7 @@ CASES_SMP(DECLARE_CASE, DECLARE_CASE)
 CASES_EVTCHN(DECLARE_CASE, DECLARE_CASE)
 CASES_TIME(DECLARE_CASE, DECLARE_CASE)
 CASES_GNTTAB(DECLARE_CASE, DECLARE_CASE)
+CASES_SCHED(DECLARE_CASE, DECLARE_CASE)
 CASES_BENCH(DECLARE_CASE, DECLARE_CASE)
 CASES_BENCH_SMP(DECLARE_CASE, DECLARE_CASE)
 
@@ -321,6 +328,8 @@ CASES_BENCH_SMP(DECLARE_CASE, DECLARE_CASE)
 #define TIME_K(name) ENTRY(SUITE_TIME, true, name)
 #define GNTTAB(name) ENTRY(SUITE_GNTTAB, false, name)
 #define GNTTAB_K(name) ENTRY(SUITE_GNTTAB, true, name)
+#define SCHED(name) ENTRY(SUITE_SCHED, false, name)
+#define SCHED_K(name) ENTRY(SUITE_SCHED, true, name)
 #define BENCH(name) ENTRY(SUITE_BENCH, false, name)
 #define BENCH_K(name) ENTRY(SUITE_BENCH, true, name)
 #define BENCH_SMP(name) ENTRY(SUITE_BENCH_SMP, false, name)
@@ -336,6 +345,7 @@ const struct guest_test guest_tests[] = {
 	CASES_EVTCHN(EVTCHN, EVTCHN_K)
 	CASES_TIME(TIME, TIME_K)
 	CASES_GNTTAB(GNTTAB, GNTTAB_K)
+	CASES_SCHED(SCHED, SCHED_K)
 	CASES_BENCH(BENCH, BENCH_K)
 	CASES_BENCH_SMP(BENCH_SMP, BENCH_SMP_K)
 };
@@ -355,6 +365,7 @@ static const struct {
 	{ "evtchn", SUITE_EVTCHN },
 	{ "time", SUITE_TIME },
 	{ "gnttab", SUITE_GNTTAB },
+	{ "sched", SUITE_SCHED },
 	{ "bench", SUITE_BENCH },
 	{ "bench-smp", SUITE_BENCH_SMP },
 };

@@ -2,7 +2,8 @@
 /*
  * Boot-time domains from the multiboot modules (see include/hyp/modspec.h):
  * the first kernel is the privileged dom0 unless it says role=domU, later
- * ones are unprivileged domUs, each with the vCPUs its `vcpus=` asks for.  A module that cannot become a domain is
+ * ones are unprivileged domUs, each with the vCPUs its `vcpus=` asks for
+ * and the scheduling parameters it gives (docs/scheduler.md).  A module that cannot become a domain is
  * refused with its reason; the others still start.
  */
 #include <asm/page.h>
@@ -49,6 +50,7 @@ static void build_one(const struct boot_info *bi, unsigned idx, unsigned kernel_
         refuse(spec.name, "too many domains");
         return;
     }
+    d->sched_params = spec.sched;   /* before its vCPUs exist: each takes a copy */
     uint64_t mem = spec.mem_bytes ? spec.mem_bytes : koan_options.dom_mem;
     struct dom_build_args args = {
         .kernel = phys_to_virt(m->start), .kernel_size = m->end - m->start,

@@ -47,6 +47,7 @@ struct domain *domain_alloc(const char *name, bool is_dom0)
             fmt_snprintf(d->name, sizeof(d->name), "dom%u", d->id);
         d->page_list_head = d->page_list_tail = FT_NIL;
         d->devalidate_head = d->relinquish_next = FT_NIL;
+        bvt_params_default(&d->sched_params);
         d->state = DOMAIN_RUNNING;
         return d;
     }
@@ -124,6 +125,9 @@ static int domain_teardown(struct domain *d)
 {
     if (!d->vcpus_torn_down) {
         struct vcpu *v;
+        smp_mb();   /* d is dying: a foreign operation entered before may still look at its vCPUs */
+        if (atomic_load32(&d->mm_foreign))
+            return -ERESTART;
         for_each_vcpu(d, v)
             vcpu_timers_kill(v);    /* no callback may raise a VIRQ from here on */
         evtchn_domain_destroy(d);   /* first: peers' ports point at its vCPUs */

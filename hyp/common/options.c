@@ -5,6 +5,9 @@
  *   dom_mem=SIZE                   default memory per boot-time domain (32M)
  *   gnttab_max_frames=N            grant-table frames per domain (64, as Xen)
  *   gnttab_max_maptrack_frames=N   pages of map handles per domain (1024, as Xen)
+ *   ctx_allow=TIME                 BVT's context-switch allowance C, N[ns|us|ms|s]
+ *                                  (ms without a unit), 100us to 1s (default
+ *                                  5ms; docs/scheduler.md)
  *   selftest=fault                 take a page fault in the hypervisor once
  *                                  booted, to show (and test) the fatal path
  *   selftest=iret-unchecked        let the iret hypercall pass every frame to
@@ -29,6 +32,7 @@
  * QEMU command line can boot either hypervisor.
  */
 #include <asm/spec_ctrl.h>
+#include <hyp/bvt.h>
 #include <hyp/console.h>
 #include <hyp/grant_table.h>
 #include <hyp/modspec.h>
@@ -39,6 +43,7 @@ struct koan_options koan_options = {
     .dom_mem = 32UL << 20,
     .gnttab_max_frames = GNTTAB_DEFAULT_MAX_FRAMES,
     .gnttab_max_maptrack_frames = GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES,
+    .ctx_allow_ns = BVT_CTX_ALLOW_DEFAULT_NS,
 };
 
 /* A grant-table limit: 1 .. 65536 (frames), or 0 .. 65536 (handle pages). */
@@ -50,6 +55,17 @@ static void grant_limit(const char *name, const char *val, uint32_t min, uint32_
         log_warn("bad %s '%s' (%u to 65536)\n", name, val, min);
     else
         *out = (uint32_t)v;
+}
+
+static void set_ctx_allow(const char *value)
+{
+    const char *why = "not a time (N[ns|us|ms|s], ms without a unit)";
+    uint64_t ns;
+
+    if (parse_duration_ns(value, &ns) || bvt_ctx_allow_check(ns, &why))
+        log_warn("bad ctx_allow '%s' ignored: %s\n", value, why);
+    else
+        koan_options.ctx_allow_ns = ns;
 }
 
 static void apply_option(const char *tok)
@@ -68,6 +84,8 @@ static void apply_option(const char *tok)
     } else if (strncmp(tok, "gnttab_max_maptrack_frames=", 27) == 0) {
         grant_limit("gnttab_max_maptrack_frames", tok + 27, 0,
                     &koan_options.gnttab_max_maptrack_frames);
+    } else if (strncmp(tok, "ctx_allow=", 10) == 0) {
+        set_ctx_allow(tok + 10);
     } else if (strcmp(tok, "selftest=fault") == 0) {
         koan_options.selftest_fault = true;
     } else if (strcmp(tok, "selftest=iret-unchecked") == 0) {

@@ -1,55 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Run queues and runstate accounts (include/hyp/run_queue.h).  Neither
- * takes a lock: the caller holds the queue's.  A
- * clock that seems to go back (stamps from two CPUs) adds nothing rather
- * than a huge unsigned difference.
+ * Runstate accounts (include/hyp/run_queue.h; the run queue's order is the
+ * BVT policy's, hyp/common/bvt.c).  No lock is taken: the caller holds the
+ * queue's.  A clock that seems to go back (stamps from two CPUs) adds
+ * nothing rather than a huge unsigned difference.
  */
 #include <hyp/run_queue.h>
-
-void rq_enqueue(struct run_queue *rq, struct vcpu *v)
-{
-    v->rq_next = NULL;
-    if (rq->tail)
-        rq->tail->rq_next = v;
-    else
-        rq->head = v;
-    rq->tail = v;
-    rq->nr++;
-    v->queued = true;
-}
-
-struct vcpu *rq_dequeue(struct run_queue *rq)
-{
-    struct vcpu *v = rq->head;
-
-    if (!v)
-        return NULL;
-    rq->head = v->rq_next;
-    if (!rq->head)
-        rq->tail = NULL;
-    rq->nr--;
-    v->queued = false;
-    v->rq_next = NULL;
-    return v;
-}
-
-void rq_remove(struct run_queue *rq, struct vcpu *v)
-{
-    struct vcpu **link = &rq->head, *prev = NULL;
-
-    for (; *link; prev = *link, link = &(*link)->rq_next) {
-        if (*link != v)
-            continue;
-        *link = v->rq_next;
-        if (rq->tail == v)
-            rq->tail = prev;
-        rq->nr--;
-        v->queued = false;
-        v->rq_next = NULL;
-        return;
-    }
-}
 
 void runstate_init(struct vcpu_runstate *rs, unsigned state, uint64_t now)
 {

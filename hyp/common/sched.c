@@ -1,23 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Round-robin scheduling of vCPUs (include/hyp/sched.h) on every CPU, one
- * run queue each; the queues and the runstate accounts are
- * hyp/common/run_queue.c.  The running vCPU's registers live in its CPU's
- * cpu_info.guest_regs; a switch saves them (and its segments and FPU
- * state) into the old vCPU before anyone else may take it, loads the new
- * one's, and changes CR3.  A CPU with an empty queue takes a waiting vCPU
- * from another CPU's queue, or waits on the idle page tables with
- * interrupts on until an IPI says there is work.  Dying domains are torn
- * down between vCPUs, by one CPU at a time, once no CPU holds their page
+ * The scheduler's mechanism (include/hyp/sched.h) on every CPU, one run
+ * queue each, with Borrowed Virtual Time as its policy: which vCPU runs
+ * next, for how long, and whether a vCPU that wakes preempts the running
+ * one are hyp/common/bvt.c's answers (docs/scheduler.md); the runstate
+ * accounts are hyp/common/run_queue.c.  Each CPU arms its slice timer for
+ * the running vCPU's deadline after every pick.  The running vCPU's
+ * registers live in its CPU's cpu_info.guest_regs; a switch saves them
+ * (and its segments and FPU state) into the old vCPU before anyone else
+ * may take it, loads the new one's, and changes CR3.  A CPU with an empty
+ * queue takes a waiting vCPU from another CPU's queue, keeping its lead
+ * over that queue's svt, or halts on the idle page tables with interrupts
+ * on until an interrupt says there is work.  Dying domains are torn down
+ * between vCPUs, by one CPU at a time, once no CPU holds their page
  * tables: a slice of the work budget after each switch, on the idle page
  * tables.  When no domain is left the machine finishes every teardown and
  * stops, with a status that says whether any domain crashed.
  *
- * Locks: a queue's lock covers the queue and, for the vCPUs on it or
- * running from it, their queued/running/processor fields and runstates.
- * At most one queue lock is held at a time (a CPU taking work from another
- * queue releases that lock before it takes its own).  teardown_lock is
- * only ever tried, never waited for, and no queue lock is held with it.
+ * Locks: a queue's lock covers the queue (its bvt_queue, yielded, idle)
+ * and, for the vCPUs on it or running from it, their bvt, running and
+ * processor fields and runstates.  At most one queue lock is held at a
+ * time (a CPU taking work from another queue releases that lock before it
+ * takes its own), and no timer lock with it (timers are set after the
+ * queue's lock is let go).  params_lock (new parameters for a domain) is
+ * taken before a queue lock.  teardown_lock is only ever tried, never
+ * waited for, and no queue lock is held with it.  Only a CPU itself arms
+ * its slice timer: a waker that moves another CPU's deadline sets that
+ * queue's deadline_moved and interrupts it.
  */
 #include <asm/apic.h>
 #include <asm/paging.h>
@@ -36,6 +45,7 @@
 #include <hyp/segments.h>
 #include <hyp/frame.h>
 #include <hyp/machine.h>
+#include <hyp/options.h>
 #include <hyp/sched.h>
 #include <hyp/spinlock.h>
 #include <hyp/string.h>
@@ -45,13 +55,26 @@
 #include <hyp/tlbflush.h>
 #include <hyp/work_budget.h>
 
-struct run_queue sched_run_queues[NR_CPUS_MAX];
+/* bvt_queue_init's state from the start: the boot CPU queues vCPU 0s before sched_start. */
+struct run_queue sched_run_queues[NR_CPUS_MAX] = {
+    [0 ... NR_CPUS_MAX - 1] = { .bvt = { .slice_end_ns = BVT_NO_DEADLINE } },
+};
 static uint64_t free_frames_baseline;
 static spinlock_t teardown_lock;
+static spinlock_t params_lock;  /* one setter of a domain's parameters at a time */
 static bool sched_started;      /* CPU 0 has begun: the other CPUs may too */
 static uint64_t nr_migrations, nr_switches, nr_event_ipis;
+/* The context-switch allowance C (docs/scheduler.md): ctx_allow= at boot, dom0 later. */
+static uint64_t ctx_allow_ns = BVT_CTX_ALLOW_DEFAULT_NS;
+/* Each CPU's slice timer, and the deadline (ns) it is set for (BVT_NO_DEADLINE: not set). */
+static struct timer slice_timers[NR_CPUS_MAX];
+static uint64_t slice_armed_ns[NR_CPUS_MAX];
 
 static struct run_queue *cpu_rq(unsigned cpu) { return &sched_run_queues[cpu]; }
+
+/* The policy's clock: ns since boot, from the TSC the runstates are stamped with. */
+static uint64_t ns_of(uint64_t tsc) { return clock_ticks_to_ns(tsc); }
+static uint64_t ctx_allow(void) { return __atomic_load_n(&ctx_allow_ns, __ATOMIC_RELAXED); }
 
 void sched_set_memory_baseline(uint64_t free_frames)
 {
@@ -96,6 +119,7 @@ static unsigned state_off_cpu(const struct vcpu *v)
 void sched_vcpu_init(struct vcpu *v)
 {
     v->processor = smp_processor_id();   /* idle CPUs take it from there */
+    bvt_vcpu_init(&v->bvt, &v->domain->sched_params);   /* no lock: nobody sees it yet */
     runstate_init(&v->runstate, RUNSTATE_offline, clock_tsc());
 }
 
@@ -139,11 +163,33 @@ static void kick_an_idle_cpu(void)
         }
 }
 
+/*
+ * What a wake-up (or a vCPU moved in) means for rq's CPU, under its lock:
+ * true if that CPU must be interrupted.  A lower evt preempts at once (an
+ * idle CPU just looks at its queue); an earlier deadline is re-armed by
+ * the CPU itself on its way back to the guest.
+ */
+static bool wake_verdict(struct run_queue *rq, enum bvt_wake_result r)
+{
+    switch (r) {
+    case BVT_WAKE_PREEMPT:
+        if (!rq->idle)
+            __atomic_store_n(&rq->switch_requested, true, __ATOMIC_RELEASE);
+        return true;
+    case BVT_WAKE_SHORTEN:
+        __atomic_store_n(&rq->deadline_moved, true, __ATOMIC_RELEASE);
+        return true;
+    default:
+        return false;
+    }
+}
+
 void sched_vcpu_update(struct vcpu *v)
 {
     struct run_queue *rq = lock_vcpu_rq(v);
     unsigned cpu = v->processor;
     bool kick = false, kick_idle = false;
+    uint64_t tsc = clock_tsc();
 
     if (v->running) {
         /* Its runstate changes when the switch takes it off the CPU. */
@@ -152,14 +198,13 @@ void sched_vcpu_update(struct vcpu *v)
             kick = true;
         }
     } else {
-        if (vcpu_runnable(v) && !v->queued) {
-            rq_enqueue(rq, v);
-            kick = rq->idle;
-            kick_idle = !rq->idle;
-        } else if (!vcpu_runnable(v) && v->queued) {
-            rq_remove(rq, v);
+        if (vcpu_runnable(v) && !v->bvt.on_queue) {
+            kick = wake_verdict(rq, bvt_wake(&rq->bvt, &v->bvt, ns_of(tsc), ctx_allow()));
+            kick_idle = !rq->idle;   /* an idle CPU may take it, or the one it preempts */
+        } else if (!vcpu_runnable(v) && v->bvt.on_queue) {
+            bvt_remove(&rq->bvt, &v->bvt, ns_of(tsc));
         }
-        runstate_set(&v->runstate, state_off_cpu(v), clock_tsc());
+        runstate_set(&v->runstate, state_off_cpu(v), tsc);
     }
     spin_unlock(&rq->lock);
     if (kick)
@@ -195,20 +240,55 @@ void sched_request(void)
     __atomic_store_n(&sched_this_rq()->switch_requested, true, __ATOMIC_RELAXED);
 }
 
-void sched_tick(void)
+void sched_yield(void)
 {
-    struct run_queue *rq = sched_this_rq();
-
-    /* The running vCPU's slice is over: round-robin on the way back
-     * (and another slice of teardown, if a domain is dying). */
-    if (__atomic_load_n(&rq->nr, __ATOMIC_RELAXED) || domain_teardown_pending())
-        sched_request();
+    sched_this_rq()->yielded = true;   /* read by this CPU's next pick only */
+    sched_request();
 }
 
 void sched_get_stats(uint64_t *migrations, uint64_t *switches)
 {
     *migrations = __atomic_load_n(&nr_migrations, __ATOMIC_RELAXED);
     *switches = __atomic_load_n(&nr_switches, __ATOMIC_RELAXED);
+}
+
+/* ---- Parameters (the dom0 operation: hyp/pv/koan_sched.c) ---- */
+
+void sched_get_params(const struct domain *d, struct bvt_params *out)
+{
+    spin_lock(&params_lock);
+    *out = d->sched_params;
+    spin_unlock(&params_lock);
+}
+
+void sched_set_params(struct domain *d, const struct bvt_params *p)
+{
+    struct vcpu *v;
+
+    spin_lock(&params_lock);   /* the domain's copy and its vCPUs' end up the same */
+    d->sched_params = *p;
+    for_each_vcpu(d, v) {
+        struct run_queue *rq = lock_vcpu_rq(v);
+        unsigned cpu = v->processor;
+        /* Running: its deadline was computed with the old values; pick again. */
+        bool stale = bvt_set_params(&rq->bvt, &v->bvt, p);
+        if (stale)
+            __atomic_store_n(&rq->switch_requested, true, __ATOMIC_RELEASE);
+        spin_unlock(&rq->lock);
+        if (stale)
+            kick_cpu(cpu);
+    }
+    spin_unlock(&params_lock);
+}
+
+uint64_t sched_ctx_allow(void)
+{
+    return ctx_allow();
+}
+
+void sched_set_ctx_allow(uint64_t ns)
+{
+    __atomic_store_n(&ctx_allow_ns, ns, __ATOMIC_RELAXED);   /* from the next pick on */
 }
 
 /* ---- Switching ---- */
@@ -304,29 +384,84 @@ static void save_vcpu(struct vcpu *prev)
 }
 
 /*
+ * This CPU's slice timer, for deadline_ns if that is earlier than the one
+ * it is set for; no lock held.  A later deadline (or none) leaves the
+ * timer as it is: it fires early, finds the slice not over and sets itself
+ * for the deadline then (slice_timer_fired).  So a switch that moves the
+ * deadline on -- nearly every one -- costs no timer work, and a timer
+ * fires at most about once per slice for nothing.
+ */
+static void arm_slice_timer(uint64_t deadline_ns)
+{
+    unsigned cpu = smp_processor_id();
+
+    if (deadline_ns >= slice_armed_ns[cpu])
+        return;
+    slice_armed_ns[cpu] = deadline_ns;
+    /* A tick late rather than early: the timer checks the deadline in ns. */
+    timer_set(&slice_timers[cpu], cpu, clock_ns_to_ticks(deadline_ns) + 1);
+}
+
+/* The deadline of this CPU's running vCPU as it stands now, armed. */
+static void rearm_slice_timer(struct run_queue *rq)
+{
+    spin_lock(&rq->lock);
+    rq->deadline_moved = false;
+    uint64_t deadline = rq->bvt.slice_end_ns;
+    spin_unlock(&rq->lock);
+    arm_slice_timer(deadline);
+}
+
+/*
+ * The slice timer: the running vCPU's time is up, switch on the way back
+ * to it.  A timer that fires before the deadline (moved meanwhile, or
+ * rounding) waits for it again.  In idle context the idle loop looks
+ * for itself.
+ */
+static void slice_timer_fired(struct timer *t, void *data)
+{
+    struct run_queue *rq = sched_this_rq();
+
+    slice_armed_ns[smp_processor_id()] = BVT_NO_DEADLINE;   /* it fired: no longer set */
+    spin_lock(&rq->lock);
+    bool over = bvt_slice_over(&rq->bvt, ns_of(clock_tsc()));
+    spin_unlock(&rq->lock);
+    if (over && current_vcpu())
+        sched_request();
+    else if (!over)
+        rearm_slice_timer(rq);
+}
+
+/*
  * Under one hold of the queue's lock: prev (if any) off the CPU and, still
- * runnable, to the back of the queue; then the head marked running.  One
- * hold, so a vCPU alone on its CPU goes on there and is never seen waiting
- * by an idle CPU.  NULL if nothing is runnable here.
+ * runnable, back on the queue in its evt place; then BVT's choice marked
+ * running (prev again if it is still the best claim, or alone; a yielding
+ * prev is passed over once).  One hold, so a vCPU alone on its CPU goes
+ * on there and is never seen waiting by an idle CPU.  The slice timer is
+ * armed for the new deadline.  NULL if nothing is runnable here.
  */
 static struct vcpu *requeue_and_pick(struct run_queue *rq, struct vcpu *prev)
 {
-    uint64_t now = clock_tsc();
+    uint64_t tsc = clock_tsc(), now = ns_of(tsc);
 
     spin_lock(&rq->lock);
     if (prev) {
         prev->running = false;
-        runstate_set(&prev->runstate, state_off_cpu(prev), now);
-        if (!prev->queued && vcpu_runnable(prev))
-            rq_enqueue(rq, prev);
+        runstate_set(&prev->runstate, state_off_cpu(prev), tsc);
+        bvt_deschedule(&rq->bvt, now, vcpu_runnable(prev));
     }
-    struct vcpu *next = rq_dequeue(rq);
+    const struct bvt_vcpu *yielder = prev && rq->yielded ? &prev->bvt : NULL;
+    struct vcpu *next = rq_vcpu(bvt_pick(&rq->bvt, yielder, now, ctx_allow()));
+    rq->yielded = false;
     if (next) {
         next->running = true;
-        runstate_set(&next->runstate, RUNSTATE_running, now);
+        runstate_set(&next->runstate, RUNSTATE_running, tsc);
     }
     rq->idle = !next;
+    rq->deadline_moved = false;
+    uint64_t deadline = rq->bvt.slice_end_ns;
     spin_unlock(&rq->lock);
+    arm_slice_timer(deadline);
     return next;
 }
 
@@ -365,10 +500,11 @@ static bool take_from_another_cpu(struct run_queue *rq)
     for_each_cpu(cpu, cpu_online_now()) {
         struct run_queue *other = cpu_rq(cpu);
         /* Only from a busy CPU: an idle one runs its queue itself (it was kicked). */
-        if (cpu == self || !__atomic_load_n(&other->nr, __ATOMIC_RELAXED) ||
+        if (cpu == self || !__atomic_load_n(&other->bvt.nr, __ATOMIC_RELAXED) ||
             __atomic_load_n(&other->idle, __ATOMIC_RELAXED) || !spin_trylock(&other->lock))
             continue;
-        struct vcpu *v = rq_dequeue(other);
+        /* The best waiting claim there, with its lead over that queue's svt. */
+        struct vcpu *v = rq_vcpu(bvt_migrate_out(&other->bvt));
         if (v)
             __atomic_store_n(&v->processor, self, __ATOMIC_RELEASE);
         spin_unlock(&other->lock);
@@ -376,8 +512,8 @@ static bool take_from_another_cpu(struct run_queue *rq)
             continue;
         __atomic_add_fetch(&nr_migrations, 1, __ATOMIC_RELAXED);
         spin_lock(&rq->lock);   /* an update may have queued it here meanwhile */
-        if (!v->queued && vcpu_runnable(v))
-            rq_enqueue(rq, v);
+        if (!v->bvt.on_queue && vcpu_runnable(v))   /* else its next wake-up attaches it */
+            (void)bvt_migrate_in(&rq->bvt, &v->bvt, ns_of(clock_tsc()), ctx_allow());
         spin_unlock(&rq->lock);
         return true;
     }
@@ -415,6 +551,10 @@ void sched_switch(void)
     struct run_queue *rq = sched_this_rq();
     bool switched = false;
 
+    /* A wake-up brought the running vCPU's deadline forward. */
+    if (__atomic_load_n(&rq->deadline_moved, __ATOMIC_ACQUIRE))
+        rearm_slice_timer(rq);
+
     /*
      * Loading the next vCPU may itself end it (a failsafe it cannot take):
      * go on.  A vCPU that dies asks for a switch (sched_vcpu_update), so a
@@ -443,40 +583,47 @@ void sched_switch(void)
         teardown_try();
 }
 
-/* Enter the scheduler on this CPU: the first return to a guest picks a vCPU. */
 /*
- * The preemption tick of each CPU: a timer every SCHED_SLICE_NS, re-armed
- * from its own deadline so ticks do not drift.  It also drives the console
- * quotas' clock, from CPU 0's ticks only.
+ * The housekeeping tick of each CPU, every SCHED_TICK_NS (slices end on
+ * the slice timer instead): it drives the console quotas' clock (CPU 0's
+ * ticks only), gives a dying domain's teardown a slice while a guest
+ * runs, and wakes an idle CPU to look for waiting vCPUs on busy CPUs.
+ * Re-armed from its own deadline so ticks do not drift.
  */
 static struct timer sched_ticks[NR_CPUS_MAX];
 
 static void sched_tick_fired(struct timer *t, void *data)
 {
-    uint64_t slice = clock_ns_to_ticks(SCHED_SLICE_NS), now = clock_tsc();
-    uint64_t next = t->deadline + slice;
+    uint64_t period = clock_ns_to_ticks(SCHED_TICK_NS), now = clock_tsc();
+    uint64_t next = t->deadline + period;
 
-    timer_set(t, smp_processor_id(), next > now ? next : now + slice);
+    timer_set(t, smp_processor_id(), next > now ? next : now + period);
     if (smp_processor_id() == 0)
         console_tick();
-    if (current_vcpu())   /* only a guest is preempted: the idle loop looks for itself */
-        sched_tick();
+    /* Only a guest is interrupted: the idle loop tears down by itself. */
+    if (current_vcpu() && domain_teardown_pending())
+        sched_request();
 }
 
+/* Enter the scheduler on this CPU: the first return to a guest picks a vCPU. */
 __attribute__((noreturn)) static void sched_enter(void)
 {
-    struct timer *tick = &sched_ticks[smp_processor_id()];
+    unsigned cpu = smp_processor_id();
+    struct timer *tick = &sched_ticks[cpu];
 
     get_cpu_info()->current = NULL;
     sched_request();
+    timer_init(&slice_timers[cpu], slice_timer_fired, NULL);
+    slice_armed_ns[cpu] = BVT_NO_DEADLINE;
     timer_init(tick, sched_tick_fired, NULL);
-    timer_set(tick, smp_processor_id(), clock_tsc() + clock_ns_to_ticks(SCHED_SLICE_NS));
+    timer_set(tick, cpu, clock_tsc() + clock_ns_to_ticks(SCHED_TICK_NS));
     return_to_guest();
 }
 
 void sched_start(void)
 {
-    if (cpu_rq(0)->nr == 0) {
+    __atomic_store_n(&ctx_allow_ns, koan_options.ctx_allow_ns, __ATOMIC_RELAXED);
+    if (cpu_rq(0)->bvt.nr == 0) {
         log_info("no domain to run\n");
         machine_stop(KOAN_EXIT_NOTHING_TO_RUN);
     }

@@ -62,7 +62,7 @@ long do_sched_op(uint64_t cmd, uint64_t arg)
 {
     switch ((int)cmd) {
     case SCHEDOP_yield:
-        sched_request();
+        sched_yield();
         return 0;
     case SCHEDOP_block:
         return sched_block(current_vcpu());

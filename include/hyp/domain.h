@@ -19,6 +19,7 @@
 #ifndef KOAN_HYP_DOMAIN_H
 #define KOAN_HYP_DOMAIN_H
 
+#include <hyp/bvt.h>
 #include <hyp/console_ring.h>
 #include <hyp/cpumask.h>
 #include <hyp/event.h>
@@ -68,8 +69,7 @@ struct vcpu {
     /* The scheduler's (hyp/common/sched.c). */
     bool running;                /* loaded on a CPU: its registers are that CPU's guest_regs */
     unsigned processor;          /* the CPU whose run queue it waits on, or runs on */
-    bool queued;                 /* waiting on a run queue */
-    struct vcpu *rq_next;
+    struct bvt_vcpu bvt;         /* its virtual time; bvt.on_queue: waiting on a run queue */
     struct vcpu_runstate runstate;
 
     /*
@@ -110,6 +110,8 @@ struct domain {
     unsigned relinquish_phase;   /* DYING: how far domain_relinquish_memory got */
     uint32_t relinquish_next;    /* DYING: the page its current walk visits next */
     unsigned max_vcpus;          /* vcpu[0..max_vcpus) exist */
+    /* BVT weight and warp (docs/scheduler.md); each vCPU holds a copy (sched_set_params). */
+    struct bvt_params sched_params;
     /*
      * The CPUs whose CR3 holds this domain's page tables now, so whose TLB
      * may hold its translations (hyp/common/sched.c sets and clears a CPU's

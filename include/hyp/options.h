@@ -9,6 +9,7 @@ struct koan_options {
     uint64_t dom_mem;    /* default memory of a boot-time domain, bytes */
     uint32_t gnttab_max_frames;          /* grant-table frames a domain may have */
     uint32_t gnttab_max_maptrack_frames; /* pages of map handles a domain may have */
+    uint64_t ctx_allow_ns; /* ctx_allow=: BVT's context-switch allowance at boot */
     bool selftest_fault; /* selftest=fault: fault on purpose after boot (tests the dump) */
     bool selftest_iret_unchecked; /* selftest=iret-unchecked: the CPU judges iret frames */
     bool selftest_ipi;            /* selftest=ipi: call-function round trips at boot */

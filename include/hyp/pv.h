@@ -39,6 +39,9 @@ long do_physdev_op(uint64_t cmd, uint64_t arg);
 #define KOAN_HYPERCALL_debug  __HYPERVISOR_arch_7
 #define KOAN_DEBUG_check_frames 0
 long do_koan_debug_op(uint64_t cmd, uint64_t arg);
+/* Koan's scheduler operation (Xen's arch-specific slot 6): include/hyp/koan_sched.h. */
+#define KOAN_HYPERCALL_sched  __HYPERVISOR_arch_6
+long do_koan_sched_op(uint64_t cmd, uint64_t arg);
 
 /* Write guest console output, line-buffered, prefixed with the domain's name. */
 struct domain;

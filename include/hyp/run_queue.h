@@ -2,36 +2,46 @@
 /*
  * What the scheduler keeps per CPU and per vCPU, as plain data with no
  * hardware in it (hyp/common/run_queue.c, unit-tested on the host): the run
- * queue, a FIFO of the runnable vCPUs waiting for one CPU, linked through
- * the vCPUs themselves (no cap on their number); and a vCPU's runstate
- * account, the time it spent in each Xen runstate, in TSC ticks given by
- * the caller.
+ * queue of one CPU, whose order and slices are the BVT policy's
+ * (struct bvt_queue, include/hyp/bvt.h: the runnable vCPUs waiting for the
+ * CPU, linked through the vCPUs themselves, no cap on their number); and a
+ * vCPU's runstate account, the time it spent in each Xen runstate, in TSC
+ * ticks given by the caller.
  */
 #ifndef KOAN_HYP_RUN_QUEUE_H
 #define KOAN_HYP_RUN_QUEUE_H
 
+#include <hyp/bvt.h>
 #include <hyp/domain.h>
 #include <hyp/spinlock.h>
 
 /*
- * The runnable vCPUs waiting for one CPU, first to run at the head.  The
- * scheduler (hyp/common/sched.c) holds `lock` for the queue, the queued,
- * running and processor fields of the vCPUs on it, and their runstates;
- * the functions below take no lock themselves.
+ * One CPU's run queue.  The scheduler (hyp/common/sched.c) holds `lock`
+ * for `bvt` (the waiting vCPUs, the running one, svt and the slice's
+ * deadline), `yielded`, `idle`, and for the vCPUs waiting on it or running
+ * from it their bvt, running and processor fields and runstates; the
+ * functions below take no lock themselves.
  */
 struct run_queue {
     spinlock_t lock;
-    struct vcpu *head, *tail;
-    unsigned nr;
-    bool switch_requested;   /* switch on the way back to the guest (set from any CPU) */
+    struct bvt_queue bvt;
+    bool yielded;            /* the running vCPU yields: pass it over once (own CPU only) */
     bool idle;               /* the CPU has nothing to run: wake it (IPI) when there is */
+    union {
+        struct {
+            bool switch_requested;   /* switch on the way back to the guest (set from any CPU) */
+            bool deadline_moved;     /* a wake-up moved bvt.slice_end_ns: re-arm the slice timer */
+        };
+        uint16_t attention;  /* either of the two, read at once on every return to a guest */
+    };
     struct domain *cr3_domain;   /* whose tables this CPU's CR3 holds (NULL: the idle ones) */
 };
 
-/* v (not queued) to the back; the head off (NULL if empty); v off, wherever it is. */
-void rq_enqueue(struct run_queue *rq, struct vcpu *v);
-struct vcpu *rq_dequeue(struct run_queue *rq);
-void rq_remove(struct run_queue *rq, struct vcpu *v);
+/* The vCPU of a bvt_vcpu the queue hands back (NULL stays NULL). */
+static inline struct vcpu *rq_vcpu(struct bvt_vcpu *b)
+{
+    return b ? (struct vcpu *)((char *)b - offsetof(struct vcpu, bvt)) : NULL;
+}
 
 /* Start the account in `state` at `now`. */
 void runstate_init(struct vcpu_runstate *rs, unsigned state, uint64_t now);

@@ -1,22 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The scheduler: round-robin over runnable vCPUs -- a vCPU is the unit it
- * runs, whichever domain it belongs to -- switching on yield, when the
+ * The scheduler: Borrowed Virtual Time (docs/scheduler.md) over runnable
+ * vCPUs -- a vCPU is the unit it runs, whichever domain it belongs to,
+ * weighted by its domain's parameters -- switching on yield, when the
  * running vCPU blocks, goes down or dies, at a long hypercall's preemption
- * point, and when the running vCPU's time slice ends (the local APIC
- * timer's tick), so that no guest can keep the CPU from the others.
+ * point, when a vCPU that wakes has a lower effective virtual time than
+ * the running one, and when the running vCPU's slice ends (its CPU's
+ * slice timer), so that no guest can keep the CPU from the others.
  * Hypercalls never switch directly; they change a vCPU's state and ask
  * with sched_request()/sched_vcpu_update(), and the switch happens on the
  * way back to the guest.
  *
  * A vCPU is runnable when it has a context (initialised), is up, is not
  * blocked and its domain is alive.  Each CPU has a run queue of the
- * runnable vCPUs waiting for it (the one running is on none).  A CPU with
- * nothing to run takes a waiting vCPU from another CPU's queue (that is the
- * load balancing: vCPUs migrate to idle CPUs), and otherwise halts until an
- * IPI or its tick wakes it.  Every state change is accounted as a Xen
- * runstate (running, runnable, blocked, offline) for get_runstate_info.
- * Locking and the order of events: docs/cpu.md, "Scheduling on several CPUs".
+ * runnable vCPUs waiting for it (the one running is on none), in BVT's
+ * order.  A CPU with nothing to run takes a waiting vCPU from another
+ * CPU's queue (that is the load balancing: vCPUs migrate to idle CPUs),
+ * and otherwise halts until an interrupt wakes it.  Every state change is
+ * accounted as a Xen runstate (running, runnable, blocked, offline) for
+ * get_runstate_info.  Locking and the order of events: docs/boot.md,
+ * "Several CPUs", and hyp/common/sched.c.
  */
 #ifndef KOAN_HYP_SCHED_H
 #define KOAN_HYP_SCHED_H
@@ -47,10 +50,10 @@ void sched_vcpu_update(struct vcpu *v);
  * guest then delivers the upcall.  Any CPU; an evtchn lock may be held.
  */
 void sched_vcpu_kick(struct vcpu *v);
-/* The running vCPU gives up the rest of its slice (SCHEDOP_yield, preemption). */
+/* Reschedule on the way back to the guest (a preemption point; a vCPU's state changed). */
 void sched_request(void);
-/* The preemption tick arrived while a guest ran (sched.c's tick timer calls it). */
-void sched_tick(void);
+/* The running vCPU yields (SCHEDOP_yield): another waiting one goes first. */
+void sched_yield(void);
 /*
  * v's runstate as Xen reports it: times in ns, state_entry_time in system
  * time; the current state's time counted to now (get_runstate_info) or
@@ -58,16 +61,26 @@ void sched_tick(void);
  */
 void sched_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *out, bool to_now);
 
-#define SCHED_SLICE_NS 10000000u   /* the round robin's slice: 10 ms */
+/* The housekeeping tick (console quotas, teardown, idle CPUs look for work): 10 ms. */
+#define SCHED_TICK_NS 10000000u
+/*
+ * A domain's BVT parameters (the dom0 operation, hyp/pv/koan_sched.c): p
+ * already passed bvt_params_check; d's vCPUs cannot be torn down meanwhile
+ * (the caller entered d: domain_mm_enter).
+ */
+void sched_get_params(const struct domain *d, struct bvt_params *out);
+void sched_set_params(struct domain *d, const struct bvt_params *p);
+/* The context-switch allowance C in ns (set: already checked; from the next pick on). */
+uint64_t sched_ctx_allow(void);
+void sched_set_ctx_allow(uint64_t ns);
 /* Free frames before any domain exists: checked again when all are gone. */
 void sched_set_memory_baseline(uint64_t free_frames);
-/* On the way back to a guest: switch if asked to or if current is gone. */
+/* On the way back to a guest: switch if asked to or if current is gone; re-arm a moved deadline. */
 void sched_switch(void);
 static inline void sched_maybe_switch(void)
 {
     /* Inline: every return to a guest asks, and nearly always the answer is no. */
-    if (__atomic_load_n(&sched_this_rq()->switch_requested, __ATOMIC_RELAXED) ||
-        !current_vcpu())
+    if (__atomic_load_n(&sched_this_rq()->attention, __ATOMIC_RELAXED) || !current_vcpu())
         sched_switch();
 }
 /* Run the first vCPU; stops the machine if there is none. */

@@ -34,7 +34,7 @@ CASE_RE = re.compile(PREFIX + r"(?P<res>ok|not ok) (?P<num>\d+) (?P<name>[\w.-]+
 SUMMARY_RE = re.compile(PREFIX + r"summary: (?P<p>\d+) passed, (?P<f>\d+) failed$")
 
 
-SUITES = ("basic", "mm", "fuzz", "cpu", "spec", "smp", "evtchn", "time", "gnttab")  # table order of guest/tests.c
+SUITES = ("basic", "mm", "fuzz", "cpu", "spec", "smp", "evtchn", "time", "gnttab", "sched")  # table order of guest/tests.c
 
 
 def suite_cases(suite: str) -> List[Tuple[str, bool]]:

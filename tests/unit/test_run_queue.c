@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Host tests of the run queue and the runstate accounts (hyp/common/run_queue.c). */
+/* Host tests of the runstate accounts (hyp/common/run_queue.c) and of rq_vcpu. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,51 +8,29 @@
 
 #include <hyp/run_queue.h>
 
-static struct vcpu v[4];
+static struct vcpu v[3];
 
-static void test_fifo_order(void **state)
+/*
+ * The queue itself is the BVT policy's (tests/unit/test_bvt.c); here only
+ * that the vCPUs it hands back are the ones queued, in evt order.
+ */
+static void test_queue_hands_back_vcpus(void **state)
 {
-    struct run_queue rq = { 0 };
+    struct bvt_queue q;
+    struct bvt_params p;
 
-    assert_null(rq_dequeue(&rq));
-    for (unsigned i = 0; i < 3; i++)
-        rq_enqueue(&rq, &v[i]);
-    assert_int_equal(rq.nr, 3);
-    assert_true(v[1].queued);
-    assert_ptr_equal(rq_dequeue(&rq), &v[0]);
-    assert_false(v[0].queued);
-    rq_enqueue(&rq, &v[0]);   /* round-robin: back of the queue */
-    assert_ptr_equal(rq_dequeue(&rq), &v[1]);
-    assert_ptr_equal(rq_dequeue(&rq), &v[2]);
-    assert_ptr_equal(rq_dequeue(&rq), &v[0]);
-    assert_null(rq_dequeue(&rq));
-    assert_int_equal(rq.nr, 0);
-    assert_null(rq.head);
-    assert_null(rq.tail);
-}
-
-static void test_remove_anywhere(void **state)
-{
-    struct run_queue rq = { 0 };
-
-    for (unsigned i = 0; i < 4; i++)
-        rq_enqueue(&rq, &v[i]);
-    rq_remove(&rq, &v[3]);   /* the tail */
-    assert_ptr_equal(rq.tail, &v[2]);
-    rq_remove(&rq, &v[0]);   /* the head */
-    assert_ptr_equal(rq.head, &v[1]);
-    rq_remove(&rq, &v[0]);   /* not queued: nothing */
-    assert_int_equal(rq.nr, 2);
-    rq_enqueue(&rq, &v[3]);   /* the new tail links after the old one */
-    assert_ptr_equal(rq_dequeue(&rq), &v[1]);
-    assert_ptr_equal(rq_dequeue(&rq), &v[2]);
-    assert_ptr_equal(rq_dequeue(&rq), &v[3]);
-    assert_int_equal(rq.nr, 0);
-    rq_enqueue(&rq, &v[2]);
-    rq_remove(&rq, &v[2]);   /* the only one */
-    assert_null(rq.head);
-    assert_null(rq.tail);
-    assert_false(v[2].queued);
+    bvt_params_default(&p);
+    bvt_queue_init(&q);
+    for (unsigned i = 3; i-- > 0;) {   /* lowest first: a wake-up lifts avt to svt */
+        bvt_vcpu_init(&v[i].bvt, &p);
+        v[i].bvt.avt = 100 * (3 - i);   /* v[2] lowest */
+        assert_int_equal(bvt_wake(&q, &v[i].bvt, 0, BVT_CTX_ALLOW_DEFAULT_NS), BVT_WAKE_PREEMPT);
+    }
+    assert_int_equal(q.nr, 3);
+    assert_ptr_equal(rq_vcpu(bvt_pick(&q, NULL, 0, BVT_CTX_ALLOW_DEFAULT_NS)), &v[2]);
+    assert_ptr_equal(rq_vcpu(q.head), &v[1]);
+    assert_ptr_equal(rq_vcpu(q.head->next), &v[0]);
+    assert_null(rq_vcpu(NULL));
 }
 
 static void test_runstate_adds_up(void **state)
@@ -90,8 +68,7 @@ static void test_runstate_clock_going_back(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fifo_order),
-        cmocka_unit_test(test_remove_anywhere),
+        cmocka_unit_test(test_queue_hands_back_vcpus),
         cmocka_unit_test(test_runstate_adds_up),
         cmocka_unit_test(test_runstate_clock_going_back),
     };

@@ -22,7 +22,7 @@ UNIT_SRCS_guest_range := hyp/mm/guest_range.c
 UNIT_SRCS_x86_emulate := hyp/pv/x86_decode.c hyp/pv/x86_emulate.c hyp/lib/string.c \
 	tests/unit/x86_oracle.c tests/unit/x86_oracle_gen.c
 UNIT_SRCS_x86_compat  := $(UNIT_SRCS_x86_emulate)
-UNIT_SRCS_modspec     := hyp/lib/modspec.c hyp/lib/string.c
+UNIT_SRCS_modspec     := hyp/lib/modspec.c hyp/lib/string.c hyp/common/bvt.c
 UNIT_SRCS_descriptor  := hyp/pv/descriptor.c
 UNIT_SRCS_console_ring := hyp/lib/console_ring.c
 UNIT_SRCS_io_reserved := hyp/lib/io_reserved.c
@@ -30,6 +30,7 @@ UNIT_SRCS_run_queue   := hyp/common/run_queue.c
 UNIT_SRCS_evtchn_table := hyp/common/evtchn_table.c
 UNIT_SRCS_evtchn_2l   := hyp/common/evtchn_2l.c
 UNIT_LIBS_evtchn_2l   := -pthread
+UNIT_SRCS_run_queue   := hyp/common/run_queue.c hyp/common/bvt.c
 UNIT_SRCS_time_math   := hyp/lib/pvclock.c hyp/lib/date.c
 UNIT_SRCS_timer_queue := hyp/common/timer_queue.c
 UNIT_SRCS_bvt         := hyp/common/bvt.c tests/unit/bvt_sim.c

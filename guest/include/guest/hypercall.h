@@ -134,6 +134,33 @@ static inline long HYPERVISOR_koan_debug(unsigned long subop)
 	return guest_hypercall3(KOAN_HYPERCALL_DEBUG, subop, 0, 0);
 }
 
+/*
+ * Koan's scheduler operation, number 54 (__HYPERVISOR_arch_6, unused by
+ * Xen, which answers -ENOSYS): dom0 reads and sets a domain's BVT
+ * parameters and the context-switch allowance; any other domain gets
+ * -EPERM.  The ABI is Koan's include/hyp/koan_sched.h (docs/scheduler.md).
+ */
+#define KOAN_HYPERCALL_SCHED 54
+#define KOAN_SCHED_GET_BVT 0
+#define KOAN_SCHED_SET_BVT 1
+#define KOAN_SCHED_GET_CTX_ALLOW 2
+#define KOAN_SCHED_SET_CTX_ALLOW 3
+
+struct koan_sched_bvt {
+	uint16_t domid;			/* the domain, or DOMID_SELF */
+	uint16_t pad;			/* must be 0 */
+	uint32_t mcu_advance;		/* 1 to 1000: the inverse of a weight */
+	uint64_t warp;
+	uint64_t warp_limit_ns;
+	uint64_t unwarp_ns;
+};
+
+/* arg: a pointer, passed unchanged (hostile values included). */
+static inline long HYPERVISOR_koan_sched(unsigned long cmd, unsigned long arg)
+{
+	return guest_hypercall3(KOAN_HYPERCALL_SCHED, cmd, arg, 0);
+}
+
 /* A number with no hypercall behind it (tests expect -ENOSYS). */
 static inline long HYPERVISOR_unassigned(unsigned long nr)
 {

@@ -25,6 +25,7 @@
 #define SUITE_BENCH_SMP 0x80u	/* MMU updates from two vCPUs (bench_smp.c; `make bench`) */
 #define SUITE_TIME 0x1000u	/* guest time (cases_time.c) */
 #define SUITE_GNTTAB 0x2000u	/* grant tables (cases_gnttab_*.c) */
+#define SUITE_SCHED 0x8000u	/* Koan's scheduler operation (cases_sched.c; all Koan-only) */
 
 struct guest_test {
 	const char *name;
