@@ -12,6 +12,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import qemu_harness as h  # noqa: E402
 
+def require_xen():
+    """Skip the test when Debian's Xen 4.17, the referee, is not unpacked."""
+    if not (h.ROOT / h.XEN).is_file():
+        pytest.skip("%s is missing: run scripts/install-deps.sh to unpack "
+                    "Debian's Xen 4.17 (the referee)" % h.XEN)
+
+
 # The guest arguments of the refereed dom0 run, identical on Koan and Xen.
 DOM0_GUEST_ARGS = ["expect-module", "expect-role=dom0"]
 
@@ -26,9 +33,7 @@ def koan_dom0_run():
 @pytest.fixture(scope="session")
 def xen_dom0_run():
     """The same guest and ramdisk as dom0 of Debian's Xen 4.17."""
-    if not (h.ROOT / h.XEN).is_file():
-        pytest.skip("%s is missing: run scripts/install-deps.sh to unpack "
-                    "Debian's Xen 4.17 (the referee)" % h.XEN)
+    require_xen()
     return h.run_xen_dom0("xen_dom0", DOM0_GUEST_ARGS)
 
 
@@ -46,9 +51,7 @@ def koan_mm_run():
 @pytest.fixture(scope="session")
 def xen_mm_run():
     """The basic and mm suites on Xen 4.17's dom0: the referee."""
-    if not (h.ROOT / h.XEN).is_file():
-        pytest.skip("%s is missing: run scripts/install-deps.sh to unpack "
-                    "Debian's Xen 4.17 (the referee)" % h.XEN)
+    require_xen()
     return h.run_xen_dom0("xen_mm_dom0", MM_GUEST_ARGS)
 
 
@@ -66,9 +69,7 @@ def koan_cpu_run():
 @pytest.fixture(scope="session")
 def xen_cpu_run():
     """The cpu suite on Xen 4.17's dom0: the referee."""
-    if not (h.ROOT / h.XEN).is_file():
-        pytest.skip("%s is missing: run scripts/install-deps.sh to unpack "
-                    "Debian's Xen 4.17 (the referee)" % h.XEN)
+    require_xen()
     return h.run_xen_dom0("xen_cpu_dom0", CPU_GUEST_ARGS)
 
 
@@ -89,9 +90,7 @@ def koan_smp_run():
 def xen_smp_run():
     """The smp suite on Xen 4.17's dom0 with dom0_max_vcpus=2 under
     QEMU -smp 2: the referee."""
-    if not (h.ROOT / h.XEN).is_file():
-        pytest.skip("%s is missing: run scripts/install-deps.sh to unpack "
-                    "Debian's Xen 4.17 (the referee)" % h.XEN)
+    require_xen()
     return h.run_xen_dom0("xen_smp_dom0", SMP_GUEST_ARGS, smp=2,
                           timeout=SMP_TIMEOUT)
 
@@ -112,9 +111,7 @@ def koan_evtchn_run():
 def xen_evtchn_run():
     """The evtchn suite on Xen 4.17's dom0 with dom0_max_vcpus=2 under
     QEMU -smp 2: the referee."""
-    if not (h.ROOT / h.XEN).is_file():
-        pytest.skip("%s is missing: run scripts/install-deps.sh to unpack "
-                    "Debian's Xen 4.17 (the referee)" % h.XEN)
+    require_xen()
     return h.run_xen_dom0("xen_evtchn_dom0", EVTCHN_GUEST_ARGS, smp=2,
                           timeout=SMP_TIMEOUT)
 # The gnttab suite (docs/test-guest.md, "The gnttab suite").  Koan has grant
@@ -134,8 +131,6 @@ def koan_gnttab_run():
 @pytest.fixture(scope="session")
 def xen_gnttab_run():
     """The gnttab suite on Xen 4.17's dom0 (gnttab=max-ver:1): the referee."""
-    if not (h.ROOT / h.XEN).is_file():
-        pytest.skip("%s is missing: run scripts/install-deps.sh to unpack "
-                    "Debian's Xen 4.17 (the referee)" % h.XEN)
+    require_xen()
     return h.run_xen_dom0("xen_gnttab_dom0", GNTTAB_GUEST_ARGS, timeout=120,
                           xen_options=GNTTAB_XEN_OPTIONS)
