@@ -8,6 +8,15 @@
  * after another vCPU ran); the mapping survives a change of the PTE behind
  * it and is dropped by a new kernel base pointer.  Expected values are Xen
  * 4.17's (docs/test-guest.md, "The cpu suite").
+ *
+ * Beside another domain on the same CPU the vCPU may be switched out at any
+ * return from the hypervisor, and the switch back reloads our data
+ * selectors (Koan and Xen alike): an LDT selector left loaded maps its page
+ * again, or, if its LDT is gone, costs a failsafe callback.  So no case
+ * keeps an LDT selector loaded while it takes the LDT away, and a look at
+ * whether the page is mapped is made with no return to the guest since the
+ * mapping was dropped.  cpu_ldt_switch_between_steps (Koan-only) runs the
+ * cases again with a switch to the other domain at every step.
  */
 #include <xen/errno.h>
 
@@ -15,6 +24,7 @@
 #include <guest/desc.h>
 #include <guest/lib.h>
 #include <guest/mm.h>
+#include <guest/smp.h>
 #include <guest/test.h>
 
 #define LDT_SEL1 0x0f		/* LDT entry 1, RPL 3 */
@@ -30,9 +40,36 @@
 #define KOAN_LDT_AREA 0xffff838000020000UL
 #define XEN_LDT_AREA 0xffff820000010000UL
 
+/*
+ * Switch points: where a case may lose the CPU (after a hypercall).  Off,
+ * nothing happens; cpu_ldt_switch_between_steps turns them on, and each
+ * then yields to the other domain, which switches this vCPU out and back
+ * in if that domain is runnable (our runnable time grows: counted).
+ */
+static bool switch_at_steps;
+static unsigned long step_yields, step_switches;
+
+static void switch_point(void)
+{
+	struct vcpu_runstate_info before, after;
+
+	if (!switch_at_steps)
+		return;
+	step_yields++;
+	if (smp_runstate(0, &before))
+		return;
+	HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	if (!smp_runstate(0, &after) &&
+	    after.time[RUNSTATE_runnable] != before.time[RUNSTATE_runnable])
+		step_switches++;
+}
+
 static long set_ldt(unsigned long base, unsigned long ents)
 {
-	return mmuext1(MMUEXT_SET_LDT, base, ents);
+	long rc = mmuext1(MMUEXT_SET_LDT, base, ents);
+
+	switch_point();
+	return rc;
 }
 
 /* A frame whose LDT entry 1 is a DPL 3 data segment with this limit/base. */
@@ -83,12 +120,19 @@ static bool check_pf(unsigned long ec, unsigned long cr2, const char *what)
 	return ok;
 }
 
-/* Is frame mfn in use as a descriptor page (a writable mapping refused)? */
+/*
+ * Is frame mfn in use as a descriptor page (a writable mapping refused)?
+ * Not while an LDT selector is loaded whose page is not mapped: for a
+ * moment mfn is mapped writable, and a switch reloading that selector
+ * could not map the page then (a failsafe callback).
+ */
 static bool frame_typed(unsigned long mfn)
 {
 	long rc = win_map_rc(3, mfn, DATA_RW);
 
+	switch_point();
 	win_unmap(3);
+	switch_point();
 	return rc == -XEN_EBUSY;
 }
 
@@ -124,6 +168,7 @@ static void ldt_page_drop(unsigned long va)
 {
 	scratch_unmap(&mm_scratch, scratch_idx(va));
 	mmuext1(MMUEXT_INVLPG_LOCAL, va, 0);
+	switch_point();
 }
 
 /* A new kernel base pointer and back: as on Xen, the LDT mappings go. */
@@ -135,11 +180,55 @@ static bool baseptr_round_trip(void)
 
 	ok = ok && test_check(mmuext1(MMUEXT_NEW_BASEPTR, l4, 0), 0,
 			      "NEW_BASEPTR to a copy of our L4");
+	switch_point();
 	ok = ok && test_check(mmuext1(MMUEXT_NEW_BASEPTR, mm.l4_mfn, 0), 0,
 			      "NEW_BASEPTR back");
+	switch_point();
 	if (l4)
 		pool_free(m2p_read(l4));
 	return ok;
+}
+
+/*
+ * baseptr_round_trip() and frame_typed(mfn) in one multicall: with an LDT
+ * selector loaded, a switch between them would reload it and map the page
+ * again, so nothing may return to the guest in between (Koan continues a
+ * multicall only when its work budget runs out, far beyond these entries).
+ * 1 if typed, 0 if not, -1 if a call failed otherwise.
+ */
+static long baseptr_round_trip_typed(unsigned long mfn)
+{
+	unsigned long l4 = mm_new_l4(mm_scratch.slot,
+				     pte_make(mm_scratch.l3_mfn, PT_FLAGS));
+	struct mmuext_op ops[2] = {
+		{ .cmd = MMUEXT_NEW_BASEPTR, .arg1.mfn = l4 },
+		{ .cmd = MMUEXT_NEW_BASEPTR, .arg1.mfn = mm.l4_mfn },
+	};
+	struct multicall_entry calls[3];
+	long typed = -1, rc;
+
+	if (!l4)
+		return -1;
+	memset(calls, 0, sizeof(calls));
+	calls[0].op = __HYPERVISOR_mmuext_op;
+	calls[0].args[0] = (unsigned long)ops;
+	calls[0].args[1] = 2;
+	calls[0].args[3] = DOMID_SELF;
+	calls[1].op = __HYPERVISOR_update_va_mapping;
+	calls[1].args[0] = win_va(3);
+	calls[1].args[1] = pte_make(mfn, DATA_RW);
+	calls[1].args[2] = UVMF_INVLPG | UVMF_LOCAL;
+	calls[2] = calls[1];
+	calls[2].args[1] = pte_make(pfn_mfn(mm.window_pfn + 3), DATA_RW);
+	if (test_check(HYPERVISOR_multicall(calls, 3), 0, "the multicall") &&
+	    test_check((long)calls[0].result, 0, "NEW_BASEPTR to a copy and back") &&
+	    test_check((long)calls[2].result, 0, "window back")) {
+		rc = (long)calls[1].result;
+		typed = rc == -XEN_EBUSY ? 1 : rc == 0 ? 0 : -1;
+	}
+	switch_point();
+	pool_free(m2p_read(l4));
+	return typed;
 }
 
 /* ---- the guest's own access to the hypervisor's LDT area ------------- */
@@ -196,15 +285,20 @@ void case_cpu_ldt_hypervisor_load(void)
 	/* The hypervisor's `mov %gs` faults on the unmapped page: mapped, retried. */
 	test_check(HYPERVISOR_set_segment_base(SEGBASE_GS_USER_SEL, LDT_SEL1), 0,
 		   "GS_USER_SEL of LDT entry 1");
+	switch_point();
 	test_check((long)SEG_READ(gs), LDT_SEL1, "%gs after GS_USER_SEL");
 	test_check((long)user_gs_base(), GS_BASE_A, "user GS base: entry 1's");
 	test_check(frame_typed(a), true, "LDT frame typed by that load");
+	/* %gs null before the LDT goes: a switch would not reload it. */
+	test_check(HYPERVISOR_set_segment_base(SEGBASE_GS_USER_SEL, 0), 0,
+		   "GS_USER_SEL null");
 	/* A page that cannot be mapped: the load fails, null, still 0. */
 	test_check(set_ldt(0, 0), 0, "SET_LDT 0/0");
 	ldt_page_drop(va);
 	test_check(set_ldt(va, 16), 0, "SET_LDT over an unmapped page");
 	test_check(HYPERVISOR_set_segment_base(SEGBASE_GS_USER_SEL, LDT_SEL1), 0,
 		   "GS_USER_SEL of an unmappable LDT entry");
+	switch_point();
 	test_check((long)SEG_READ(gs), 0, "%gs null");
 out:
 	HYPERVISOR_set_segment_base(SEGBASE_GS_USER_SEL, 0);
@@ -228,13 +322,16 @@ void case_cpu_ldt_mapping_lifetime(void)
 	test_check(scratch_map(&mm_scratch, scratch_idx(va), b, DATA_RO), 0,
 		   "PTE behind the LDT page changed to B");
 	mmuext1(MMUEXT_INVLPG_LOCAL, va, 0);
+	switch_point();
 	test_check(lsl_probe(LDT_SEL1), LIMIT_A, "lsl after the PTE change: still A");
 	test_check(frame_typed(a), true, "frame A still an LDT page");
 	/* Neither the same kernel base pointer nor a user one drop it. */
 	test_check(mmuext1(MMUEXT_NEW_BASEPTR, mm.l4_mfn, 0), 0, "NEW_BASEPTR, same L4");
+	switch_point();
 	test_check(lsl_probe(LDT_SEL1), LIMIT_A, "lsl after the same L4: still A");
 	l4 = mm_new_l4(mm_scratch.slot, pte_make(mm_scratch.l3_mfn, PT_FLAGS));
 	test_check(mmuext1(MMUEXT_NEW_USER_BASEPTR, l4, 0), 0, "NEW_USER_BASEPTR");
+	switch_point();
 	test_check(lsl_probe(LDT_SEL1), LIMIT_A, "lsl after a user base pointer: still A");
 	test_check(mmuext1(MMUEXT_NEW_USER_BASEPTR, 0, 0), 0, "NEW_USER_BASEPTR 0");
 	/* A new kernel base pointer does: then B is mapped, A is free. */
@@ -274,32 +371,61 @@ static bool failsafe_hook(struct cpu_regs *r)
  * %ds holds an LDT selector whose page a new base pointer unmapped.  Alone,
  * nothing reloads %ds on the way back from a yield; with another domain
  * running (Koan with a peer) the hypervisor reloads it, maps the page
- * (typing the frame) and no failsafe callback comes.
+ * (typing the frame) and no failsafe callback comes.  The unmapping is
+ * checked in the base pointers' own multicall: after any return to the
+ * guest a switch may already have mapped the page again.
  */
 void case_cpu_ldt_reload(void)
 {
 	unsigned long a = 0, va = 0, i, ds = SEG_READ(ds);
+	bool mapped_again;
 
 	if (!cpu_init() || !(a = ldt_frame(LIMIT_A, 0)) || !(va = ldt_page_at(a)))
 		goto out;
 	test_check(set_ldt(va, 16), 0, "SET_LDT of 16 entries");
 	__asm__ volatile("mov %w0, %%ds" :: "r"(LDT_SEL1));
-	if (!baseptr_round_trip())
+	switch_point();
+	if (!test_check(baseptr_round_trip_typed(a), false,
+			"LDT page unmapped by the base pointer"))
 		goto out;
-	test_check(frame_typed(a), false, "LDT page unmapped by the base pointer");
 	failsafes = 0;
 	cpu_hook = failsafe_hook;
 	for (i = 0; i < 20; i++)
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 	cpu_hook = NULL;
-	/* Koan's system test looks for this note (tests/system). */
-	TEST_NOTE("ldt reload: LDT page mapped again: %s\n",
-		  frame_typed(a) ? "yes" : "no");
 	test_check((long)failsafes, 0, "failsafe callbacks");
 	test_check((long)SEG_READ(ds), LDT_SEL1, "%ds after the yields");
+	/* %ds back first: frame_typed() maps the frame writable for a moment. */
+	__asm__ volatile("mov %w0, %%ds" :: "r"(ds));
+	mapped_again = frame_typed(a);
+	/* Koan's system test looks for this note (tests/system). */
+	TEST_NOTE("ldt reload: LDT page mapped again: %s\n",
+		  mapped_again ? "yes" : "no");
 out:
 	cpu_hook = NULL;
 	__asm__ volatile("mov %w0, %%ds" :: "r"(ds));
 	set_ldt(0, 0);
 	frame_put(a);
+}
+
+/* ---- the cases again, switched out between their steps (Koan-only) ---- */
+
+/*
+ * Each switch point yields to the other domain: with it runnable on our
+ * CPU the vCPU is switched out and back in there, and the hypervisor
+ * reloads our data selectors.  Every case must pass as it does alone.  A
+ * note says how many yields really switched (test_koan_ldt_reload.py runs
+ * this beside a dom0 that never yields, where every one must).
+ */
+void case_cpu_ldt_switch_between_steps(void)
+{
+	step_yields = step_switches = 0;
+	switch_at_steps = true;
+	case_cpu_ldt_guest_access();
+	case_cpu_ldt_hypervisor_load();
+	case_cpu_ldt_mapping_lifetime();
+	case_cpu_ldt_reload();
+	switch_at_steps = false;
+	TEST_NOTE("ldt switch points: %lu of %lu yields switched\n",
+		  step_switches, step_yields);
 }

@@ -63,6 +63,27 @@ void cpu_trap_reset(void)
 	cpu_resume_rip = 0;
 }
 
+/*
+ * A failsafe callback no hook asked for: typically the hypervisor could
+ * not reload a data selector when it switched this vCPU back in, wherever
+ * the vCPU happened to be.  It is no fault of the instruction CPU_FAULT
+ * armed -- cpu_resume_rip may be left over from an earlier probe that did
+ * not fault, and resuming there would run a dead stack frame.  The
+ * selectors are null now: fail the case and go on where the frame says,
+ * as Linux's failsafe handler does.
+ */
+static void unexpected_failsafe(const struct cpu_regs *r)
+{
+	const uint64_t *s = cpu_last.failsafe_seg;
+
+	guest_printf("# cpu: unexpected failsafe callback: rip 0x%lx, ds 0x%lx "
+		     "es 0x%lx fs 0x%lx gs 0x%lx\n", (unsigned long)r->rip,
+		     (unsigned long)s[0], (unsigned long)s[1],
+		     (unsigned long)s[2], (unsigned long)s[3]);
+	test_fail("unexpected failsafe callback at rip 0x%lx (gs 0x%lx)",
+		  (unsigned long)r->rip, (unsigned long)s[3]);
+}
+
 /* Called by traps.S with the registers below the bounce frame. */
 void cpu_trap_dispatch(struct cpu_regs *r);
 void cpu_trap_dispatch(struct cpu_regs *r)
@@ -94,6 +115,10 @@ void cpu_trap_dispatch(struct cpu_regs *r)
 	}
 	if ((r->cs & 3) == 3) {
 		user_trap(r);
+		return;
+	}
+	if (r->vector == CPU_VEC_FAILSAFE) {
+		unexpected_failsafe(r);
 		return;
 	}
 	if (cpu_resume_rip) {

@@ -293,7 +293,8 @@
 	X(cpu_ldt_reload)                                                    \
 	X(cpu_compat_port_io)                                                \
 	X(cpu_ptwr_segment_prefixes)                                         \
-	K(cpu_fpu_two_domains)
+	K(cpu_fpu_two_domains)                                               \
+	K(cpu_ldt_switch_between_steps)
 
 #define DECLARE_CASE(name) void case_##name(void);
 CASES_BASIC(DECLARE_CASE, DECLARE_CASE)
