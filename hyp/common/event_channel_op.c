@@ -9,6 +9,7 @@
  */
 #include <asm/percpu.h>
 #include <hyp/errno.h>
+#include <hyp/hypercall.h>
 #include <hyp/guest_access.h>
 
 #include "evtchn_internal.h"
@@ -79,7 +80,7 @@ long do_event_channel_op(uint64_t cmd, uint64_t arg)
     case EVTCHNOP_set_priority:
         return OP_INOUT(struct evtchn_set_priority, arg, false, evtchn_set_priority(a));
     default:
-        return -ENOSYS;
+        return hypercall_subop_missing(__HYPERVISOR_event_channel_op, (uint32_t)cmd);
     }
 }
 

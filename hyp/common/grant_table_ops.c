@@ -345,6 +345,7 @@ long do_grant_table_op(uint64_t cmd64, uint64_t uop, uint64_t count64)
     case GNTTABOP_get_status_frames:
         return get_status_frames(d, uop, count);
     default:
-        return -ENOSYS;   /* dump_table (gone from Xen), cache_flush, unknown */
+        /* dump_table (gone from Xen), cache_flush, unknown */
+        return hypercall_subop_missing(__HYPERVISOR_grant_table_op, (uint32_t)cmd);
     }
 }

@@ -162,6 +162,6 @@ long do_memory_op(uint64_t cmd, uint64_t arg)
     case XENMEM_machphys_mapping:
         return machphys_mapping(arg);
     default:
-        return -ENOSYS;
+        return hypercall_subop_missing(__HYPERVISOR_memory_op, op);
     }
 }

@@ -112,6 +112,6 @@ long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer)
         /* No console input yet; only the privileged domain may ask. */
         return current_domain()->privileged ? 0 : -EPERM;
     default:
-        return -ENOSYS;
+        return hypercall_subop_missing(__HYPERVISOR_console_io, (uint32_t)cmd);
     }
 }

@@ -88,6 +88,26 @@ static void report_unimplemented(uint64_t nr)
               current_domain()->name, nr);
 }
 
+/*
+ * Once per (hypercall, sub-op) pair, at debug level: guests probe for what
+ * a hypervisor has, and the log says what they asked for.  Sub-ops 0..62
+ * have a bit each; every larger one shares bit 63 (a guest cannot flood
+ * the log with made-up numbers).
+ */
+long hypercall_subop_missing(unsigned nr, uint64_t subop)
+{
+    static uint64_t reported[NR_HYPERCALLS];
+    uint64_t bit = 1UL << (subop < 63 ? subop : 63);
+
+    if (nr < NR_HYPERCALLS &&
+        !(__atomic_fetch_or(&reported[array_index_nospec(nr, NR_HYPERCALLS)], bit,
+                            __ATOMIC_RELAXED) & bit))
+        log_debug("domain %s: hypercall %u sub-op %lu not implemented (-ENOSYS)%s\n",
+                  current_domain()->name, nr, (unsigned long)subop,
+                  subop >= 63 ? " (and no other past 62 will be reported)" : "");
+    return -ENOSYS;
+}
+
 long hypercall_call(uint64_t nr, const uint64_t a[6])
 {
     /* The table is read only through an index clamped without a branch (Spectre v1). */

@@ -6,6 +6,7 @@
  */
 #include <asm/percpu.h>
 #include <hyp/domain.h>
+#include <hyp/hypercall.h>
 #include <hyp/errno.h>
 #include <hyp/guest_access.h>
 #include <hyp/pv.h>
@@ -34,6 +35,6 @@ long do_physdev_op(uint64_t cmd, uint64_t arg)
         return 0;   /* recorded by Xen; Koan grants ports by IOPL only */
     }
     default:
-        return -ENOSYS;
+        return hypercall_subop_missing(__HYPERVISOR_physdev_op, (uint32_t)cmd);
     }
 }

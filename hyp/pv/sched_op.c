@@ -8,6 +8,7 @@
  */
 #include <asm/percpu.h>
 #include <hyp/bounce.h>
+#include <hyp/hypercall.h>
 #include <hyp/domain.h>
 #include <hyp/errno.h>
 #include <hyp/event.h>
@@ -71,6 +72,6 @@ long do_sched_op(uint64_t cmd, uint64_t arg)
     case SCHEDOP_shutdown:
         return sched_shutdown(arg);
     default:
-        return -ENOSYS;
+        return hypercall_subop_missing(__HYPERVISOR_sched_op, (uint32_t)cmd);
     }
 }

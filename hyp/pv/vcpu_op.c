@@ -133,6 +133,6 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
         return vcpu_timer_op(v, (int)cmd, arg);
     default:
         /* Unknown ops, and send_nmi: -ENOSYS, Xen's answer to an op it lacks. */
-        return -ENOSYS;
+        return hypercall_subop_missing(__HYPERVISOR_vcpu_op, (uint32_t)cmd);
     }
 }

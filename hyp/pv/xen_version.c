@@ -5,6 +5,7 @@
  * guest of Xen 4.17 sees that Koan really provides (see docs/boot.md).
  */
 #include <hyp/domain.h>
+#include <hyp/hypercall.h>
 #include <hyp/errno.h>
 #include <hyp/guest_access.h>
 #include <hyp/pv.h>
@@ -87,6 +88,6 @@ long do_xen_version(uint64_t cmd, uint64_t arg)
     case XENVER_guest_handle:
         return clear_guest(arg, sizeof(xen_domain_handle_t)) ? -EFAULT : 0;
     default:
-        return -ENOSYS;
+        return hypercall_subop_missing(__HYPERVISOR_xen_version, (uint32_t)cmd);
     }
 }

@@ -79,5 +79,7 @@ static inline long batch_finish(struct domain *d, struct domain *other, long rc)
 
 /* Run one hypercall by number with these arguments (multicall entries). */
 long hypercall_call(uint64_t nr, const uint64_t args[6]);
+/* An implemented hypercall's unknown or missing sub-op: log it once per pair (debug), -ENOSYS. */
+long hypercall_subop_missing(unsigned nr, uint64_t subop);
 
 #endif

@@ -66,3 +66,25 @@ def test_crash_now_is_reported_and_contained():
 def test_fault_now_is_reported_and_contained():
     run = run_with_bad_neighbour("koan_fault_now", "fault-now")
     assert_crash_contained(run, "fault-now")
+
+
+def test_missing_sub_ops_are_logged_once_at_debug_level():
+    """Guests probe: an implemented hypercall's unknown sub-op answers
+    -ENOSYS and is logged once per (hypercall, sub-op) pair, at debug
+    level.  Both domains run the basic suite, which asks xen_version
+    (hypercall 17) for cmd 1000 and console_io (18) for cmd 99: one line
+    each for the machine, from whichever domain asked first."""
+    run = h.run_koan("koan_subop_log", h.koan_guest("dom0", "suite=basic") +
+                     h.koan_guest("guest1", "suite=basic", options=["role=domU"]),
+                     append="loglvl=debug")
+    for name in ("dom0", "guest1"):
+        run.guest(name).assert_all_passed(str(run))
+    for nr, subop in ((17, 1000), (18, 99)):
+        lines = [l for l in run.lines()
+                 if re.match(r"koan: domain \S+: hypercall %d sub-op %d not implemented "
+                             r"\(-ENOSYS\) \(and no other past 62 will be reported\)$"
+                             % (nr, subop), l)]
+        assert len(lines) == 1, "%d/%d: %s" % (nr, subop, run)
+    quiet = h.run_koan("koan_subop_log_info", h.koan_guest("dom0", "suite=basic"))
+    assert not any("sub-op" in l for l in quiet.lines()), quiet
+    assert run.exit_code == 0 and quiet.exit_code == 0, run
