@@ -131,19 +131,6 @@ void time_fill_wallclock(shared_info_t *si)
 
 /* ---- Registered areas ---- */
 
-/* The area's address from the guest's struct (one 64-bit field in both), as Xen checks it. */
-static long area_address(uint64_t arg, size_t size, uint64_t *gva)
-{
-    uint64_t addr;
-
-    if (copy_from_guest(&addr, arg, sizeof(addr)))
-        return -EFAULT;
-    if (addr && !guest_range_ok(addr, size))
-        return -EFAULT;
-    *gva = addr;
-    return 0;
-}
-
 static void write_time_area(const struct vcpu *v)
 {
     struct vcpu_time_info t;
@@ -172,30 +159,34 @@ static void write_runstate_area(const struct vcpu *v)
     (void)copy_to_guest(entry_gva, &r.state_entry_time, sizeof(r.state_entry_time));
 }
 
-long time_register_time_area(struct vcpu *v, uint64_t arg)
+/*
+ * Take the area's address from the guest's struct (one 64-bit field in
+ * both), checked as Xen checks it: a guest address or 0 (none), else
+ * -EFAULT.  A new area is written at once, in the caller's address space
+ * (Xen's order).
+ */
+static long register_area(struct vcpu *v, uint64_t arg, size_t size, uint64_t *area,
+                          void (*write)(const struct vcpu *))
 {
     uint64_t gva;
-    long rc = area_address(arg, sizeof(struct vcpu_time_info), &gva);
 
-    if (rc)
-        return rc;
-    v->time_area = gva;
+    if (copy_from_guest(&gva, arg, sizeof(gva)) || (gva && !guest_range_ok(gva, size)))
+        return -EFAULT;
+    *area = gva;
     if (gva)
-        write_time_area(v);   /* at once, in the caller's address space (Xen's order) */
+        write(v);
     return 0;
+}
+
+long time_register_time_area(struct vcpu *v, uint64_t arg)
+{
+    return register_area(v, arg, sizeof(struct vcpu_time_info), &v->time_area, write_time_area);
 }
 
 long time_register_runstate_area(struct vcpu *v, uint64_t arg)
 {
-    uint64_t gva;
-    long rc = area_address(arg, sizeof(struct vcpu_runstate_info), &gva);
-
-    if (rc)
-        return rc;
-    v->runstate_area = gva;
-    if (gva)
-        write_runstate_area(v);
-    return 0;
+    return register_area(v, arg, sizeof(struct vcpu_runstate_info), &v->runstate_area,
+                         write_runstate_area);
 }
 
 void time_vcpu_areas_update(struct vcpu *v)
