@@ -43,7 +43,8 @@ def test_weights_1_to_2_share_one_cpu_1_to_2(heavy):
     assert 1.9 <= ratio <= 2.1, "ratio %.4f: %s (%s)" % (ratio, b, run)
     # They shared the CPU: each waited about as long as the other ran.
     for name, other in ((heavy, light), (light, heavy)):
-        assert b[name][0] + b[name][1] >= BURN_MS * 1000, run
+        # Each figure is truncated to whole us by the guest: the sum may lose 1.
+        assert b[name][0] + b[name][1] >= BURN_MS * 1000 - 1, run
     assert run.has_line(EVERY_FRAME), run
     assert run.exit_code == 0, run
 
