@@ -101,7 +101,7 @@ fuzz: all
 # missing) with busybox, an /init that runs `koan.run=` from the kernel
 # command line, and our programs (scripts/build-linux-images.sh).
 LINUX_DIR      := $(BUILD)/linux
-LINUX_PROGRAMS := bench/linux/burn.c
+LINUX_PROGRAMS := $(sort $(wildcard bench/linux/*.c))
 linux-images: $(LINUX_DIR)/vmlinuz $(LINUX_DIR)/initramfs.cpio.gz
 $(LINUX_DIR)/vmlinuz: | $(DEPS_STAMP)
 	bash scripts/build-linux-images.sh $(LINUX_PROGRAMS)

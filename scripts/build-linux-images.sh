@@ -6,7 +6,8 @@
 # `apt-get download` and unpacked with `dpkg-deb -x`.
 #
 # Usage: scripts/build-linux-images.sh [PROGRAM.c ...]
-#   (default programs: bench/linux/burn.c)
+#   (default programs: every bench/linux/*.c: burn.c for bench/smp_scaling.py,
+#   lmb.c for bench/lmbench.py)
 #
 # Outputs, under build/linux/:
 #   vmlinuz            the kernel of the package linux-image-amd64 depends
@@ -105,8 +106,8 @@ build_initramfs() {
 
 main() {
     local programs=("$@") p
-    [ "${#programs[@]}" -gt 0 ] || programs=(bench/linux/burn.c)
     cd "$ROOT"
+    [ "${#programs[@]}" -gt 0 ] || programs=(bench/linux/*.c)
     for p in "${programs[@]}"; do
         [ -f "$p" ] || die "program source '$p' not found"
     done
