@@ -5,9 +5,10 @@
  * "lmbench").  Built static and put in the initramfs by
  * scripts/build-linux-images.sh, run by its /init as `koan.run="lmb ..."`.
  *
- * Usage: lmb [-p PERCENT] [ROW ...]
+ * Usage: lmb [-p PERCENT] [-r PASSES] [ROW ...]
  *   every row (or the named ones) with its base operation count scaled by
- *   PERCENT (default 100, at least one operation).
+ *   PERCENT (default 100, at least one operation), all of them PASSES
+ *   times over (default 1).
  *
  * Each row runs a short untimed warm-up (1/16 of its operations: code,
  * data and page tables are in place before the clock starts), then its
@@ -16,8 +17,10 @@
  * T is CLOCK_MONOTONIC across the timed part, C the TSC across it (under
  * QEMU's -icount shift=0 the TSC counts executed instructions: those of the
  * guest and of any hypervisor below it).  Before the rows comes
- *   lmb: start rows=R percent=P cpus=N
- * and after them `lmb: done rows=R`.  Exit status 0 only if every row ran.
+ *   lmb: start rows=R passes=K percent=P cpus=N clock=NS
+ * and after them `lmb: done rows=R*K clock=NS` (NS: CLOCK_MONOTONIC, so the
+ * bench can hold the guest's clock against the host's).  A row that fails
+ * prints `lmb: row=NAME failed`; the exit status is 0 only if none did.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +33,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
@@ -349,9 +353,24 @@ static void setup(void)
 	copy_dst = malloc(COPY_SIZE);
 	if (!copy_src || !copy_dst)
 		die("malloc");
-	/* Touched now, so the copy row measures copying, not page faults. */
+	/*
+	 * Touched now, so the copy row measures copying, not page faults.  Not
+	 * with zeroes: the compiler turns malloc and a zeroing memset into
+	 * calloc, which leaves fresh pages untouched.
+	 */
 	memset(copy_src, 0x5a, COPY_SIZE);
-	memset(copy_dst, 0, COPY_SIZE);
+	memset(copy_dst, 0xa5, COPY_SIZE);
+}
+
+/*
+ * Flush what was printed (before the next row forks: children must not
+ * repeat it) and wait until the console has sent it, so that the console's
+ * interrupts do not fall into the next row's time.
+ */
+static void report_done(void)
+{
+	fflush(stdout);
+	tcdrain(STDOUT_FILENO);	/* fails harmlessly when stdout is no terminal */
 }
 
 /* Warm up, run and report one row; 0 if it ran. */
@@ -377,7 +396,7 @@ static int run_row(const struct row *r, unsigned long percent)
 	}
 	printf("lmb: row=%s ops=%lu ns=%llu tsc=%llu\n", r->name, n,
 	       (unsigned long long)(t1 - t0), (unsigned long long)(c1 - c0));
-	fflush(stdout);	/* before the next row forks: children must not repeat it */
+	report_done();
 	return 0;
 }
 
@@ -392,44 +411,60 @@ static int selected(const struct row *r, int argc, char **argv, int first)
 	return 0;
 }
 
+/* A positive whole number, or 0 if text is not one. */
+static unsigned long positive_arg(const char *text)
+{
+	char *end;
+	unsigned long v = strtoul(text, &end, 10);
+
+	return *text && !*end ? v : 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: lmb [-p PERCENT] [-r PASSES] [ROW ...]\n");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
-	unsigned long percent = 100;
-	int first = 1, ran = 0, failed = 0;
+	unsigned long percent = 100, passes = 1;
+	int opt, ran = 0, failed = 0;
 
 	if (argc == 2 && !strcmp(argv[1], EXEC_FLAG))
 		return 0;	/* the exec'd child of fork_exec */
-	if (argc >= 3 && !strcmp(argv[1], "-p")) {
-		char *end;
+	while ((opt = getopt(argc, argv, "p:r:")) != -1) {
+		unsigned long v = optarg ? positive_arg(optarg) : 0;
 
-		percent = strtoul(argv[2], &end, 10);
-		if (!*argv[2] || *end || !percent) {
-			fprintf(stderr, "usage: lmb [-p PERCENT] [ROW ...]\n");
-			return 2;
-		}
-		first = 3;
+		if (!v)
+			return usage();
+		if (opt == 'p')
+			percent = v;
+		else
+			passes = v;
 	}
-	for (int i = first; i < argc; i++) {
+	for (int i = optind; i < argc; i++) {
 		size_t k = 0;
 
 		while (k < NROWS && strcmp(argv[i], rows[k].name))
 			k++;
 		if (k == NROWS) {
 			fprintf(stderr, "lmb: no row named '%s'\n", argv[i]);
-			return 2;
+			return usage();
 		}
 	}
 	setup();
-	printf("lmb: start rows=%d percent=%lu cpus=%ld\n",
-	       first == argc ? (int)NROWS : argc - first, percent,
-	       sysconf(_SC_NPROCESSORS_ONLN));
-	fflush(stdout);
-	for (size_t k = 0; k < NROWS; k++) {
-		if (!selected(&rows[k], argc, argv, first))
-			continue;
-		ran++;
-		failed |= run_row(&rows[k], percent) != 0;
-	}
-	printf("lmb: done rows=%d\n", ran);
+	printf("lmb: start rows=%d passes=%lu percent=%lu cpus=%ld clock=%llu\n",
+	       optind == argc ? (int)NROWS : argc - optind, passes, percent,
+	       sysconf(_SC_NPROCESSORS_ONLN), (unsigned long long)now_ns());
+	report_done();
+	for (unsigned long pass = 0; pass < passes; pass++)
+		for (size_t k = 0; k < NROWS; k++) {
+			if (!selected(&rows[k], argc, argv, optind))
+				continue;
+			ran++;
+			failed |= run_row(&rows[k], percent) != 0;
+		}
+	printf("lmb: done rows=%d clock=%llu\n", ran, (unsigned long long)now_ns());
 	return failed;
 }
