@@ -225,6 +225,8 @@ def main() -> int:
                     help="the same for the one -icount run, one pass (%(default)s)")
     ap.add_argument("--systems", default=",".join(SYSTEMS),
                     help="comma-separated subset of %s" % ",".join(SYSTEMS))
+    ap.add_argument("--modes", default="wall,icount",
+                    help="comma-separated subset of wall,icount")
     ap.add_argument("--timeout", type=int, default=300, help="seconds per boot (%(default)s)")
     args = ap.parse_args()
     systems = [s for s in SYSTEMS if s in args.systems.split(",")]
@@ -233,7 +235,9 @@ def main() -> int:
             raise SystemExit("bench: %s is missing: make all linux-images" % f)
     load_before = os.getloadavg()
     runs: Dict[str, Dict[str, List[Result]]] = {s: {"wall": [], "icount": []} for s in systems}
-    plan = [("wall", i) for i in range(args.repeats)] + [("icount", 0)]
+    modes = args.modes.split(",")
+    plan = [("wall", i) for i in range(args.repeats) if "wall" in modes]
+    plan += [("icount", 0)] if "icount" in modes else []
     unavailable: Dict[str, str] = {}
     for mode, i in plan:
         for s in systems:

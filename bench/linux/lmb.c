@@ -49,11 +49,17 @@
 #define BURN_UNIT 1000000UL	/* one CPU-loop op: as guest/smp_words.c burn() */
 #define EXEC_FLAG "--exit-at-once"
 
-/* One row: its name, base op count, and the function that runs n ops. */
+/*
+ * One row: its name, base op count, the function that runs n ops, and
+ * optionally what it needs before (0 if ready) and gives back after, both
+ * outside the time.
+ */
 struct row {
 	const char *name;
 	unsigned long ops;
 	int (*run)(unsigned long n);
+	int (*prepare)(void);
+	void (*finish)(void);
 };
 
 static char self_path[256];
@@ -189,6 +195,9 @@ static int page_fault(unsigned long n)
 		untimed_begin();
 		p = mmap(NULL, FAULT_REGION, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		/* Native Linux could fault in 2 MiB pages; a PV guest cannot. */
+		if (p != MAP_FAILED)
+			madvise((void *)p, FAULT_REGION, MADV_NOHUGEPAGE);
 		untimed_end();
 		if (p == MAP_FAILED)
 			return -1;
@@ -289,6 +298,30 @@ static int clock_read(unsigned long n)
 	return 0;
 }
 
+/*
+ * The copy row's buffers exist only while it runs: every forking row would
+ * otherwise copy and tear down their page tables too.  Touched here, so the
+ * row measures copying, not page faults; not with zeroes: the compiler turns
+ * malloc and a zeroing memset into calloc, which leaves fresh pages untouched.
+ */
+static int copy_prepare(void)
+{
+	copy_src = malloc(COPY_SIZE);
+	copy_dst = malloc(COPY_SIZE);
+	if (!copy_src || !copy_dst)
+		return -1;
+	memset(copy_src, 0x5a, COPY_SIZE);
+	memset(copy_dst, 0xa5, COPY_SIZE);
+	return 0;
+}
+
+static void copy_finish(void)
+{
+	free(copy_src);
+	free(copy_dst);
+	copy_src = copy_dst = NULL;
+}
+
 /* One op: copy 1 MiB, walking the 16 MiB buffers (memcpy as glibc has it). */
 static int memory_copy(unsigned long n)
 {
@@ -316,19 +349,20 @@ static int cpu_loop(unsigned long n)
  * development machine; hypervisor rows take longer (docs/performance.md).
  */
 static const struct row rows[] = {
-	{ "null_syscall", 200000, null_syscall },
-	{ "stat", 20000, stat_file },
-	{ "open_close", 15000, open_close },
-	{ "read_zero", 100000, read_zero },
-	{ "fork_exit", 100, fork_exit },
-	{ "fork_exec", 50, fork_exec },
-	{ "page_fault", 16384, page_fault },
-	{ "mmap_munmap", 64, mmap_munmap },
-	{ "pipe_pingpong", 2000, pipe_pingpong },
-	{ "signal", 5000, signal_deliver },
-	{ "clock_gettime", 1000000, clock_read },
-	{ "memory_copy", 128, memory_copy },
-	{ "cpu_loop", 100, cpu_loop },
+	{ .name = "null_syscall", .ops = 200000, .run = null_syscall },
+	{ .name = "stat", .ops = 20000, .run = stat_file },
+	{ .name = "open_close", .ops = 15000, .run = open_close },
+	{ .name = "read_zero", .ops = 100000, .run = read_zero },
+	{ .name = "fork_exit", .ops = 100, .run = fork_exit },
+	{ .name = "fork_exec", .ops = 50, .run = fork_exec },
+	{ .name = "page_fault", .ops = 16384, .run = page_fault },
+	{ .name = "mmap_munmap", .ops = 64, .run = mmap_munmap },
+	{ .name = "pipe_pingpong", .ops = 2000, .run = pipe_pingpong },
+	{ .name = "signal", .ops = 5000, .run = signal_deliver },
+	{ .name = "clock_gettime", .ops = 1000000, .run = clock_read },
+	{ .name = "memory_copy", .ops = 128, .run = memory_copy,
+	  .prepare = copy_prepare, .finish = copy_finish },
+	{ .name = "cpu_loop", .ops = 100, .run = cpu_loop },
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -349,17 +383,6 @@ static void setup(void)
 	for (unsigned long off = 0; off < MAP_SIZE; off += PAGE)
 		if (pwrite(map_fd, "", 1, (off_t)off) != 1)
 			die("write " MAP_PATH);
-	copy_src = malloc(COPY_SIZE);
-	copy_dst = malloc(COPY_SIZE);
-	if (!copy_src || !copy_dst)
-		die("malloc");
-	/*
-	 * Touched now, so the copy row measures copying, not page faults.  Not
-	 * with zeroes: the compiler turns malloc and a zeroing memset into
-	 * calloc, which leaves fresh pages untouched.
-	 */
-	memset(copy_src, 0x5a, COPY_SIZE);
-	memset(copy_dst, 0xa5, COPY_SIZE);
 }
 
 /*
@@ -381,6 +404,10 @@ static int run_row(const struct row *r, unsigned long percent)
 	int bad;
 
 	n = n ? n : 1;
+	if (r->prepare && r->prepare()) {
+		printf("lmb: row=%s failed\n", r->name);
+		return -1;
+	}
 	bad = r->run(n / 16 ? n / 16 : 1);
 	untimed_ns = untimed_tsc = 0;
 	t0 = now_ns();
@@ -390,6 +417,8 @@ static int run_row(const struct row *r, unsigned long percent)
 	t1 = now_ns();
 	t1 -= untimed_ns;
 	c1 -= untimed_tsc;
+	if (r->finish)
+		r->finish();
 	if (bad) {
 		printf("lmb: row=%s failed\n", r->name);
 		return -1;
