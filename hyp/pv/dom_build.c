@@ -13,6 +13,7 @@
 #include <hyp/console.h>
 #include <hyp/dom_build.h>
 #include <hyp/dom_bzimage.h>
+#include <hyp/dom_console.h>
 #include <hyp/dom_layout.h>
 #include <hyp/elf.h>
 #include <hyp/errno.h>
@@ -142,7 +143,8 @@ static void fill_shared_info(struct domain *d)
 }
 
 static void fill_start_info(struct domain *d, const struct pv_image *img,
-                            const struct dom_layout *lay, const struct dom_build_args *args)
+                            const struct dom_layout *lay, const struct dom_build_args *args,
+                            evtchn_port_t console_port)
 {
     start_info_t *si = guest_page(d, lay->start_info_pfn);
     vaddr_t base = img->virt_base;
@@ -152,8 +154,9 @@ static void fill_start_info(struct domain *d, const struct pv_image *img,
     si->shared_info = d->shared_info_mfn << PAGE_SHIFT;
     si->flags = d->is_dom0 ? (SIF_INITDOMAIN | SIF_PRIVILEGED) : 0;
     if (!d->is_dom0) {
-        si->store_mfn = bs.p2m[lay->xenstore_pfn];
+        /* No xenstore yet: store_mfn and store_evtchn stay 0, so Linux looks for no PV devices. */
         si->console.domU.mfn = bs.p2m[lay->console_pfn];
+        si->console.domU.evtchn = console_port;
     }
     si->pt_base = base + (lay->pt_pfn << PAGE_SHIFT);
     si->nr_pt_frames = lay->pt_pages;
@@ -237,8 +240,11 @@ static int build(struct domain *d, const struct dom_build_args *args, const char
                         args->nr_pages * sizeof(mfn_t));
     if ((rc = build_page_tables(d, &img, &lay)))
         return *why = "internal error: page-table layout too small", rc;
+    int port = 0;
+    if (!d->is_dom0 && (port = dom_console_start(d, bs.p2m[lay.console_pfn])) < 0)
+        return *why = "not enough free memory for the console's event channel", port;
     fill_shared_info(d);
-    fill_start_info(d, &img, &lay, args);
+    fill_start_info(d, &img, &lay, args, (evtchn_port_t)port);
     if (img.has_hypercall_page)
         fill_hypercall_page(guest_page(d, (img.hypercall_page - img.virt_base) >> PAGE_SHIFT));
     init_vcpu(d, &img, &lay);
