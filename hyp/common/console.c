@@ -151,6 +151,13 @@ void console_write(const char *s, size_t len)
     unlock_console(locked);
 }
 
+size_t console_guest_space(void)
+{
+    size_t free = console_ring_free(&console_out);
+
+    return free > CONSOLE_HYP_RESERVE ? free - CONSOLE_HYP_RESERVE : 0;
+}
+
 bool console_guest_room(size_t len)
 {
     return console_ring_free(&console_out) >= len + 2 + CONSOLE_HYP_RESERVE;

@@ -48,6 +48,11 @@ static bool drain_output(struct domain *d)
     /* Indexes that claim more than the ring holds: skip to the producer. */
     if (prod - cons > sizeof(r->out))
         cons = prod;
+    /* Beyond the quota and the console's room the text waits in the ring
+     * (the guest waits for room), for the next send or tick. */
+    size_t budget = console_guest_budget(d);
+    if (prod - cons > budget)
+        prod = cons + (uint32_t)budget;
     while (cons != prod) {
         uint32_t at = MASK_XENCONS_IDX(cons, r->out);
         uint32_t n = MIN(MIN(prod - cons, (uint32_t)sizeof(chunk)), (uint32_t)sizeof(r->out) - at);
@@ -207,6 +212,14 @@ static unsigned take_byte(char c, char *out, unsigned n)
     return n;
 }
 
+/* Has d's `out` ring text the quota held back?  input_lock held. */
+static bool output_waiting(const struct domain *d)
+{
+    const struct xencons_interface *r = ring_of(d);
+
+    return load_index(&r->out_prod) != load_index(&r->out_cons);
+}
+
 void dom_console_poll_input(void)
 {
     char buf[INPUT_PER_TICK + CONSOLE_SWITCH_COUNT];
@@ -214,6 +227,9 @@ void dom_console_poll_input(void)
     int c;
 
     spin_lock(&input_lock);
+    for (struct domain *d = consoles; d; d = d->console.next)
+        if (output_waiting(d))
+            console_notified(d);
     for (unsigned i = 0; i < INPUT_PER_TICK && (c = serial_rx()) >= 0; i++)
         n = take_byte((char)c, buf, n);
     deliver(buf, n);

@@ -55,6 +55,18 @@ static void console_flush_line(struct domain *d, bool ends_line)
     console_queue_guest(d, prefix, n, d->console.line, len, ends_line);
 }
 
+size_t console_guest_budget(struct domain *d)
+{
+    spin_lock(&d->console.lock);
+    size_t credit = console_quota_credit(&d->console.quota, console_now());
+    size_t held = d->console.len;
+    spin_unlock(&d->console.lock);
+    /* Each line adds its prefix and CRLF: half the space covers lines of 40 bytes. */
+    size_t budget = MIN(credit, console_guest_space() / 2);
+    /* The held line's text is charged when it goes out, and counts too. */
+    return budget > held ? budget - held : 0;
+}
+
 void console_guest_flush_partial(struct domain *d)
 {
     spin_lock(&d->console.lock);

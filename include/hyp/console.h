@@ -49,6 +49,8 @@ void console_flush(void);
 void console_tick(void);
 uint64_t console_now(void);
 
+/* Bytes of guest text the ring takes now beside the hypervisor's reserve. */
+size_t console_guest_space(void);
 /* Would a guest line of len bytes (newline not counted) fit beside the hypervisor's reserve? */
 bool console_guest_room(size_t len);
 /*

@@ -8,7 +8,9 @@
  * the serial console, the domain's name in front of every line (through
  * console_guest_write, with the quota of include/hyp/console_ring.h); text
  * without a newline yet (a prompt) goes out at once and the line stays
- * open for the domain's next text.
+ * open for the domain's next text.  Text beyond the domain's console quota
+ * stays in the ring, so the guest waits for room rather than losing it;
+ * CPU 0's tick takes more as the quota allows.
  *
  * Input: serial bytes, polled from CPU 0's console tick, go into the `in`
  * ring of the one domain that has the input.  Ctrl-T pressed three times
@@ -64,7 +66,7 @@ void dom_console_stop(struct domain *d);
 void dom_console_release(struct domain *d);
 /* Does serial input go to d now? */
 bool dom_console_has_input(const struct domain *d);
-/* CPU 0's console tick: the bytes the UART has received go to their domain. */
+/* CPU 0's console tick: held-back output, and the bytes the UART received. */
 void dom_console_poll_input(void);
 
 #endif
