@@ -126,12 +126,36 @@ static void write_locked(const char *s, size_t len)
     put_waiting(s + start, len - start);
 }
 
+/*
+ * The guest whose last text left the serial line open (no newline yet: a
+ * shell's prompt), or NULL.  Its next text continues the line; anything
+ * else ends the line first.  Only compared, never followed.
+ */
+static const void *open_line;
+
+/* Before other output: end a guest's open line.  The caller holds the lock. */
+static void end_open_line_locked(void)
+{
+    if (open_line) {
+        put_waiting("\r\n", 2);
+        open_line = NULL;
+    }
+}
+
 void console_write(const char *s, size_t len)
 {
     bool locked = lock_console();
 
+    end_open_line_locked();
     write_locked(s, len);
     unlock_console(locked);
+}
+
+size_t console_guest_space(void)
+{
+    size_t free = console_ring_free(&console_out);
+
+    return free > CONSOLE_HYP_RESERVE ? free - CONSOLE_HYP_RESERVE : 0;
 }
 
 bool console_guest_room(size_t len)
@@ -139,15 +163,33 @@ bool console_guest_room(size_t len)
     return console_ring_free(&console_out) >= len + 2 + CONSOLE_HYP_RESERVE;
 }
 
-void console_queue_guest_line(const char *s, size_t len)
+void console_queue_guest(const void *owner, const char *prefix, size_t prefix_len,
+                         const char *s, size_t len, bool ends_line)
+{
+    bool locked = lock_console();
+    bool continues = open_line == owner;
+    size_t need = (continues ? 0 : 2 + prefix_len) + len + 2;
+
+    /* console_guest_room said yes, but another CPU may have written since. */
+    if (console_ring_free(&console_out) >= need) {
+        if (!continues) {
+            end_open_line_locked();
+            console_ring_put(&console_out, prefix, prefix_len);
+        }
+        console_ring_put(&console_out, s, len);
+        if (ends_line)
+            console_ring_put(&console_out, "\r\n", 2);
+        open_line = ends_line ? NULL : owner;
+    }
+    unlock_console(locked);
+}
+
+void console_guest_gone(const void *owner)
 {
     bool locked = lock_console();
 
-    /* console_guest_room said yes, but another CPU may have written since. */
-    if (console_ring_free(&console_out) >= len + 2) {
-        console_ring_put(&console_out, s, len);
-        console_ring_put(&console_out, "\r\n", 2);
-    }
+    if (open_line == owner)
+        end_open_line_locked();
     unlock_console(locked);
 }
 
@@ -174,6 +216,7 @@ void console_vlog(enum log_level level, const char *fmt, va_list ap)
     if (level < console_level)
         return;
     bool locked = lock_console();
+    end_open_line_locked();
     write_locked("koan: ", 6);
     if (level >= LOG_WARN)
         write_locked(level == LOG_WARN ? "warning: " : "error: ", level == LOG_WARN ? 9 : 7);
@@ -196,6 +239,7 @@ void console_printf(const char *fmt, ...)
     va_list ap;
 
     bool locked = lock_console();
+    end_open_line_locked();
     va_start(ap, fmt);
     fmt_format(console_putc, NULL, fmt, ap);
     va_end(ap);

@@ -6,6 +6,7 @@
 #include <asm/nospec.h>
 #include <asm/page.h>
 #include <hyp/console.h>
+#include <hyp/dom_console.h>
 #include <hyp/domain.h>
 #include <hyp/emul.h>
 #include <hyp/errno.h>
@@ -131,6 +132,7 @@ static int domain_teardown(struct domain *d)
         for_each_vcpu(d, v)
             vcpu_timers_kill(v);    /* no callback may raise a VIRQ from here on */
         evtchn_domain_destroy(d);   /* first: peers' ports point at its vCPUs */
+        dom_console_release(d);
         for_each_vcpu(d, v) {
             d->vcpu[v->id] = NULL;
             vcpu_teardown(v);
@@ -240,6 +242,7 @@ static void domain_kill(struct domain *d)
     if (!__atomic_compare_exchange_n(&d->state, &running, DOMAIN_DYING, false,
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return;   /* crashed twice on the way out: once is enough */
+    dom_console_stop(d);
     for_each_vcpu(d, v) {
         vcpu_timers_stop(v);
         sched_vcpu_update(v);   /* no longer runnable: off the run queue, off the CPU */

@@ -185,6 +185,28 @@ long evtchn_bind_ipi(struct evtchn_bind_ipi *b)
     return port < 0 ? port : 0;
 }
 
+int evtchn_alloc_hypervisor(struct domain *d, evtchn_hyp_fn notify)
+{
+    lock_one(d);
+    int port = get_free_port(d);
+    if (port >= 0) {
+        struct evtchn *chn = evtchn_from_port(evtchn_tab(d), (evtchn_port_t)port);
+        chn->state = ECS_HYPERVISOR;
+        chn->u.hyp_notify = notify;
+    }
+    unlock_one(d);
+    return port;
+}
+
+void evtchn_hypervisor_notify(struct domain *d, evtchn_port_t p, evtchn_hyp_fn owner)
+{
+    lock_one(d);
+    struct evtchn *chn = evtchn_lookup(d, p);
+    if (chn && chn->state == ECS_HYPERVISOR && chn->u.hyp_notify == owner)
+        evtchn_mark_pending(d, chn, p);
+    unlock_one(d);
+}
+
 /* ---- Closing ---- */
 
 /* Close a port that is not interdomain (d's lock held). */
@@ -201,7 +223,7 @@ static long close_local(struct domain *d, struct evtchn *chn, evtchn_port_t p)
             __atomic_store_n(&v->evtchn.virq_port[virq % NR_VIRQS], 0, __ATOMIC_RELEASE);
         break;
     }
-    default:   /* unbound, IPI */
+    default:   /* unbound, IPI, hypervisor */
         break;
     }
     free_port(d, chn, p);
@@ -255,6 +277,7 @@ long evtchn_close(struct domain *d, evtchn_port_t p)
 
 long evtchn_send(struct domain *d, evtchn_port_t p)
 {
+    evtchn_hyp_fn hyp_notify = NULL;
     long rc = 0;
 
     lock_one(d);
@@ -270,12 +293,17 @@ long evtchn_send(struct domain *d, evtchn_port_t p)
     case ECS_IPI:
         evtchn_mark_pending(d, chn, p);
         break;
+    case ECS_HYPERVISOR:
+        hyp_notify = chn->u.hyp_notify;   /* called unlocked: it may signal back */
+        break;
     case ECS_UNBOUND:
         break;   /* nobody to tell: dropped, as on Xen */
     default:
         rc = -EINVAL;
     }
     unlock_one(d);
+    if (hyp_notify)
+        hyp_notify(d);
     return rc;
 }
 
@@ -297,6 +325,11 @@ static void fill_status(const struct evtchn *chn, struct evtchn_status *s)
         break;
     case ECS_IPI:
         s->status = EVTCHNSTAT_ipi;
+        break;
+    case ECS_HYPERVISOR:   /* on Xen a console port is bound to dom0's daemon */
+        s->status = EVTCHNSTAT_interdomain;
+        s->u.interdomain.dom = DOMID_XEN;
+        s->u.interdomain.port = 0;
         break;
     default:   /* free, reserved: the rest of the answer is left as the guest wrote it */
         s->status = EVTCHNSTAT_closed;
@@ -343,6 +376,7 @@ long evtchn_bind_vcpu(evtchn_port_t p, uint32_t vcpu)
         break;
     case ECS_UNBOUND:
     case ECS_INTERDOMAIN:
+    case ECS_HYPERVISOR:
         __atomic_store_n(&chn->notify_vcpu, (uint16_t)v->id, __ATOMIC_RELAXED);
         break;
     default:   /* free, reserved, and IPIs, which stay with their vCPU */

@@ -585,8 +585,8 @@ void sched_switch(void)
 
 /*
  * The housekeeping tick of each CPU, every SCHED_TICK_NS (slices end on
- * the slice timer instead): it drives the console quotas' clock (CPU 0's
- * ticks only), gives a dying domain's teardown a slice while a guest
+ * the slice timer instead): it drives the console quotas' clock and polls
+ * the serial input (CPU 0's ticks only), gives a dying domain's teardown a slice while a guest
  * runs, and wakes an idle CPU to look for waiting vCPUs on busy CPUs.
  * Re-armed from its own deadline so ticks do not drift.
  */
@@ -598,8 +598,10 @@ static void sched_tick_fired(struct timer *t, void *data)
     uint64_t next = t->deadline + period;
 
     timer_set(t, smp_processor_id(), next > now ? next : now + period);
-    if (smp_processor_id() == 0)
+    if (smp_processor_id() == 0) {
         console_tick();
+        dom_console_poll_input();
+    }
     /* Only a guest is interrupted: the idle loop tears down by itself. */
     if (current_vcpu() && domain_teardown_pending())
         sched_request();

@@ -54,6 +54,13 @@ bool console_quota_admit(struct console_quota *q, uint64_t now, size_t bytes, bo
     return true;
 }
 
+uint32_t console_quota_credit(struct console_quota *q, uint64_t now)
+{
+    quota_refill(q, now);
+    uint32_t credit = CONSOLE_QUOTA_BURST - q->spent;
+    return q->muted && credit < CONSOLE_QUOTA_RESUME ? 0 : credit;
+}
+
 uint64_t console_quota_take_dropped(struct console_quota *q)
 {
     uint64_t n = q->dropped;

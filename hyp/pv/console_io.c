@@ -13,6 +13,7 @@
  */
 #include <hyp/console.h>
 #include <hyp/console_ring.h>
+#include <hyp/dom_console.h>
 #include <hyp/domain.h>
 #include <hyp/errno.h>
 #include <hyp/guest_access.h>
@@ -29,55 +30,83 @@ static void report_dropped(const struct domain *d, uint64_t bytes)
     console_printf("koan: domain %s: %lu console bytes dropped\n", d->name, bytes);
 }
 
-static void console_flush_line(struct domain *d)
+/* Send the domain's buffered text out; ends_line: it ended with a newline. */
+static void console_flush_line(struct domain *d, bool ends_line)
 {
-    char line[1 + DOMAIN_NAME_MAX + 2 + CONSOLE_LINE_MAX];
+    char prefix[1 + DOMAIN_NAME_MAX + 2];
     size_t name_len = strnlen(d->name, sizeof(d->name)), n = 0;
     uint64_t dropped = 0;
 
-    line[n++] = '(';
-    memcpy(line + n, d->name, name_len);
+    prefix[n++] = '(';
+    memcpy(prefix + n, d->name, name_len);
     n += name_len;
-    line[n++] = ')';
-    line[n++] = ' ';
-    memcpy(line + n, d->console_line, d->console_len);
-    n += d->console_len;
+    prefix[n++] = ')';
+    prefix[n++] = ' ';
     /* The domain's own bytes are charged: its text and the newline. */
-    bool admitted = console_quota_admit(&d->console_quota, console_now(), d->console_len + 1,
-                                        console_guest_room(n), &dropped);
-    d->console_len = 0;
+    bool admitted = console_quota_admit(&d->console.quota, console_now(),
+                                        d->console.len + ends_line,
+                                        console_guest_room(n + d->console.len), &dropped);
+    size_t len = d->console.len;
+    d->console.len = 0;
     if (!admitted)
         return;
     if (dropped)
         report_dropped(d, dropped);
-    console_queue_guest_line(line, n);
+    console_queue_guest(d, prefix, n, d->console.line, len, ends_line);
+}
+
+size_t console_guest_budget(struct domain *d)
+{
+    spin_lock(&d->console.lock);
+    size_t credit = console_quota_credit(&d->console.quota, console_now());
+    size_t held = d->console.len;
+    spin_unlock(&d->console.lock);
+    /* Each line adds its prefix and CRLF: half the space covers lines of 40 bytes. */
+    size_t budget = MIN(credit, console_guest_space() / 2);
+    /* The held line's text is charged when it goes out, and counts too. */
+    return budget > held ? budget - held : 0;
+}
+
+void console_guest_flush_partial(struct domain *d)
+{
+    spin_lock(&d->console.lock);
+    if (d->console.len)
+        console_flush_line(d, false);
+    spin_unlock(&d->console.lock);
 }
 
 void console_domain_end(struct domain *d)
 {
-    uint64_t dropped = console_quota_take_dropped(&d->console_quota);
+    spin_lock(&d->console.lock);
+    uint64_t dropped = console_quota_take_dropped(&d->console.quota);
+    spin_unlock(&d->console.lock);
 
     if (dropped)
         report_dropped(d, dropped);
+    console_guest_gone(d);
 }
 
 void console_guest_write(struct domain *d, const char *buf, size_t len)
 {
+    spin_lock(&d->console.lock);   /* two vCPUs may write at once */
     for (size_t i = 0; i < len; i++) {
         char c = buf[i];
         if (c == '\n') {
-            console_flush_line(d);
+            console_flush_line(d, true);
             continue;
         }
         if (c == '\r' || c == '\0')
             continue;
-        /* Keep the serial line readable: no escape sequences from guests. */
-        if ((c < 0x20 && c != '\t') || c == 0x7f)
+        /* Keep the serial line readable: no escape sequences from guests.  The
+         * domain being typed to may move back over its own line (a shell's
+         * line editing echoes backspaces). */
+        if ((c < 0x20 && c != '\t' && !(c == '\b' && dom_console_has_input(d))) || c == 0x7f)
             c = '?';
-        d->console_line[d->console_len++] = c;
-        if (d->console_len == sizeof(d->console_line))
-            console_flush_line(d);
+        d->console.line[d->console.len++] = c;
+        if (d->console.len == sizeof(d->console.line))
+            console_flush_line(d, true);
     }
+    spin_unlock(&d->console.lock);
 }
 
 static long console_write_from_guest(uint64_t count, uint64_t buffer)

@@ -13,6 +13,7 @@
 #include <hyp/console.h>
 #include <hyp/dom_build.h>
 #include <hyp/dom_bzimage.h>
+#include <hyp/dom_console.h>
 #include <hyp/dom_layout.h>
 #include <hyp/elf.h>
 #include <hyp/errno.h>
@@ -84,31 +85,55 @@ static void load_segments(struct domain *d, const struct pv_image *img, const ui
     }
 }
 
-/* Map [virt_base, mapped_end) 1:1 onto pfn 0.., page tables read-only. */
-static int build_page_tables(struct domain *d, const struct pv_image *img,
-                             const struct dom_layout *lay)
-{
-    pfn_t next_table = lay->pt_pfn + 1, tables_end = lay->pt_pfn + lay->pt_pages;
-    pte_t *l4 = guest_page(d, lay->pt_pfn);
+/* Page-table pages the builder hands out, in order: [next, end). */
+struct table_pool {
+    pfn_t next, end;
+};
 
-    paging_copy_hypervisor_slots(l4);
-    for (vaddr_t va = img->virt_base; va < lay->mapped_end_va; va += PAGE_SIZE) {
-        pfn_t pfn = (va - img->virt_base) >> PAGE_SHIFT;
+/*
+ * Map [va, end) onto the frames from pfn on, taking the tables it lacks
+ * from pool; pfns in [ro_first, ro_end) are mapped read-only (the tables
+ * themselves).  -ENOMEM if the pool runs dry: the layout promised enough.
+ */
+static int map_range(pte_t *l4, vaddr_t va, vaddr_t end, pfn_t pfn, struct table_pool *pool,
+                     pfn_t ro_first, pfn_t ro_end)
+{
+    for (; va < end; va += PAGE_SIZE, pfn++) {
         pte_t *table = l4;
         for (unsigned level = 4; level > 1; level--) {
             pte_t *e = &table[pt_index(va, level)];
             if (!pte_present(*e)) {
-                if (next_table == tables_end)
-                    return -ENOMEM;   /* the layout promised enough tables */
-                *e = pte_make(bs.p2m[next_table++] << PAGE_SHIFT, GUEST_TABLE_FLAGS);
+                if (pool->next == pool->end)
+                    return -ENOMEM;
+                *e = pte_make(bs.p2m[pool->next++] << PAGE_SHIFT, GUEST_TABLE_FLAGS);
             }
             table = mfn_to_virt(pte_mfn(*e));
         }
-        bool is_table = pfn >= lay->pt_pfn && pfn < tables_end;
+        bool is_table = pfn >= ro_first && pfn < ro_end;
         table[pt_index(va, 1)] = pte_make(bs.p2m[pfn] << PAGE_SHIFT,
                                           GUEST_L1_FLAGS & ~(is_table ? _PAGE_RW : 0));
     }
     return 0;
+}
+
+/*
+ * Map [virt_base, mapped_end) 1:1 onto pfn 0.., page tables read-only;
+ * and a separate p2m list at its own address, with its own tables.
+ */
+static int build_page_tables(struct domain *d, const struct pv_image *img,
+                             const struct dom_layout *lay)
+{
+    pfn_t tables_end = lay->pt_pfn + lay->pt_pages;
+    struct table_pool main = { lay->pt_pfn + 1, tables_end };
+    pte_t *l4 = guest_page(d, lay->pt_pfn);
+
+    paging_copy_hypervisor_slots(l4);
+    int rc = map_range(l4, img->virt_base, lay->mapped_end_va, 0, &main, lay->pt_pfn, tables_end);
+    if (rc || !lay->p2m_separate)
+        return rc;
+    struct table_pool apart = { lay->p2m_pt_pfn, lay->p2m_pt_pfn + lay->p2m_pt_pages };
+    return map_range(l4, lay->p2m_va, lay->p2m_va + (lay->p2m_pages << PAGE_SHIFT), lay->p2m_pfn,
+                     &apart, 0, 0);
 }
 
 /* 128 stubs of 32 bytes: push rcx; push r11; mov $nr, %eax; syscall; pop r11; pop rcx; ret. */
@@ -142,7 +167,8 @@ static void fill_shared_info(struct domain *d)
 }
 
 static void fill_start_info(struct domain *d, const struct pv_image *img,
-                            const struct dom_layout *lay, const struct dom_build_args *args)
+                            const struct dom_layout *lay, const struct dom_build_args *args,
+                            evtchn_port_t console_port)
 {
     start_info_t *si = guest_page(d, lay->start_info_pfn);
     vaddr_t base = img->virt_base;
@@ -152,15 +178,23 @@ static void fill_start_info(struct domain *d, const struct pv_image *img,
     si->shared_info = d->shared_info_mfn << PAGE_SHIFT;
     si->flags = d->is_dom0 ? (SIF_INITDOMAIN | SIF_PRIVILEGED) : 0;
     if (!d->is_dom0) {
-        si->store_mfn = bs.p2m[lay->xenstore_pfn];
+        /* No xenstore yet: store_mfn and store_evtchn stay 0, so Linux looks for no PV devices. */
         si->console.domU.mfn = bs.p2m[lay->console_pfn];
+        si->console.domU.evtchn = console_port;
     }
     si->pt_base = base + (lay->pt_pfn << PAGE_SHIFT);
     si->nr_pt_frames = lay->pt_pages;
-    si->mfn_list = base + (lay->p2m_pfn << PAGE_SHIFT);
+    si->mfn_list = lay->p2m_va;
+    if (lay->p2m_separate) {
+        si->first_p2m_pfn = lay->p2m_pfn;
+        si->nr_p2m_frames = lay->p2m_pages + lay->p2m_pt_pages;
+    }
     if (args->module_size) {
-        si->mod_start = base + (lay->module_pfn << PAGE_SHIFT);
+        si->mod_start = lay->module_unmapped ? lay->module_pfn
+                                             : base + (lay->module_pfn << PAGE_SHIFT);
         si->mod_len = args->module_size;
+        if (lay->module_unmapped)
+            si->flags |= SIF_MOD_START_PFN;
     }
     strlcpy((char *)si->cmd_line, args->cmdline, sizeof(si->cmd_line));
 }
@@ -237,8 +271,11 @@ static int build(struct domain *d, const struct dom_build_args *args, const char
                         args->nr_pages * sizeof(mfn_t));
     if ((rc = build_page_tables(d, &img, &lay)))
         return *why = "internal error: page-table layout too small", rc;
+    int port = 0;
+    if (!d->is_dom0 && (port = dom_console_start(d, bs.p2m[lay.console_pfn])) < 0)
+        return *why = "not enough free memory for the console's event channel", port;
     fill_shared_info(d);
-    fill_start_info(d, &img, &lay, args);
+    fill_start_info(d, &img, &lay, args, (evtchn_port_t)port);
     if (img.has_hypercall_page)
         fill_hypercall_page(guest_page(d, (img.hypercall_page - img.virt_base) >> PAGE_SHIFT));
     init_vcpu(d, &img, &lay);

@@ -3,7 +3,8 @@
  * Domain builder layout arithmetic (ABI doc §1.3), modelled on libxenguest's
  * xc_dom_build_image(): pack the boot items after the kernel, then find the
  * smallest set of bootstrap page tables that maps everything including
- * itself, the stack and 512 KiB of slack, rounded up to 4 MiB.
+ * itself, the stack and 512 KiB of slack, rounded up to 4 MiB; then the
+ * items the kernel asked to have unmapped or mapped elsewhere.
  */
 #include <hyp/dom_layout.h>
 #include <hyp/errno.h>
@@ -88,6 +89,20 @@ static int size_page_tables(uint64_t virt_base, struct dom_layout *out, const ch
     return 0;
 }
 
+/*
+ * Honour INIT_P2M?  As Xen: a page-aligned address below the kernel; and,
+ * so that the two areas share no table, the list wholly in lower L4 slots.
+ */
+static bool p2m_goes_apart(const struct pv_image *img, uint64_t p2m_pages)
+{
+    uint64_t end;
+
+    if (!img->has_init_p2m || img->init_p2m % PAGE_SIZE || img->init_p2m >= img->virt_base ||
+        __builtin_add_overflow(img->init_p2m, p2m_pages << PAGE_SHIFT, &end))
+        return false;
+    return (end - 1) >> 39 < img->virt_base >> 39 && guest_range_ok(img->init_p2m, end - img->init_p2m);
+}
+
 /* Place module, p2m, start_info and (domU) rings after the kernel. */
 static int place_items(const struct dom_layout_req *req, struct dom_layout *out,
                        const char **why)
@@ -98,12 +113,16 @@ static int place_items(const struct dom_layout_req *req, struct dom_layout *out,
         req->nr_pages > UINT64_MAX / 8 ||
         !bytes_to_pages(req->nr_pages * 8, &out->p2m_pages))
         return fail(why, ERR_OVERFLOW, -EINVAL);
-    if (out->module_pages) {
+    out->module_unmapped = out->module_pages && req->img->mod_start_pfn;
+    out->p2m_separate = p2m_goes_apart(req->img, out->p2m_pages);
+    if (out->module_pages && !out->module_unmapped) {
         out->module_pfn = pfn;
         pfn += out->module_pages;       /* both < 2^52: no overflow */
     }
-    out->p2m_pfn = pfn;
-    pfn += out->p2m_pages;
+    if (!out->p2m_separate) {
+        out->p2m_pfn = pfn;
+        pfn += out->p2m_pages;
+    }
     out->start_info_pfn = pfn++;
     if (!req->is_dom0) {
         out->xenstore_pfn = pfn++;
@@ -111,6 +130,31 @@ static int place_items(const struct dom_layout_req *req, struct dom_layout *out,
     }
     out->pt_pfn = pfn;
     return 0;
+}
+
+/* The unmapped items, from the mapped region's end: module, then p2m and its tables. */
+static void place_unmapped(const struct pv_image *img, struct dom_layout *out)
+{
+    uint64_t pfn = (out->mapped_end_va - img->virt_base) >> PAGE_SHIFT;
+
+    if (out->module_unmapped) {
+        out->module_pfn = pfn;
+        pfn += out->module_pages;
+    }
+    if (out->p2m_separate) {
+        struct dom_layout apart;   /* only its table counts */
+        uint64_t va = img->init_p2m;
+        out->p2m_pfn = pfn;
+        pfn += out->p2m_pages;
+        out->p2m_pt_pfn = pfn;
+        /* No L4: the area hangs off the domain's one L4. */
+        out->p2m_pt_pages = count_tables(va, va + (out->p2m_pages << PAGE_SHIFT), &apart) - 1;
+        pfn += out->p2m_pt_pages;
+        out->p2m_va = va;
+    } else {
+        out->p2m_va = img->virt_base + (out->p2m_pfn << PAGE_SHIFT);
+    }
+    out->end_pfn = pfn;
 }
 
 int dom_layout_compute(const struct dom_layout_req *req, struct dom_layout *out,
@@ -135,7 +179,8 @@ int dom_layout_compute(const struct dom_layout_req *req, struct dom_layout *out,
     out->stack_pfn = out->pt_pfn + out->pt_pages;
     if (!guest_range_ok(vb, out->mapped_end_va - vb))
         return fail(why, ERR_OVERFLOW, -EINVAL);
-    if ((out->mapped_end_va - vb) >> PAGE_SHIFT > req->nr_pages)
+    place_unmapped(img, out);
+    if (out->end_pfn > req->nr_pages)
         return fail(why, ERR_NOMEM, -ENOMEM);
     return 0;
 }

@@ -49,10 +49,20 @@ void console_flush(void);
 void console_tick(void);
 uint64_t console_now(void);
 
+/* Bytes of guest text the ring takes now beside the hypervisor's reserve. */
+size_t console_guest_space(void);
 /* Would a guest line of len bytes (newline not counted) fit beside the hypervisor's reserve? */
 bool console_guest_room(size_t len);
-/* Queue a guest line (no newline in s) that console_guest_room admitted; never waits. */
-void console_queue_guest_line(const char *s, size_t len);
+/*
+ * Queue guest text that console_guest_room admitted; never waits.  The
+ * serial line starts with `prefix` ("(name) ") unless owner's last text
+ * left it open (a prompt without a newline): then s continues it.
+ * ends_line ends it; other output ends an open line first.
+ */
+void console_queue_guest(const void *owner, const char *prefix, size_t prefix_len,
+                         const char *s, size_t len, bool ends_line);
+/* owner (a domain) is going: a line it left open is ended. */
+void console_guest_gone(const void *owner);
 /* A domain ends: report the console bytes it had dropped (hyp/pv/console_io.c). */
 void console_domain_end(struct domain *d);
 

@@ -67,6 +67,12 @@ struct console_quota {
  */
 bool console_quota_admit(struct console_quota *q, uint64_t now, size_t bytes, bool room,
                          uint64_t *report);
+/*
+ * Bytes a domain may print at tick `now` without being refused (0 while
+ * muted).  A sender that can wait (a console ring) takes no more than this
+ * and leaves the rest for later, so it loses nothing.
+ */
+uint32_t console_quota_credit(struct console_quota *q, uint64_t now);
 /* The bytes dropped and not yet reported, now reported (the domain ends). */
 uint64_t console_quota_take_dropped(struct console_quota *q);
 

@@ -20,7 +20,7 @@
 #define KOAN_HYP_DOMAIN_H
 
 #include <hyp/bvt.h>
-#include <hyp/console_ring.h>
+#include <hyp/dom_console.h>
 #include <hyp/cpumask.h>
 #include <hyp/event.h>
 #include <hyp/vcpu_timer.h>
@@ -39,7 +39,6 @@
  */
 #define MAX_VCPUS_PER_DOMAIN 64
 #define DOMAIN_NAME_MAX  32
-#define CONSOLE_LINE_MAX 256
 
 enum domain_state { DOMAIN_FREE, DOMAIN_RUNNING, DOMAIN_DYING };
 
@@ -122,9 +121,7 @@ struct domain {
     cpumask_t dirty_cpus;
     struct vcpu *vcpu[MAX_VCPUS_PER_DOMAIN];
     struct grant_table *grant_table;   /* include/hyp/grant_table.h (its own locks) */
-    char console_line[CONSOLE_LINE_MAX];
-    size_t console_len;
-    struct console_quota console_quota;   /* zeroed by domain_alloc: full credit */
+    struct dom_console console;           /* its console line and ring (include/hyp/dom_console.h) */
     struct evtchn_domain evtchn;          /* event-channel ports (include/hyp/event.h) */
 };
 

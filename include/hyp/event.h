@@ -80,6 +80,15 @@ void evtchn_send_virq_global(struct domain *d, unsigned int virq);
 /* Is virq one of the per-vCPU VIRQs (Xen's list)? */
 bool evtchn_virq_is_per_vcpu(unsigned int virq);
 
+/*
+ * A port of d (notifying vCPU 0) whose far end is the hypervisor: a guest
+ * send on it calls `notify` (hyp/common/dom_console.c serves consoles
+ * this way).  For a domain being built.  The port, or -ENOSPC / -ENOMEM.
+ */
+int evtchn_alloc_hypervisor(struct domain *d, evtchn_hyp_fn notify);
+/* The hypervisor's end of such a port signals it; nothing if the guest closed or rebound it. */
+void evtchn_hypervisor_notify(struct domain *d, evtchn_port_t p, evtchn_hyp_fn owner);
+
 /* Hypercalls 32 and 16 (the old form with the command in the argument). */
 long do_event_channel_op(uint64_t cmd, uint64_t arg);
 long do_event_channel_op_compat(uint64_t arg);

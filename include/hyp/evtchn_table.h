@@ -26,12 +26,20 @@ typedef uint32_t evtchn_port_t;
 #define EVTCHN_PER_BUCKET 64u
 #define EVTCHN_BUCKETS    (EVTCHN_2L_PORTS / EVTCHN_PER_BUCKET)
 
-/* A port's state, Xen's ECS_* numbering. */
+/*
+ * A port's state, Xen's ECS_* numbering.  ECS_HYPERVISOR is Koan's own: the
+ * far end is a hypervisor service (a boot-time domU's console, served
+ * without a dom0 daemon); Xen's nearest is its "Xen-consumer" ports.
+ */
 enum evtchn_state {
     ECS_FREE, ECS_RESERVED, ECS_UNBOUND, ECS_INTERDOMAIN, ECS_PIRQ, ECS_VIRQ, ECS_IPI,
+    ECS_HYPERVISOR,
 };
 
 struct domain;
+
+/* Called when the guest sends on an ECS_HYPERVISOR port (no evtchn lock held). */
+typedef void (*evtchn_hyp_fn)(struct domain *d);
 
 struct evtchn {
     uint8_t state;                /* enum evtchn_state */
@@ -43,6 +51,7 @@ struct evtchn {
             evtchn_port_t port;
         } peer;
         uint32_t virq;            /* VIRQ */
+        evtchn_hyp_fn hyp_notify; /* HYPERVISOR: the service told of sends */
     } u;
 };
 

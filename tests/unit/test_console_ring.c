@@ -148,6 +148,26 @@ static void test_quota_take_dropped(void **state)
     assert_int_equal(console_quota_take_dropped(&q), 0);
 }
 
+static void test_quota_credit_is_what_admit_takes(void **state)
+{
+    struct console_quota q = { 0 };
+    uint64_t r = 0;
+
+    assert_int_equal(console_quota_credit(&q, 0), CONSOLE_QUOTA_BURST);
+    assert_true(console_quota_admit(&q, 0, 1000, true, &r));
+    assert_int_equal(console_quota_credit(&q, 0), CONSOLE_QUOTA_BURST - 1000);
+    /* A sender that takes exactly the credit is never refused, and comes back at RATE. */
+    assert_true(console_quota_admit(&q, 0, console_quota_credit(&q, 0), true, &r));
+    assert_int_equal(console_quota_credit(&q, 0), 0);
+    assert_int_equal(console_quota_credit(&q, 3), 3 * CONSOLE_QUOTA_RATE);
+    assert_int_equal(q.dropped, 0);
+    /* Muted, there is no credit until the resume credit is back. */
+    assert_false(console_quota_admit(&q, 3, 1000, true, &r));
+    assert_int_equal(console_quota_credit(&q, 3), 0);
+    assert_int_equal(console_quota_credit(&q, CONSOLE_QUOTA_RESUME / CONSOLE_QUOTA_RATE),
+                     CONSOLE_QUOTA_RESUME);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +178,7 @@ int main(void)
         cmocka_unit_test(test_quota_refill_caps_at_burst),
         cmocka_unit_test(test_quota_no_room_is_a_drop),
         cmocka_unit_test(test_quota_take_dropped),
+        cmocka_unit_test(test_quota_credit_is_what_admit_takes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,13 +61,17 @@ static void check_invariants(const struct dom_layout_req *req, const struct dom_
     assert_true(va(im, l->kernel_pfn) == im->virt_kstart);
     assert_true(va(im, pfn) == im->virt_kend);
     assert_true(l->module_pages == (req->module_size + 4095) / 4096);
-    if (l->module_pages) {
+    assert_true(l->module_unmapped == (l->module_pages && im->mod_start_pfn));
+    if (l->module_pages && !l->module_unmapped) {
         assert_true(l->module_pfn == pfn);
         pfn += l->module_pages;
     }
-    assert_true(l->p2m_pfn == pfn);
     assert_true(l->p2m_pages == (req->nr_pages * 8 + 4095) / 4096);
-    pfn += l->p2m_pages;
+    if (!l->p2m_separate) {
+        assert_true(l->p2m_pfn == pfn);
+        assert_true(l->p2m_va == va(im, pfn));
+        pfn += l->p2m_pages;
+    }
     assert_true(l->start_info_pfn == pfn++);
     if (req->is_dom0) {
         assert_true(l->xenstore_pfn == 0 && l->console_pfn == 0);
@@ -80,7 +84,23 @@ static void check_invariants(const struct dom_layout_req *req, const struct dom_
     /* 512 KiB of mapped slack after the stack page, 4 MiB aligned end. */
     assert_true(va(im, l->stack_pfn + 1) + 512 * 1024 <= l->mapped_end_va);
     assert_true(l->mapped_end_va % (4 * MIB) == 0);
-    assert_true((l->mapped_end_va - im->virt_base) / 4096 <= req->nr_pages);
+    /* After the mapped region: the unmapped module, the separate p2m and its tables. */
+    uint64_t after = (l->mapped_end_va - im->virt_base) / 4096;
+    if (l->module_unmapped) {
+        assert_true(l->module_pfn == after);
+        after += l->module_pages;
+    }
+    if (l->p2m_separate) {
+        assert_true(im->has_init_p2m && l->p2m_va == im->init_p2m && l->p2m_va < im->virt_base);
+        assert_true(l->p2m_pfn == after);
+        after += l->p2m_pages;
+        assert_true(l->p2m_pt_pfn == after);
+        assert_true(l->p2m_pt_pages ==
+                    walk_tables(l->p2m_va, l->p2m_va + l->p2m_pages * 4096) - 1);
+        after += l->p2m_pt_pages;
+    }
+    assert_true(l->end_pfn == after);
+    assert_true(l->end_pfn <= req->nr_pages);
     /* Tables suffice, are reported correctly, and are the fewest possible. */
     uint64_t need = walk_tables(im->virt_base, l->mapped_end_va);
     assert_true(need == 1 + l->nr_l3 + l->nr_l2 + l->nr_l1);
@@ -135,6 +155,37 @@ static void test_linux_with_module(void **state)
     assert_int_equal(l.module_pages, 0xa01);
     assert_int_equal(l.p2m_pfn, 0x3a01);
     assert_true(l.mapped_end_va == LINUX_VB + 64 * MIB);
+}
+
+/* Linux 6.1's notes: the p2m at 512 GiB with its own tables, the ramdisk unmapped. */
+static void test_linux_init_p2m_and_unmapped_module(void **state)
+{
+    struct pv_image im = image(LINUX_VB, 16 * MIB, 32 * MIB);
+    struct dom_layout l;
+
+    im.has_init_p2m = true;
+    im.init_p2m = 1UL << 39;
+    im.mod_start_pfn = true;
+    assert_int_equal(compute(&im, 0x10000, 10 * MIB + 1, false, &l, NULL), 0);   /* 256 MiB */
+    assert_true(l.p2m_separate && l.module_unmapped);
+    assert_int_equal(l.start_info_pfn, 0x3000);                 /* right after the kernel */
+    assert_true(l.mapped_end_va == LINUX_VB + 52 * MIB);
+    assert_int_equal(l.module_pfn, 52 * MIB / 4096);
+    assert_int_equal(l.p2m_pfn, 52 * MIB / 4096 + 0xa01);
+    assert_int_equal(l.p2m_pages, 128);
+    assert_int_equal(l.p2m_pt_pages, 3);                        /* L3, L2, one L1 */
+    assert_int_equal(l.end_pfn, l.p2m_pfn + 131);
+
+    /* Ignored, as by Xen: unaligned, or not below the kernel. */
+    im.init_p2m = (1UL << 39) + 8;
+    assert_int_equal(compute(&im, 0x10000, 0, false, &l, NULL), 0);
+    assert_false(l.p2m_separate);
+    im.init_p2m = LINUX_VB + (1UL << 30);
+    assert_int_equal(compute(&im, 0x10000, 0, false, &l, NULL), 0);
+    assert_false(l.p2m_separate);
+    /* The unmapped items count against the domain's memory too. */
+    im.init_p2m = 1UL << 39;
+    assert_int_equal(compute(&im, 52 * MIB / 4096 + 10, 0, false, &l, NULL), -ENOMEM);
 }
 
 static void test_tiny_domu_and_dom0(void **state)
@@ -230,6 +281,10 @@ static void test_random_sweep(void **state)
         uint64_t mod = rand() % 3 ? 0 : (uint64_t)rand() % (64 * MIB);
         struct pv_image im = image(vb, koff, ksize);
         struct dom_layout l;
+
+        im.mod_start_pfn = rand() % 2;
+        im.has_init_p2m = rand() % 2;
+        im.init_p2m = rand() % 4 ? 1UL << 39 : (uint64_t)rand() << 12;
         const char *why = NULL;
         int rc = compute(&im, nr, mod, rand() % 2, &l, &why);
 
@@ -247,6 +302,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linux_like),
         cmocka_unit_test(test_linux_with_module),
+        cmocka_unit_test(test_linux_init_p2m_and_unmapped_module),
         cmocka_unit_test(test_tiny_domu_and_dom0),
         cmocka_unit_test(test_slack_crosses_boundary),
         cmocka_unit_test(test_too_large),
