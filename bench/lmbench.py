@@ -163,32 +163,36 @@ def spread(results: List[Result]) -> float:
     return worst
 
 
-def fmt_ratio(x: Optional[float], base: Optional[float]) -> str:
-    return "%.2fx" % (x / base) if x and base else "-"
+def per_op(figs: Dict[str, Dict[str, Row]], system: str, name: str,
+           icount: bool) -> Optional[float]:
+    """Microseconds (wall) or instructions (icount) per op, if measured."""
+    row = figs.get(system, {}).get(name)
+    if row is None:
+        return None
+    return row.tsc / row.ops if icount else row.ns / row.ops / 1e3
 
 
-def table(wall: Dict[str, Dict[str, Row]], icount: Dict[str, Dict[str, Row]],
-          systems: List[str]) -> List[str]:
+def table(figs: Dict[str, Dict[str, Row]], systems: List[str], icount: bool) -> List[str]:
+    """One row per benchmark: each system's figure per op, then each
+    hypervisor's as a ratio to native."""
+    unit = "insns/op" if icount else "us/op"
     others = [s for s in systems if s != NATIVE]
-    head = ["row", "native us"] + ["%s" % s for s in others] + \
-           ["native insns"] + ["%s" % s for s in others]
-    sub = ["", "(wall)"] + ["(wall)"] * len(others) + ["(icount)"] + ["(icount)"] * len(others)
-    rows = [head, sub]
+    rows = [["row"] + ["%s %s" % (s, unit) for s in systems] +
+            ["%s/native" % s for s in others if NATIVE in systems]]
     for name, _ in ROWS:
-        us = {s: wall[s][name].ns / wall[s][name].ops / 1e3
-              for s in systems if name in wall.get(s, {})}
-        ins = {s: icount[s][name].tsc / icount[s][name].ops
-               for s in systems if name in icount.get(s, {})}
-        rows.append([name, "%.3f" % us[NATIVE] if NATIVE in us else "-"] +
-                    [fmt_ratio(us.get(s), us.get(NATIVE)) for s in others] +
-                    ["%.0f" % ins[NATIVE] if NATIVE in ins else "-"] +
-                    [fmt_ratio(ins.get(s), ins.get(NATIVE)) for s in others])
-    widths = [max(len(r[c]) for r in rows) for c in range(len(head))]
+        val = {s: per_op(figs, s, name, icount) for s in systems}
+        cells = [name] + [("%.0f" if icount else "%.3f") % val[s] if val[s] else "-"
+                          for s in systems]
+        if NATIVE in systems:
+            cells += ["%.2fx" % (val[s] / val[NATIVE]) if val[s] and val[NATIVE] else "-"
+                      for s in others]
+        rows.append(cells)
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     out = []
     for i, r in enumerate(rows):
         out.append("  ".join(c.ljust(widths[0]) if j == 0 else c.rjust(widths[j])
                              for j, c in enumerate(r)))
-        if i == 1:
+        if i == 0:
             out.append("  ".join("-" * w for w in widths))
     return out
 
@@ -262,13 +266,18 @@ def main() -> int:
     kernel = (ROOT / LINUX_DIR / "kernel.txt").read_text().split()
     lines = ["", "lmbench-style rows (bench/linux/lmb.c), QEMU TCG, 1 CPU, %s" %
              time.strftime("%Y-%m-%d %H:%M"),
-             "Linux %s %s, %s each; ratios to native; wall: fastest of %d boots x %d "
-             "passes at %d%%, icount: instructions per op, one pass at %d%%" % (
+             "Linux %s %s, %s each; wall: fastest of %d boots x %d passes at %d%% "
+             "of lmb's counts; icount: one pass at %d%%" % (
                  kernel[1], kernel[3], MEMORY, args.repeats, args.passes, args.percent,
                  args.icount_percent),
              "host: %d CPUs, load average %.2f before, %.2f after" % (
                  os.cpu_count() or 0, load_before[0], os.getloadavg()[0]), ""]
-    lines += table(wall, icount, systems) + [""]
+    if wall:
+        lines += ["Wall clock (guest CLOCK_MONOTONIC, fastest pass), microseconds per op"]
+        lines += table(wall, systems, icount=False) + [""]
+    if icount:
+        lines += ["-icount: instructions per op (guest and hypervisor), one pass"]
+        lines += table(icount, systems, icount=True) + [""]
     for s in systems:
         ratios = [r.clock_ratio for r in runs[s]["wall"] if r.clock_ratio]
         if ratios:
