@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Koan top-level build.  `make run` boots the default scenario, `make test` runs
+# Koan top-level build.  `make run` boots Linux as a domU (scenario linux), `make test` runs
 # every test tier.  Both first install what is missing (scripts/install-deps.sh).
 
 BUILD      := build
@@ -33,7 +33,7 @@ KOAN     := $(BUILD)/koan.elf
 
 DEPS_STAMP := $(BUILD)/.deps-installed
 
-.PHONY: all deps hyp guest run test unit-test system-test clean bench fuzz linux-images
+.PHONY: all deps hyp guest run run-guests test unit-test system-test clean bench fuzz linux-images
 
 # `make fuzz`: the long campaign of every kind of the test guest's fuzzer
 # (tests/system/test_fuzz.py and test_fuzz_smp.py with KOAN_FUZZ_LONG=1;
@@ -73,7 +73,12 @@ $(KOAN): $(HYP_OBJS) hyp/arch/x86_64/koan.ld scripts/check-image-layout.sh
 include guest/guest.mk
 include tests/unit/unit.mk
 
-run: all
+# Debian's Linux as a domU, to a busybox shell (Ctrl-T three times: input to
+# another domain; Ctrl-a x: leave QEMU); run-guests: the two test guests.
+run: all linux-images
+	scripts/qemu-run.sh --scenario linux
+
+run-guests: all
 	scripts/qemu-run.sh --scenario default
 
 # Every system test, then the Koan ones again on two CPUs (KOAN_SMP=2:

@@ -99,6 +99,20 @@ static void count_grant_ref(void *ctx, mfn_t mfn, bool writable)
     c->type[mfn] += writable;
 }
 
+/* The hypervisor serves the domain's console ring: a plain reference on its own frame. */
+static void count_console_ref(struct checker *c, const struct domain *d)
+{
+    mfn_t mfn = d->console.ring_mfn;
+
+    if (!mfn)
+        return;
+    if (!mfn_valid(mfn) || mfn_to_page(mfn)->owner != d->id) {
+        mm_check_problem(c, mfn, "console ring not a frame of its domain", d->id, 0);
+        return;
+    }
+    c->count[mfn]++;
+}
+
 /* Every vCPU the domain has: ids in range, in their slots, their roots. */
 static void check_domain_vcpus(struct checker *c, const struct domain *d)
 {
@@ -211,6 +225,7 @@ unsigned mm_check_machine(const struct mm_check_env *env)
     for (unsigned i = 0; i < env->nr_domains; i++) {
         check_domain_vcpus(&c, env->domains[i]);
         grant_table_each_ref(env->domains[i], count_grant_ref, &c);
+        count_console_ref(&c, env->domains[i]);
     }
     mm_check_compare(&c);
     for (unsigned i = 0; i < env->nr_domains; i++) {
