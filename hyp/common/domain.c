@@ -133,6 +133,9 @@ static int domain_teardown(struct domain *d)
             vcpu_timers_kill(v);    /* no callback may raise a VIRQ from here on */
         evtchn_domain_destroy(d);   /* first: peers' ports point at its vCPUs */
         dom_console_release(d);
+        if (d->pirq_eoi_mfn)
+            put_page_and_type(mfn_to_page(d->pirq_eoi_mfn));
+        d->pirq_eoi_mfn = 0;
         for_each_vcpu(d, v) {
             d->vcpu[v->id] = NULL;
             vcpu_teardown(v);

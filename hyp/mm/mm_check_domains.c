@@ -226,6 +226,9 @@ unsigned mm_check_machine(const struct mm_check_env *env)
         check_domain_vcpus(&c, env->domains[i]);
         grant_table_each_ref(env->domains[i], count_grant_ref, &c);
         count_console_ref(&c, env->domains[i]);
+        if (env->domains[i]->pirq_eoi_mfn)
+            check_root(&c, env->domains[i], env->domains[i]->pirq_eoi_mfn, PGT_writable,
+                       "PIRQ EOI map not a writable frame of its domain");
     }
     mm_check_compare(&c);
     for (unsigned i = 0; i < env->nr_domains; i++) {

@@ -66,6 +66,7 @@ static const struct hypercall_desc hypercall_table[NR_HYPERCALLS] = {
     HYPERCALL(__HYPERVISOR_physdev_op, do_physdev_op),
     HYPERCALL(__HYPERVISOR_event_channel_op_compat, do_event_channel_op_compat),
     HYPERCALL(__HYPERVISOR_event_channel_op, do_event_channel_op),
+    HYPERCALL(__HYPERVISOR_xenpmu_op, do_xenpmu_op),
     HYPERCALL(KOAN_HYPERCALL_sched, do_koan_sched_op),
     HYPERCALL(KOAN_HYPERCALL_debug, do_koan_debug_op),
 };

@@ -102,6 +102,7 @@ struct domain {
     uint32_t page_list_head, page_list_tail;   /* frame numbers, FT_NIL = none */
     mfn_t shared_info_mfn;
     unsigned long vm_assist;     /* VMASST_TYPE_* bits enabled */
+    mfn_t pirq_eoi_mfn;          /* PHYSDEVOP_pirq_eoi_gmfn's page (writable type ref), 0 = none */
     uint32_t devalidate_head;    /* tables queued for devalidation (frame_table.h) */
     spinlock_t page_lock;        /* page list, tot/xen_pages, devalidation queue (docs/memory.md) */
     uint32_t mm_foreign;         /* foreign MMU operations in progress (domain_mm_enter) */
