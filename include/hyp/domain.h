@@ -13,8 +13,9 @@
  * stop, and nothing may take new references to its frames.  Its teardown
  * runs later, in budgeted steps between vCPUs and on the idle page tables
  * (domain_teardown_run), once no CPU runs any of its vCPUs, never in the
- * middle of whatever the domain was doing; once torn down, the slot is free
- * again when the last reference to its frames has gone.
+ * middle of whatever the domain was doing; once torn down, its record is
+ * FREE (for a later domain: include/hyp/domain_table.h) when the last
+ * reference to its frames has gone.
  */
 #ifndef KOAN_HYP_DOMAIN_H
 #define KOAN_HYP_DOMAIN_H
