@@ -29,7 +29,7 @@ struct domain dom_io = { .id = DOMID_IO, .name = "io", .state = DOMAIN_RUNNING,
                          .devalidate_head = FT_NIL, .relinquish_next = FT_NIL };
 struct domain dom_xen = { .id = DOMID_XEN, .name = "xen", .state = DOMAIN_RUNNING,
                           .devalidate_head = FT_NIL, .relinquish_next = FT_NIL };
-static domid_t next_domu_id = 1;
+static unsigned next_domu_id = 1;   /* never reused (docs/boot.md, "How many domains") */
 static bool any_crashed;
 /*
  * Counters so that what runs on every switch or idle loop does not walk
@@ -40,13 +40,11 @@ static unsigned nr_alive, nr_unfinished;
 
 struct domain *domain_alloc(const char *name, bool is_dom0)
 {
-    domid_t id = is_dom0 ? 0 : next_domu_id;
-    struct domain *d = domain_table_claim(id);   /* NULL: out of ids or memory */
+    unsigned id = is_dom0 ? 0 : __atomic_fetch_add(&next_domu_id, 1, __ATOMIC_RELAXED);
+    struct domain *d;
 
-    if (!d)
-        return NULL;
-    if (!is_dom0)
-        next_domu_id++;
+    if (id >= DOMID_FIRST_RESERVED || !(d = domain_table_claim((domid_t)id)))
+        return NULL;   /* out of ids (a failed claim's id is not taken back) or memory */
     d->is_dom0 = d->privileged = is_dom0;
     if (name && name[0])
         strlcpy(d->name, name, sizeof(d->name));
