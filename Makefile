@@ -119,8 +119,8 @@ $(LINUX_DIR)/initramfs.cpio.gz: scripts/build-linux-images.sh scripts/linux-init
 # trip, remote TLB flush: bench/smp_costs.py), MMU updates from two vCPUs
 # on both at -smp 2 (bench/smp_mmu.py), then two CPU-bound burners from
 # -smp 1 to -smp 2 on Koan and on native Linux (bench/smp_scaling.py), then
-# the scheduler's instructions per switch with 2 and 16 domains under -icount
-# (bench/sched_switch.py);
+# the scheduler's instructions per switch with 2, 16 and 128 domains under
+# -icount, and the hypervisor's memory per domain (bench/sched_switch.py);
 # docs/performance.md.  Not part of `make test`: timings are never asserted.
 bench: all linux-images
 	$(PYTHON) bench/run.py
