@@ -169,8 +169,10 @@ static void phase_rtt(struct front *f, unsigned long n)
 		     (unsigned long)(tsc_read() - start));
 	sort_u64(trips, n);
 	guest_printf("ring-front: %lu round trips one at a time, median %lu cycles, "
-		     "min %lu, max %lu\n", n, (unsigned long)trips[n / 2],
-		     (unsigned long)trips[0], (unsigned long)trips[n - 1]);
+		     "min %lu, max %lu, 90th percentile %lu, 99th %lu\n", n,
+		     (unsigned long)trips[n / 2], (unsigned long)trips[0],
+		     (unsigned long)trips[n - 1], (unsigned long)trips[n * 9 / 10],
+		     (unsigned long)trips[n * 99 / 100]);
 }
 
 static void phase_pipelined(struct front *f, unsigned long n)
