@@ -253,6 +253,6 @@ void ring_front(unsigned long requests, unsigned long nr_trips, domid_t peer)
 		     f.notifies, f.arms, f.waits);
 	ok = !missing && !f.duplicates && !f.unknown && !f.wrong &&
 	     f.answers == f.next_id;
-	ok = front_disconnect(&f, peer) && ok;
-	guest_shutdown(ok ? SHUTDOWN_poweroff : SHUTDOWN_crash);
+	/* Without the close's answer the backend still maps the ring: no waiting. */
+	guest_shutdown(ok && front_disconnect(&f, peer) ? SHUTDOWN_poweroff : SHUTDOWN_crash);
 }
