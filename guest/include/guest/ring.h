@@ -63,6 +63,9 @@ DEFINE_RING_TYPES(kring, struct kring_request, struct kring_response);
 
 /* Requests in flight at most: 128 entries of 24 bytes fit after the header. */
 #define KRING_SIZE __CONST_RING_SIZE(kring, GUEST_PAGE_SIZE)
+_Static_assert(sizeof(struct kring_request) == 24 && sizeof(struct kring_response) == 24,
+	       "a slot is 24 bytes");
+_Static_assert(KRING_SIZE == 128, "the tests expect 128 slots");
 
 /* The backend's answer to a work request: a mix the frontend recomputes. */
 static inline uint64_t kring_work(uint64_t arg)
