@@ -120,7 +120,9 @@ $(LINUX_DIR)/initramfs.cpio.gz: scripts/build-linux-images.sh scripts/linux-init
 # on both at -smp 2 (bench/smp_mmu.py), then two CPU-bound burners from
 # -smp 1 to -smp 2 on Koan and on native Linux (bench/smp_scaling.py), then
 # the scheduler's instructions per switch with 2, 16 and 128 domains under
-# -icount, and the hypervisor's memory per domain (bench/sched_switch.py);
+# -icount, and the hypervisor's memory per domain (bench/sched_switch.py),
+# then event-channel ping-pong and the I/O ring between two domains, Koan
+# only (bench/ring.py);
 # docs/performance.md.  Not part of `make test`: timings are never asserted.
 bench: all linux-images
 	$(PYTHON) bench/run.py
@@ -128,6 +130,7 @@ bench: all linux-images
 	$(PYTHON) bench/smp_mmu.py
 	$(PYTHON) bench/smp_scaling.py
 	$(PYTHON) bench/sched_switch.py
+	$(PYTHON) bench/ring.py
 
 clean:
 	rm -rf $(BUILD)/hyp $(BUILD)/guest $(BUILD)/tests $(KOAN)
