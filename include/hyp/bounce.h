@@ -54,6 +54,17 @@ static inline struct vcpu_info *pv_vcpu_info(struct vcpu *v)
  * runs on every return); the delivery is hyp/pv/event_upcall.c.
  */
 bool pv_upcall_deliver(struct vcpu *v, struct cpu_user_regs *regs);
+/*
+ * Has pv_upcall anything to do for v: an event pending and not masked, or
+ * no vcpu_info pointer kept yet (it looks it up)?  The return path's test.
+ */
+static inline bool pv_upcall_due(struct vcpu *v)
+{
+    const struct vcpu_info *vi = __atomic_load_n(&v->vcpu_info, __ATOMIC_ACQUIRE);
+
+    return !vi || (__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_RELAXED) &&
+                   !__atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_RELAXED));
+}
 static inline bool pv_upcall(struct vcpu *v, struct cpu_user_regs *regs)
 {
     const struct vcpu_info *vi = pv_vcpu_info(v);
