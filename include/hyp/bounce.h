@@ -22,6 +22,11 @@ struct bounce {
     bool mask_events;
 };
 
+/* Does the CPU push an error code for exception `vector` (#DF, #TS-#PF, #AC, #CP)? */
+static inline bool pv_exception_has_error_code(unsigned vector)
+{
+    return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
+}
 /* Build the frame from regs and resume at the handler; false if the domain was crashed. */
 bool pv_bounce(struct vcpu *v, struct cpu_user_regs *regs, const struct bounce *b);
 /* Deliver exception `vector` through the trap table; crashes the domain without a handler. */
