@@ -200,9 +200,10 @@ static __attribute__((noinline, noreturn)) void guest_exception_from_ist(
 }
 
 /*
- * Every exception and interrupt (entry.S).  The guest's exceptions come
- * first and without a stack frame of their own: a trap bounced from guest
- * user mode is one of the paths measured in docs/performance.md.
+ * Every exception and interrupt (entry.S).  Only sorting here, so that a
+ * guest's exception goes on to the PV layer without a stack frame of its
+ * own (a trap bounced from guest user mode is one of the paths measured in
+ * docs/performance.md); the other cases are out of line.
  */
 void do_exception(struct cpu_user_regs *regs)
 {
