@@ -16,7 +16,7 @@ Why a wake-up far below C means "before its peers": a CPU-bound peer the
 scheduler dispatches holds the CPU for at least C (5 ms here; no slice is
 shorter, and nothing else wakes while the sleeper waits: dom0 sends the
 next event only when this one was answered), and dom0, just dispatched,
-has at least C of its slice left.  So a sleeper that ran within C/10 of
+has at least C of its slice left.  So a sleeper that ran within C/5 of
 the send ran before any of them.
 
 Each latency is send to run on the pvclock (dom0 stamps the send, the
@@ -40,6 +40,7 @@ import qemu_harness as h
 
 EVENTS = 20
 C_NS = 5000000                      # ctx_allow=5ms, on the command line below
+FAR_BELOW_C = C_NS // 5             # "before its peers": a wake-up within 1 ms
 WARPED, UNWARPED = "guest1", "guest2"
 SEND_RE = re.compile(r"^\(dom0\) wake-send: dom (?P<dom>\d+) event (?P<i>\d+) "
                      r"at (?P<t>\d+) ns$")
@@ -99,7 +100,7 @@ def test_warped_sleeper_runs_before_its_cpu_bound_peers(clock):
         "koan_sched_wake_" + clock,
         h.koan_guest("dom0", "wake-sender=%d" % EVENTS, "wake-sleepers=1,2") +
         h.koan_guest(WARPED, "wake-sleeper=%d" % EVENTS,
-                     options=["role=domU", "warp=1000", "warp_limit=1ms", "unwarp=10ms"]) +
+                     options=["role=domU", "warp=1000", "warp_limit=10ms", "unwarp=10ms"]) +
         h.koan_guest(UNWARPED, "wake-sleeper=%d" % EVENTS, options=["role=domU"]) +
         h.koan_guest("guest3", *burner, options=["role=domU"]) +
         h.koan_guest("guest4", *burner, options=["role=domU"]) +
@@ -112,13 +113,15 @@ def test_warped_sleeper_runs_before_its_cpu_bound_peers(clock):
     for name in (WARPED, UNWARPED):
         print(summary(name, wakes[name]))
         for w in wakes[name]:
-            # Woken after the send, dispatched after the wake-up, run after the dispatch.
-            assert w.sent <= w.dispatched - w.queued <= w.dispatched <= w.ran, (name, vars(w), run)
+            # Dispatched after the send, run after the dispatch.  (Not "woken
+            # after the send": a sleeper preempted between noting its runnable
+            # time and blocking counts that wait too, as at start-up.)
+            assert w.sent <= w.dispatched <= w.ran, (name, vars(w), run)
     warped = [w.latency for w in wakes[WARPED]]
     unwarped = [w.latency for w in wakes[UNWARPED]]
-    assert statistics.median(warped) < C_NS / 10, (summary(WARPED, wakes[WARPED]), run)
+    assert statistics.median(warped) < FAR_BELOW_C, (summary(WARPED, wakes[WARPED]), run)
     if clock == "icount":
-        assert max(warped) < C_NS / 10, (summary(WARPED, wakes[WARPED]), run)
+        assert max(warped) < FAR_BELOW_C, (summary(WARPED, wakes[WARPED]), run)
     # Without warp the same wake-up waits for the CPU-bound domains.
     assert statistics.median(unwarped) >= C_NS / 2, (summary(UNWARPED, wakes[UNWARPED]), run)
     assert run.has_line(EVERY_FRAME), run
