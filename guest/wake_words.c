@@ -47,7 +47,7 @@
 
 #define WAKE_MAX_EVENTS 200		/* per sleeper */
 #define WAKE_MAX_SLEEPERS 8
-#define WAKE_GAP_NS 10000000ull		/* 10 ms between sends: a warp's unwarp time */
+#define WAKE_GAP_NS 10000000ull		/* between sends; a sleeper's are nr_sleepers gaps apart */
 #define SENDER_CHUNK 2000UL		/* loop iterations between looks (some us) */
 #define BURN_CHUNK 20000UL		/* a CPU-bound peer's (well under 1 ms) */
 #define FIND_YIELDS 2000000UL
