@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Koan top-level build.  `make run` boots the default scenario, `make test` runs
+# Koan top-level build.  `make run` boots Linux as a domU (scenario linux), `make test` runs
 # every test tier.  Both first install what is missing (scripts/install-deps.sh).
 
 BUILD      := build
@@ -33,7 +33,7 @@ KOAN     := $(BUILD)/koan.elf
 
 DEPS_STAMP := $(BUILD)/.deps-installed
 
-.PHONY: all deps hyp guest run test unit-test system-test clean bench fuzz linux-images
+.PHONY: all deps hyp guest run run-guests test unit-test system-test clean bench fuzz linux-images
 
 # `make fuzz`: the long campaign of every kind of the test guest's fuzzer
 # (tests/system/test_fuzz.py and test_fuzz_smp.py with KOAN_FUZZ_LONG=1;
@@ -73,7 +73,12 @@ $(KOAN): $(HYP_OBJS) hyp/arch/x86_64/koan.ld scripts/check-image-layout.sh
 include guest/guest.mk
 include tests/unit/unit.mk
 
-run: all
+# Debian's Linux as a domU, to a busybox shell (Ctrl-T three times: input to
+# another domain; Ctrl-a x: leave QEMU); run-guests: the two test guests.
+run: all linux-images
+	scripts/qemu-run.sh --scenario linux
+
+run-guests: all
 	scripts/qemu-run.sh --scenario default
 
 # Every system test, then the Koan ones again on two CPUs (KOAN_SMP=2:
@@ -114,8 +119,10 @@ $(LINUX_DIR)/initramfs.cpio.gz: scripts/build-linux-images.sh scripts/linux-init
 # trip, remote TLB flush: bench/smp_costs.py), MMU updates from two vCPUs
 # on both at -smp 2 (bench/smp_mmu.py), then two CPU-bound burners from
 # -smp 1 to -smp 2 on Koan and on native Linux (bench/smp_scaling.py), then
-# the scheduler's instructions per switch with 2 and 16 domains under -icount
-# (bench/sched_switch.py);
+# the scheduler's instructions per switch with 2, 16 and 128 domains under
+# -icount, and the hypervisor's memory per domain (bench/sched_switch.py),
+# then event-channel ping-pong and the I/O ring between two domains, Koan
+# only (bench/ring.py);
 # docs/performance.md.  Not part of `make test`: timings are never asserted.
 bench: all linux-images
 	$(PYTHON) bench/run.py
@@ -123,6 +130,7 @@ bench: all linux-images
 	$(PYTHON) bench/smp_mmu.py
 	$(PYTHON) bench/smp_scaling.py
 	$(PYTHON) bench/sched_switch.py
+	$(PYTHON) bench/ring.py
 
 clean:
 	rm -rf $(BUILD)/hyp $(BUILD)/guest $(BUILD)/tests $(KOAN)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include <xen/errno.h>
+#include <xen/pmu.h>
 #include <xen/features.h>
 
 #include <guest/guest.h>
@@ -68,6 +69,17 @@ void case_hypercall_unknown(void)
 	/* 11 is a hole in the table, 60 is past every defined hypercall. */
 	EXPECT_EQ(HYPERVISOR_unassigned(11), -XEN_ENOSYS, "hypercall 11");
 	EXPECT_EQ(HYPERVISOR_unassigned(60), -XEN_ENOSYS, "hypercall 60");
+}
+
+/* No virtual PMU (Xen's default, vpmu=off): Linux is told -EOPNOTSUPP. */
+void case_xenpmu_off(void)
+{
+	struct xen_pmu_params p = { .version = { XENPMU_VER_MAJ, XENPMU_VER_MIN } };
+
+	EXPECT_EQ(guest_hypercall3(__HYPERVISOR_xenpmu_op, XENPMU_init, (unsigned long)&p, 0),
+		  -XEN_EOPNOTSUPP, "XENPMU_init");
+	EXPECT_EQ(guest_hypercall3(__HYPERVISOR_xenpmu_op, XENPMU_mode_get, (unsigned long)&p, 0),
+		  -XEN_EOPNOTSUPP, "XENPMU_mode_get");
 }
 
 void case_xen_version(void)

@@ -7,9 +7,11 @@
  */
 #include <xen/errno.h>
 
+#include <guest/cpu.h>
 #include <guest/lib.h>
 #include <guest/mm.h>
 #include <guest/test.h>
+#include <xen/physdev.h>
 
 #define MM_BEGIN()                                                           \
 	do {                                                                 \
@@ -237,4 +239,27 @@ void case_mm_m2p_matches_p2m(void)
 	}
 	EXPECT_EQ(holes, 0, "p2m holes left by the suite");
 	EXPECT_EQ(mm_check_frames(), 0, "Koan frame-table check");
+}
+
+/*
+ * PHYSDEVOP_pirq_eoi_gmfn_v2, which Linux calls at boot: a page of ours is
+ * taken (and keeps a writable type for good), once per domain.
+ */
+void case_mm_pirq_eoi_map(void)
+{
+	struct physdev_pirq_eoi_gmfn eoi = { .gmfn = 0 };
+	unsigned long pfn;
+
+	MM_BEGIN();
+	EXPECT_EQ(HYPERVISOR_physdev_op(PHYSDEVOP_pirq_eoi_gmfn_v2, (void *)0x10000UL), -XEN_EFAULT,
+		  "the argument unmapped");
+	eoi.gmfn = 0;   /* the hypervisor's frame */
+	EXPECT_EQ(HYPERVISOR_physdev_op(PHYSDEVOP_pirq_eoi_gmfn_v2, &eoi), -XEN_EINVAL,
+		  "a frame that is not ours");
+	EXPECT((pfn = pool_alloc(true)) != 0, "a free page");
+	eoi.gmfn = pfn_mfn(pfn);
+	EXPECT_EQ(HYPERVISOR_physdev_op(PHYSDEVOP_pirq_eoi_gmfn_v2, &eoi), 0, "our page");
+	EXPECT_EQ(HYPERVISOR_physdev_op(PHYSDEVOP_pirq_eoi_gmfn_v1, &eoi), -XEN_EBUSY,
+		  "a second registration");
+	/* The page stays the hypervisor's to use: it is not given back to the pool. */
 }

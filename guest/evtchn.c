@@ -141,6 +141,29 @@ long ev_state(evtchn_port_t port)
 	return rc ? rc : (long)st.status;
 }
 
+void ev_wait_port(evtchn_port_t port)
+{
+	struct sched_poll sp = { .nr_ports = 1, .timeout = 0 };
+
+	set_xen_guest_handle(sp.ports, &port);
+	while (!ev_is_pending(port))
+		HYPERVISOR_sched_op(SCHEDOP_poll, &sp);
+	ev_clear_pending(port);
+}
+
+evtchn_port_t ev_find_peer_port(domid_t peer, domid_t self, unsigned long yields)
+{
+	struct evtchn_status st;
+
+	for (unsigned long i = 0; i < yields; i++) {
+		for (evtchn_port_t p = 1; ev_status(peer, p, &st) == 0; p++)
+			if (st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == self)
+				return p;
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	}
+	return 0;
+}
+
 /* ---- shared_info ---- */
 
 static xen_ulong_t *word(xen_ulong_t *bitmap, evtchn_port_t port)

@@ -13,7 +13,8 @@
  *                   unbound again (the teardown closed D's end), power off.
  *
  * The ping side prints `evtchn-pingpong: N round trips, median M cycles,
- * min A, max B` for the system test (and later the bench) to read.
+ * min A, max B` for the system test and bench/ring.py to read, and the
+ * loop's `bench-begin`/`bench-end evtchn_pingpong` lines (guest/bench.h).
  *
  *   evtchn-stress=N (both sides, peer-domid=D): the unprivileged side
  *                   allocates a port for D, waits briefly for it to be
@@ -41,17 +42,6 @@ static void word_fail(const char *word, const char *what, long rc)
 	guest_shutdown(SHUTDOWN_crash);
 }
 
-/* Sleep (SCHEDOP_poll, events masked) until port is pending; then clear it. */
-static void wait_port(evtchn_port_t port)
-{
-	struct sched_poll sp = { .nr_ports = 1, .timeout = 0 };
-
-	set_xen_guest_handle(sp.ports, &port);
-	while (!ev_is_pending(port))
-		HYPERVISOR_sched_op(SCHEDOP_poll, &sp);
-	ev_clear_pending(port);
-}
-
 static void serve(unsigned long n, domid_t peer)
 {
 	evtchn_port_t port;
@@ -61,38 +51,12 @@ static void serve(unsigned long n, domid_t peer)
 		word_fail("evtchn-serve", "alloc_unbound", rc);
 	guest_printf("evtchn-serve: port %u waits for domain %u\n", port, peer);
 	for (unsigned long i = 0; i < n; i++) {
-		wait_port(port);
+		ev_wait_port(port);
 		if ((rc = ev_send(port)))
 			word_fail("evtchn-serve", "send", rc);
 	}
 	guest_printf("evtchn-serve: %lu events answered, powering off\n", n);
 	guest_shutdown(SHUTDOWN_poweroff);
-}
-
-/* The peer's port reserved for us (yielding until it exists). */
-static evtchn_port_t find_peer_port(domid_t peer, domid_t self)
-{
-	struct evtchn_status st;
-
-	for (unsigned long i = 0; i < FIND_YIELDS; i++) {
-		for (evtchn_port_t p = 1; ev_status(peer, p, &st) == 0; p++)
-			if (st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == self)
-				return p;
-		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
-	}
-	word_fail("evtchn-ping", "finding the peer's port", -XEN_ENOENT);
-	return 0;
-}
-
-static void sort(uint64_t *v, unsigned long n)
-{
-	for (unsigned long gap = n / 2; gap; gap /= 2)
-		for (unsigned long i = gap; i < n; i++)
-			for (unsigned long j = i; j >= gap && v[j - gap] > v[j]; j -= gap) {
-				uint64_t t = v[j];
-				v[j] = v[j - gap];
-				v[j - gap] = t;
-			}
 }
 
 static void ping(unsigned long n, domid_t peer)
@@ -105,23 +69,29 @@ static void ping(unsigned long n, domid_t peer)
 		n = MAX_TRIPS;
 	if ((rc = ev_bind_virq(VIRQ_DOM_EXC, 0, &exc)))
 		word_fail("evtchn-ping", "bind_virq(DOM_EXC)", rc);
-	remote = find_peer_port(peer, (domid_t)ev_own_domid());
+	remote = ev_find_peer_port(peer, (domid_t)ev_own_domid(), FIND_YIELDS);
+	if (!remote)
+		word_fail("evtchn-ping", "finding the peer's port", -XEN_ENOENT);
 	if ((rc = ev_bind_interdomain(peer, remote, &local)))
 		word_fail("evtchn-ping", "bind_interdomain", rc);
 	ev_clear_pending(local);	/* set by the binding */
 	guest_printf("evtchn-ping: port %u bound to domain %u's port %u\n", local, peer, remote);
+	guest_printf("bench-begin evtchn_pingpong\n");
+	uint64_t start = tsc_read();
 	for (unsigned long i = 0; i < n; i++) {
 		uint64_t t0 = tsc_read();
 		if ((rc = ev_send(local)))
 			word_fail("evtchn-ping", "send", rc);
-		wait_port(local);
+		ev_wait_port(local);
 		trips[i] = tsc_read() - t0;
 	}
-	sort(trips, n);
+	guest_printf("bench-end evtchn_pingpong unit=op ops=%lu tsc=%lu\n", n,
+		     (unsigned long)(tsc_read() - start));
+	sort_u64(trips, n);
 	guest_printf("evtchn-pingpong: %lu round trips, median %lu cycles, min %lu, max %lu\n",
 		     n, (unsigned long)trips[n / 2], (unsigned long)trips[0],
 		     (unsigned long)trips[n - 1]);
-	wait_port(exc);
+	ev_wait_port(exc);
 	rc = ev_status(DOMID_SELF, local, &st);
 	bool unbound = !rc && st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == peer;
 	guest_printf("evtchn-ping: VIRQ_DOM_EXC came; port %u %s\n", local,

@@ -99,6 +99,9 @@ void spec_special_words(void);
 void smp_special_words(void);
 void evtchn_special_words(void);
 void sched_words(void);
+void scale_words(void);
+void ring_words(void);
+void wake_words(void);
 
 /* The words that make this run something other than the plain suite. */
 static void run_special_words(void)
@@ -141,6 +144,9 @@ static void run_special_words(void)
 	smp_special_words();	/* smp-down-last, smp-crash-busy (guest/smp_words.c) */
 	evtchn_special_words();	/* evtchn-serve=N, evtchn-ping=N (guest/evtchn_words.c) */
 	sched_words();		/* burn-for=MS, yield-loop=N (guest/sched_words.c) */
+	scale_words();		/* check-frames (guest/scale_words.c) */
+	ring_words();		/* ring-front=N, ring-back (guest/ring_words.c) */
+	wake_words();		/* wake-sender=N, wake-sleeper=N, burn-until-gone=D (guest/wake_words.c) */
 }
 
 /*

@@ -23,6 +23,7 @@
 	X(console_io_noncanonical)                                           \
 	X(console_io_bad_cmd)                                                \
 	X(hypercall_unknown)                                                 \
+	X(xenpmu_off)                                                        \
 	X(xen_version)                                                       \
 	X(xen_version_features)                                              \
 	X(xen_version_bad_submap)                                            \
@@ -85,6 +86,7 @@
 	X(mm_long_mmu_update)                                                \
 	X(mm_long_multicall)                                                 \
 	X(mm_long_reservation)                                               \
+	X(mm_pirq_eoi_map)                                                   \
 	X(mm_m2p_matches_p2m)                                                \
 	X(mm_debug_op_rights)
 

@@ -35,7 +35,12 @@ if [ -n "$run" ]; then
 else
     run="sh"
     echo "koan-init: no koan.run= on the command line; starting a shell"
-    setsid cttyhack sh
+    # busybox's poweroff/reboot/halt signal PID 1 (USR2/TERM/USR1), which is
+    # this script: end as they ask.  The shell runs in the background so that
+    # `wait` (unlike a foreground command) lets the trap run at once.
+    trap 'echo "koan-init: poweroff"; poweroff -f' USR2 TERM USR1
+    setsid cttyhack sh &
+    wait $!
     status=$?
 fi
 echo "koan-init: $run exited with status $status"

@@ -14,6 +14,9 @@
 #   --initrd FILE        a Linux kernel's initramfs, passed as it is (instead
 #                        of modules)
 #   --scenario default   Koan with two test guests (dom0 and a domU)
+#   --scenario linux     Koan with a test-guest dom0 and Debian's Linux as a
+#                        domU with 2 vCPUs and a busybox shell on its console
+#                        (make linux-images); -smp 2 and 1G unless given
 #   --serial stdio|FILE  where the serial console goes (default stdio)
 #   --timeout SECONDS    stop QEMU after SECONDS and exit 124
 #   --memory SIZE        guest RAM (default 512M)
@@ -41,8 +44,10 @@ MODULES=()
 INITRD=""
 SERIAL=stdio
 TIMEOUT=""
-MEMORY=512M
+MEMORY=""
 SMP=""
+SCENARIO_MEMORY=512M
+SCENARIO_SMP=""
 ICOUNT=0
 # Never choose KVM on our own: the machines this project runs on have an
 # emulating nested KVM (PVM flavour) on which Xen does not boot and timings
@@ -61,7 +66,14 @@ scenario() {
         MODULES+=("build/guest/koan-guest.elf name=dom0 -- koan-test")
         MODULES+=("build/guest/koan-guest.elf name=guest1 role=domU -- koan-test")
         ;;
-    *) die "unknown scenario '$1' (known: default)" ;;
+    linux)
+        MODULES+=("build/guest/koan-guest.elf name=dom0 -- koan-test")
+        MODULES+=("build/linux/vmlinuz name=linux role=domU mem=256M vcpus=2 -- console=hvc0")
+        MODULES+=("build/linux/initramfs.cpio.gz ramdisk")
+        SCENARIO_MEMORY=1G
+        SCENARIO_SMP=2
+        ;;
+    *) die "unknown scenario '$1' (known: default, linux)" ;;
     esac
 }
 
@@ -85,6 +97,8 @@ while [ "$#" -gt 0 ]; do
     esac
 done
 
+MEMORY="${MEMORY:-$SCENARIO_MEMORY}"
+SMP="${SMP:-$SCENARIO_SMP}"
 [ -f "$KERNEL" ] || die "kernel '$KERNEL' not found (run make?)"
 [[ -z "$TIMEOUT" || "$TIMEOUT" =~ ^[0-9]+$ ]] || die "--timeout takes whole seconds"
 
@@ -103,7 +117,7 @@ if [ "${#MODULES[@]}" -gt 0 ]; then
     initrd=""
     for m in "${MODULES[@]}"; do
         file="${m%% *}"
-        [ -f "$file" ] || die "module '$file' not found (run make?)"
+        [ -f "$file" ] || die "module '$file' not found (run make, or make linux-images)"
         initrd+="${initrd:+,}${m//,/,,}"
     done
     cmd+=(-initrd "$initrd")

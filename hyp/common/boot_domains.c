@@ -10,6 +10,8 @@
 #include <hyp/boot_info.h>
 #include <hyp/console.h>
 #include <hyp/dom_build.h>
+#include <hyp/domain_footprint.h>
+#include <hyp/frame.h>
 #include <hyp/modspec.h>
 #include <hyp/options.h>
 #include <hyp/sched.h>
@@ -26,7 +28,8 @@ static void refuse(const char *name, const char *why)
 
 static void build_one(const struct boot_info *bi, unsigned idx, unsigned kernel_nr)
 {
-    const struct boot_module *m = &bi->modules[idx];
+    const struct boot_module module = boot_info_module(bi, idx), *m = &module;
+    struct boot_module next;
     const struct boot_module *rd = NULL;
     struct modspec spec, rd_spec;
     const char *why;
@@ -36,9 +39,11 @@ static void build_one(const struct boot_info *bi, unsigned idx, unsigned kernel_
         refuse(fallback, why);
         return;
     }
-    if (idx + 1 < bi->nr_modules && !modspec_parse(bi->modules[idx + 1].cmdline, &rd_spec, &why) &&
-        rd_spec.is_ramdisk)
-        rd = &bi->modules[idx + 1];
+    if (idx + 1 < bi->nr_modules) {
+        next = boot_info_module(bi, idx + 1);
+        if (!modspec_parse(next.cmdline, &rd_spec, &why) && rd_spec.is_ramdisk)
+            rd = &next;
+    }
 
     bool dom0 = spec.role == ROLE_DOM0 || (spec.role == ROLE_DEFAULT && kernel_nr == 0);
     if (dom0 && have_dom0) {
@@ -47,7 +52,7 @@ static void build_one(const struct boot_info *bi, unsigned idx, unsigned kernel_
     }
     struct domain *d = domain_alloc(spec.name, dom0);
     if (!d) {
-        refuse(spec.name, "too many domains");
+        refuse(spec.name, "no memory or domain id left for a domain");
         return;
     }
     d->sched_params = spec.sched;   /* before its vCPUs exist: each takes a copy */
@@ -75,13 +80,15 @@ static void build_one(const struct boot_info *bi, unsigned idx, unsigned kernel_
 
 void boot_domains_create(const struct boot_info *bi)
 {
+    uint64_t free_before = machine_frames_free_count();
     unsigned kernels = 0;
 
     for (unsigned i = 0; i < bi->nr_modules; i++) {
         struct modspec spec;
         const char *why;
-        if (!modspec_parse(bi->modules[i].cmdline, &spec, &why) && spec.is_ramdisk)
+        if (!modspec_parse(boot_info_module(bi, i).cmdline, &spec, &why) && spec.is_ramdisk)
             continue;
         build_one(bi, i, kernels++);
     }
+    domain_footprint_report(free_before - machine_frames_free_count());
 }

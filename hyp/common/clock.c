@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * TSC calibration against the PIT (include/hyp/clock.h), in five rounds.  Channel 2 of the
+ * TSC calibration against the PIT (include/hyp/clock.h), in seven rounds.  Channel 2 of the
  * 8254 counts down from a known value at 1.193182 MHz with its gate opened
  * through port 0x61, whose bit 5 shows the channel's output going high at
  * the end; the TSC ticks seen meanwhile give its rate.  Koan keeps the PIT
@@ -18,7 +18,7 @@
 #define PIT_CH2_GATE  0x61      /* bit 0: gate of channel 2, bit 1: speaker, bit 5: OUT2 */
 #define PIT_CH2_MODE0 0xb0      /* channel 2, low then high byte, mode 0, binary */
 #define CALIBRATE_MS  10u
-#define CALIBRATE_ROUNDS 5u
+#define CALIBRATE_ROUNDS 7u
 #define GUESS_HZ      1000000000ull
 
 static uint64_t tsc_hz = GUESS_HZ;
@@ -50,32 +50,38 @@ static uint64_t ticks_during_pit_count(uint16_t count)
 }
 
 /*
- * Several short rounds, keeping the one that saw the most TSC ticks: under
- * an emulator on a loaded host the PIT's (virtual) time can jump ahead
- * while the TSC does not follow, so a round can only come out short,
- * never long.  Seen once under TCG: one 20 ms round gave 37 MHz for a
- * 2.1 GHz TSC, and every time-out became 56 times shorter.
+ * Several short rounds, keeping the median: under an emulator on a loaded
+ * host a round can come out short (the PIT's virtual time jumps ahead
+ * while the TSC does not follow: once 37 MHz for a 2.1 GHz TSC) or long
+ * (the vCPU is descheduled between the PIT's end and our look at it: once
+ * 4.3 GHz).  Either way the time-outs built on the rate go wrong, so one
+ * outlier must not decide; a majority of good rounds does.
  */
 void clock_calibrate(void)
 {
-    uint64_t best = 0, worst = ~0ull;
+    uint64_t ticks[CALIBRATE_ROUNDS];
+    unsigned n = 0;
 
-    for (unsigned round = 0; round < CALIBRATE_ROUNDS; round++) {
-        uint64_t ticks = ticks_during_pit_count(PIT_HZ * CALIBRATE_MS / 1000);
-        if (!ticks)
+    for (; n < CALIBRATE_ROUNDS; n++) {
+        uint64_t t = ticks_during_pit_count(PIT_HZ * CALIBRATE_MS / 1000);
+        if (!t)
             break;
-        best = ticks > best ? ticks : best;
-        worst = ticks < worst ? ticks : worst;
+        unsigned i = n;   /* insertion sort: a handful of rounds */
+        for (; i && ticks[i - 1] > t; i--)
+            ticks[i] = ticks[i - 1];
+        ticks[i] = t;
     }
-    if (!best) {
+    if (!n) {
         log_warn("clock: the PIT did not count; assuming a 1 GHz TSC\n");
         return;
     }
-    clock_set_tsc_hz(best * 1000 / CALIBRATE_MS);
+    uint64_t median = ticks[n / 2], worst = ticks[0], best = ticks[n - 1];
+    clock_set_tsc_hz(median * 1000 / CALIBRATE_MS);
     log_info("clock: TSC at %lu.%03lu MHz (PIT)\n", tsc_hz / 1000000, (tsc_hz / 1000) % 1000);
-    if (worst < best - best / 10)
-        log_warn("clock: PIT rounds disagreed (%lu to %lu ticks in %u ms): a loaded host?\n",
-                 (unsigned long)worst, (unsigned long)best, CALIBRATE_MS);
+    if (worst < median - median / 10 || best > median + median / 10)
+        log_warn("clock: PIT rounds disagreed (%lu to %lu ticks in %u ms, median %lu): "
+                 "a loaded host?\n", (unsigned long)worst, (unsigned long)best, CALIBRATE_MS,
+                 (unsigned long)median);
 }
 
 uint64_t clock_tsc_hz(void)

@@ -57,7 +57,7 @@ static bool drain_output(struct domain *d)
         uint32_t at = MASK_XENCONS_IDX(cons, r->out);
         uint32_t n = MIN(MIN(prod - cons, (uint32_t)sizeof(chunk)), (uint32_t)sizeof(r->out) - at);
         memcpy(chunk, r->out + at, n);
-        console_guest_write(d, chunk, n);
+        console_guest_write_ring(d, chunk, n);
         cons += n;
     }
     store_index(&r->out_cons, cons);

@@ -8,6 +8,7 @@
 #include <hyp/console.h>
 #include <hyp/dom_console.h>
 #include <hyp/domain.h>
+#include <hyp/domain_table.h>
 #include <hyp/emul.h>
 #include <hyp/errno.h>
 #include <hyp/format.h>
@@ -25,37 +26,38 @@
 #include <hyp/machine.h>
 #include <hyp/work_budget.h>
 
-static struct domain domains[MAX_DOMAINS];
 struct domain dom_io = { .id = DOMID_IO, .name = "io", .state = DOMAIN_RUNNING,
                          .devalidate_head = FT_NIL, .relinquish_next = FT_NIL };
 struct domain dom_xen = { .id = DOMID_XEN, .name = "xen", .state = DOMAIN_RUNNING,
                           .devalidate_head = FT_NIL, .relinquish_next = FT_NIL };
-static domid_t next_domu_id = 1;
+static unsigned next_domu_id = 1;   /* never reused (docs/boot.md, "How many domains") */
 static bool any_crashed;
+/*
+ * Counters so that what runs on every switch or idle loop does not walk
+ * every record: domains RUNNING, and domains DYING whose teardown has not
+ * finished (atomic operations).
+ */
+static unsigned nr_alive, nr_unfinished;
 
 struct domain *domain_alloc(const char *name, bool is_dom0)
 {
-    for (unsigned i = 0; i < MAX_DOMAINS; i++) {
-        struct domain *d = &domains[i];
-        if (d->state != DOMAIN_FREE)
-            continue;
-        memset(d, 0, sizeof(*d));
-        d->id = is_dom0 ? 0 : next_domu_id++;
-        d->is_dom0 = d->privileged = is_dom0;
-        if (name && name[0])
-            strlcpy(d->name, name, sizeof(d->name));
-        else
-            fmt_snprintf(d->name, sizeof(d->name), "dom%u", d->id);
-        d->page_list_head = d->page_list_tail = FT_NIL;
-        d->devalidate_head = d->relinquish_next = FT_NIL;
-        bvt_params_default(&d->sched_params);
-        d->state = DOMAIN_RUNNING;
-        return d;
-    }
-    return NULL;
-}
+    unsigned id = is_dom0 ? 0 : __atomic_fetch_add(&next_domu_id, 1, __ATOMIC_RELAXED);
+    struct domain *d;
 
-#define VCPU_PAGES (ALIGN_UP(sizeof(struct vcpu), PAGE_SIZE) / PAGE_SIZE)
+    if (id >= DOMID_FIRST_RESERVED || !(d = domain_table_claim((domid_t)id)))
+        return NULL;   /* out of ids (a failed claim's id is not taken back) or memory */
+    d->is_dom0 = d->privileged = is_dom0;
+    if (name && name[0])
+        strlcpy(d->name, name, sizeof(d->name));
+    else
+        fmt_snprintf(d->name, sizeof(d->name), "dom%u", d->id);
+    d->page_list_head = d->page_list_tail = FT_NIL;
+    d->devalidate_head = d->relinquish_next = FT_NIL;
+    bvt_params_default(&d->sched_params);
+    __atomic_add_fetch(&nr_alive, 1, __ATOMIC_RELAXED);
+    domain_table_publish(d);
+    return d;
+}
 
 struct vcpu *domain_vcpu(const struct domain *d, uint32_t id)
 {
@@ -64,13 +66,27 @@ struct vcpu *domain_vcpu(const struct domain *d, uint32_t id)
     return d->vcpu[array_index_nospec(id, d->max_vcpus)];
 }
 
+/*
+ * A vCPU and its XSAVE area are one allocation, the area (64-byte aligned)
+ * after the structure: it fits in the tail of the structure's last page
+ * on the CPUs seen so far (832 bytes under QEMU's TCG, about 2.7 KiB with
+ * AVX-512), so it costs no page of its own.
+ */
+#define VCPU_FPU_OFFSET ALIGN_UP(sizeof(struct vcpu), 64)
+
+uint64_t domain_vcpu_pages(void)
+{
+    return ALIGN_UP(VCPU_FPU_OFFSET + fpu_area_bytes(), PAGE_SIZE) / PAGE_SIZE;
+}
+
 /* A new vCPU: down, no context, in guest kernel mode, debug registers at reset. */
 static struct vcpu *vcpu_create(struct domain *d, unsigned id)
 {
-    struct vcpu *v = hyp_alloc_pages(VCPU_PAGES);   /* zeroed */
+    struct vcpu *v = hyp_alloc_pages(domain_vcpu_pages());   /* zeroed, the XSAVE area too */
 
     if (!v)
         return NULL;
+    v->pv.fpu_area = (uint8_t *)v + VCPU_FPU_OFFSET;
     v->domain = d;
     v->id = id;
     v->down = true;
@@ -81,10 +97,6 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned id)
     time_fill_vcpu_time(&v->dummy_vcpu_info.time);
     vcpu_timers_init(v);
     sched_vcpu_init(v);
-    if (fpu_alloc(v)) {
-        hyp_free_pages(v, VCPU_PAGES);
-        return NULL;
-    }
     return v;
 }
 
@@ -116,9 +128,8 @@ static void vcpu_teardown(struct vcpu *v)
     v->vcpu_info_mfn = 0;
     gdt_release(v);
     ldt_release(v);
-    fpu_free(v);
     debugreg_reset(v);
-    hyp_free_pages(v, VCPU_PAGES);
+    hyp_free_pages(v, domain_vcpu_pages());   /* and its XSAVE area */
 }
 
 /* One dying domain, as far as the budget goes: 0 when torn down, or -ERESTART. */
@@ -133,6 +144,9 @@ static int domain_teardown(struct domain *d)
             vcpu_timers_kill(v);    /* no callback may raise a VIRQ from here on */
         evtchn_domain_destroy(d);   /* first: peers' ports point at its vCPUs */
         dom_console_release(d);
+        if (d->pirq_eoi_mfn)
+            put_page_and_type(mfn_to_page(d->pirq_eoi_mfn));
+        d->pirq_eoi_mfn = 0;
         for_each_vcpu(d, v) {
             d->vcpu[v->id] = NULL;
             vcpu_teardown(v);
@@ -141,7 +155,10 @@ static int domain_teardown(struct domain *d)
     }
     /* Its mappings of others' grants, and its table, before its memory. */
     int rc = grant_table_teardown(d);
-    return rc ? rc : domain_relinquish_memory(d);
+    if (rc || (rc = domain_relinquish_memory(d)))
+        return rc;
+    __atomic_sub_fetch(&nr_unfinished, 1, __ATOMIC_RELEASE);   /* once: it is RELINQUISH_DONE */
+    return 0;
 }
 
 /* Some CPU still has one of d's vCPUs loaded (it switches away at its next return to a guest). */
@@ -165,42 +182,44 @@ static bool teardown_waiting(const struct domain *d)
 
 bool domain_teardown_pending(void)
 {
-    for (unsigned i = 0; i < MAX_DOMAINS; i++)
-        if (teardown_waiting(&domains[i]))
+    struct domain *d;
+
+    if (!__atomic_load_n(&nr_unfinished, __ATOMIC_ACQUIRE))
+        return false;   /* every switch asks: no walk while nothing is dying */
+    for_each_domain_record(d)
+        if (teardown_waiting(d))
             return true;
     return false;
 }
 
 bool domain_teardown_unfinished(void)
 {
-    for (unsigned i = 0; i < MAX_DOMAINS; i++)
-        if (__atomic_load_n(&domains[i].state, __ATOMIC_ACQUIRE) == DOMAIN_DYING &&
-            domains[i].relinquish_phase != RELINQUISH_DONE)
-            return true;
-    return false;
+    return __atomic_load_n(&nr_unfinished, __ATOMIC_ACQUIRE) != 0;
 }
 
 int domain_teardown_run(void)
 {
-    for (unsigned i = 0; i < MAX_DOMAINS; i++)
-        if (teardown_waiting(&domains[i]) && domain_teardown(&domains[i]))
+    struct domain *d;
+
+    for_each_domain_record(d)
+        if (teardown_waiting(d) && domain_teardown(d))
             return -ERESTART;
     return 0;
 }
 
 void domain_check_gone(struct domain *d)
 {
-    if (d->state == DOMAIN_DYING && d->relinquish_phase == RELINQUISH_DONE &&
-        d->tot_pages == 0 && d->xen_pages == 0)
-        d->state = DOMAIN_FREE;
+    enum domain_state dying = DOMAIN_DYING;
+
+    /* Several CPUs may free its last frames at once: one of them frees the record. */
+    if (d->relinquish_phase == RELINQUISH_DONE && d->tot_pages == 0 && d->xen_pages == 0)
+        __atomic_compare_exchange_n(&d->state, &dying, DOMAIN_FREE, false, __ATOMIC_RELEASE,
+                                    __ATOMIC_RELAXED);
 }
 
 struct domain *domain_from_id(domid_t id)
 {
-    for (unsigned i = 0; i < MAX_DOMAINS; i++)
-        if (domains[i].state != DOMAIN_FREE && domains[i].id == id)
-            return &domains[i];
-    return NULL;
+    return domain_table_lookup(id);
 }
 
 int domain_get_pg_owner(struct domain *d, domid_t domid, struct domain **out)
@@ -242,6 +261,8 @@ static void domain_kill(struct domain *d)
     if (!__atomic_compare_exchange_n(&d->state, &running, DOMAIN_DYING, false,
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return;   /* crashed twice on the way out: once is enough */
+    __atomic_add_fetch(&nr_unfinished, 1, __ATOMIC_RELEASE);
+    __atomic_sub_fetch(&nr_alive, 1, __ATOMIC_RELEASE);
     dom_console_stop(d);
     for_each_vcpu(d, v) {
         vcpu_timers_stop(v);
@@ -294,16 +315,7 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 
 unsigned domain_count_alive(void)
 {
-    unsigned n = 0;
-
-    for (unsigned i = 0; i < MAX_DOMAINS; i++)
-        n += domains[i].state == DOMAIN_RUNNING;
-    return n;
-}
-
-struct domain *domain_by_index(unsigned i)
-{
-    return i < MAX_DOMAINS ? &domains[i] : NULL;
+    return __atomic_load_n(&nr_alive, __ATOMIC_ACQUIRE);
 }
 
 bool domain_any_crashed(void)

@@ -102,6 +102,16 @@ int grant_table_create(struct domain *d, unsigned max_frames, unsigned max_maptr
     return 0;
 }
 
+uint64_t grant_table_pages(const struct domain *d)
+{
+    const struct grant_table *gt = d->grant_table;
+
+    if (!gt)
+        return 0;
+    uint32_t frames = __atomic_load_n(&gt->nr_frames, __ATOMIC_ACQUIRE);
+    return gt->alloc_pages + frames * (1 + ACTIVE_PAGES_PER_FRAME) + maptrack_pages(gt);
+}
+
 /*
  * The teardown: the first call waits for the foreign operations in d (no
  * new one starts once d is dying); then each handle, from the top, under

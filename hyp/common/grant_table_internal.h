@@ -96,6 +96,8 @@ bool maptrack_claim(struct grant_table *gt, uint32_t handle, struct grant_mappin
 void maptrack_release(struct grant_table *gt, uint32_t handle, uint16_t left);
 /* The pages of handles (the domain's teardown, when no handle is used any more). */
 void maptrack_free(struct grant_table *gt);
+/* Pages of handles and of the pointers to them (a snapshot: no lock). */
+uint32_t maptrack_pages(const struct grant_table *gt);
 /* Entry of a handle below maptrack_limit (the teardown's walk, the checker). */
 static inline struct grant_mapping *maptrack_entry(const struct grant_table *gt, uint32_t h)
 {

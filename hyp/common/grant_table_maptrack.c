@@ -19,6 +19,11 @@ static uint32_t pointer_pages(const struct grant_table *gt)
     return (uint32_t)ALIGN_UP(gt->max_maptrack_frames * sizeof(void *), PAGE_SIZE) / PAGE_SIZE;
 }
 
+uint32_t maptrack_pages(const struct grant_table *gt)
+{
+    return gt->maptrack_limit / GNTTAB_MAPTRACK_PER_PAGE + (gt->maptrack ? pointer_pages(gt) : 0);
+}
+
 /* One more page of handles: the first is returned (busy), the rest go first in the list. */
 static uint32_t add_page(struct grant_table *gt)
 {

@@ -19,11 +19,18 @@ extern const paddr_t image_phys_start, image_phys_end;   /* boot.S */
 
 static void reserve_range(paddr_t start, paddr_t end)
 {
+    if (end <= start)
+        return;
     mfn_t first = start >> PAGE_SHIFT, last = ALIGN_UP(end, PAGE_SIZE) >> PAGE_SHIFT;
 
     if (first >= max_mfn)
         return;
     frame_alloc_reserve(&machine_frames, first, MIN(last, max_mfn) - first);
+}
+
+static void reserve_loader_range(void *ctx, paddr_t start, paddr_t end)
+{
+    reserve_range(start, end);
 }
 
 void machine_frames_init(const struct boot_info *bi)
@@ -45,8 +52,7 @@ void machine_frames_init(const struct boot_info *bi)
     }
     reserve_range(0, 1UL << 20);   /* BIOS data, real-mode leftovers */
     reserve_range(image_phys_start, image_phys_end);
-    for (unsigned i = 0; i < bi->nr_modules; i++)
-        reserve_range(bi->modules[i].start, bi->modules[i].end);
+    boot_info_loader_ranges(bi, reserve_loader_range, NULL);   /* modules, their table and lines */
     log_info("frames: %lu free of %lu\n", machine_frames_free_count(), max_mfn);
 }
 

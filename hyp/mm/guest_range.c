@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Guest virtual range checks: canonical form, wrap-around and the hypervisor's
- * reserved L4 slots.  Pure arithmetic, used before any guest memory access.
+ * reserved L4 slots.  Pure arithmetic, used before any guest memory access
+ * (the combined check, guest_range_ok, is inline in the header).
  */
 #include <asm/layout.h>
 #include <hyp/guest_range.h>
@@ -39,9 +40,4 @@ bool guest_range_overlaps_hyp(uint64_t addr, uint64_t len)
         return false;
     last = len - 1 > UINT64_MAX - addr ? UINT64_MAX : addr + (len - 1);
     return addr < HYP_RANGE_END && last >= HYP_RANGE_START;
-}
-
-bool guest_range_ok(uint64_t addr, uint64_t len)
-{
-    return guest_range_canonical(addr, len) && !guest_range_overlaps_hyp(addr, len);
 }

@@ -17,11 +17,16 @@
 
 #include "mm_check_internal.h"
 
-static int domain_index(const struct checker *c, domid_t id)
+/* A domain's frames mostly lie together: the last answer is tried first. */
+static int domain_index(struct checker *c, domid_t id)
 {
-    for (unsigned i = 0; i < c->env->nr_domains && i < MAX_DOMAINS; i++)
+    unsigned n = c->env->nr_domains;
+
+    if (c->last_index < n && c->env->domains[c->last_index]->id == id)
+        return (int)c->last_index;
+    for (unsigned i = 0; i < n; i++)
         if (c->env->domains[i]->id == id)
-            return (int)i;
+            return (int)(c->last_index = i);
     return -1;
 }
 
@@ -99,6 +104,20 @@ static void count_grant_ref(void *ctx, mfn_t mfn, bool writable)
     c->type[mfn] += writable;
 }
 
+/* The hypervisor serves the domain's console ring: a plain reference on its own frame. */
+static void count_console_ref(struct checker *c, const struct domain *d)
+{
+    mfn_t mfn = d->console.ring_mfn;
+
+    if (!mfn)
+        return;
+    if (!mfn_valid(mfn) || mfn_to_page(mfn)->owner != d->id) {
+        mm_check_problem(c, mfn, "console ring not a frame of its domain", d->id, 0);
+        return;
+    }
+    c->count[mfn]++;
+}
+
 /* Every vCPU the domain has: ids in range, in their slots, their roots. */
 static void check_domain_vcpus(struct checker *c, const struct domain *d)
 {
@@ -142,7 +161,7 @@ static void check_page_list(struct checker *c, const struct domain *d, unsigned 
     }
     if (d->page_list_tail != prev)
         mm_check_problem(c, prev, "page list tail", prev, d->page_list_tail);
-    if (index < MAX_DOMAINS && c->owned[index] != steps)
+    if (c->owned[index] != steps)
         mm_check_problem(c, d->id, "frames owned vs frames on the page list", c->owned[index],
                          steps);
     if (tot != d->tot_pages)
@@ -167,7 +186,7 @@ static void check_queue(struct checker *c, const struct domain *d, unsigned inde
             mm_check_problem(c, m, "frame on a devalidation queue not queued by its owner",
                              d->id, pg->owner | (uint64_t)pg->flags << 16);
     }
-    if (index < MAX_DOMAINS && c->queued[index] != steps)
+    if (c->queued[index] != steps)
         mm_check_problem(c, d->id, "frames marked queued vs the devalidation queue",
                          c->queued[index], steps);
 }
@@ -199,18 +218,22 @@ unsigned mm_check_machine(const struct mm_check_env *env)
 {
     uint64_t frames = frame_table_frames;
     struct checker c = { .count = env->scratch, .type = env->scratch + frames,
-                         .linear = env->scratch + 2 * frames, .report = env->report,
-                         .env = env };
+                         .linear = env->scratch + 2 * frames,
+                         .owned = env->scratch + 3 * frames,
+                         .queued = env->scratch + 3 * frames + env->nr_domains,
+                         .report = env->report, .env = env };
 
     /* Word stores: the byte-wise memset costs more than the check under TCG. */
-    for (uint64_t i = 0; i < MM_CHECK_SCRATCH_WORDS(frames); i++)
+    for (uint64_t i = 0; i < MM_CHECK_SCRATCH_WORDS(frames, env->nr_domains); i++)
         env->scratch[i] = 0;
-    if (env->nr_domains > MAX_DOMAINS)
-        mm_check_problem(&c, 0, "more domains than slots", MAX_DOMAINS, env->nr_domains);
     mm_check_walk_frames(&c);
     for (unsigned i = 0; i < env->nr_domains; i++) {
         check_domain_vcpus(&c, env->domains[i]);
         grant_table_each_ref(env->domains[i], count_grant_ref, &c);
+        count_console_ref(&c, env->domains[i]);
+        if (env->domains[i]->pirq_eoi_mfn)
+            check_root(&c, env->domains[i], env->domains[i]->pirq_eoi_mfn, PGT_writable,
+                       "PIRQ EOI map not a writable frame of its domain");
     }
     mm_check_compare(&c);
     for (unsigned i = 0; i < env->nr_domains; i++) {

@@ -17,8 +17,9 @@ struct checker {
     mm_report_fn report;
     const struct mm_check_env *env;   /* NULL: counts and targets only */
     const struct domain *last_domain; /* mm_check_domain's one-entry cache */
-    uint64_t owned[MAX_DOMAINS];      /* frames seen owned, by env->domains index */
-    uint64_t queued[MAX_DOMAINS];     /* of which PGF_queued (devalidation queue) */
+    unsigned last_index;              /* domain_index's one-entry cache */
+    uint32_t *owned;                  /* [nr_domains] frames seen owned, by env->domains index */
+    uint32_t *queued;                 /* [nr_domains] of which PGF_queued (devalidation queue) */
     uint64_t free_frames;             /* frames the allocator calls free */
 };
 

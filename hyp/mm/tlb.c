@@ -24,6 +24,8 @@
 #include <hyp/guest_access.h>
 #include <hyp/machine.h>
 #include <hyp/options.h>
+#include <hyp/run_queue.h>
+#include <hyp/sched.h>
 #include <hyp/tlb.h>
 #include <hyp/tlbflush.h>
 #include <hyp/work_budget.h>
@@ -175,25 +177,31 @@ long tlb_flush_vcpus(uint64_t target, enum tlb_flush_kind kind, uint64_t va)
 
 /*
  * The CPUs whose TLB may hold a guest translation: those with some
- * domain's tables loaded, or one of its vCPUs running.  A CPU on the idle
- * tables since its last flush holds none (the hypervisor's own mappings of
- * guest frames, the direct map, never change).  A dying domain's vCPU may
- * be freed while we look: its fields are then only read, never trusted
- * beyond an extra IPI.
+ * domain's tables in CR3 (their run queue's cr3_domain), or with a vCPU
+ * loaded (cpu_info.current).  A CPU on the idle tables since its last
+ * flush holds none (the hypervisor's own mappings of guest frames, the
+ * direct map, never change).  The scheduler sets `current` before it
+ * loads a guest's CR3 and clears cr3_domain only after loading the idle
+ * tables, so one of the two covers every moment a guest's tables are
+ * loaded; each CR3 load is serialising, so a CPU that loads guest tables
+ * after our fence (tlb_flush_for_frame) sees the caller's changes.  One
+ * look per CPU, however many domains there are.
  */
-static cpumask_t cpus_with_guest_tables(void)
+static cpumask_t cpus_with_guest_tables(cpumask_t cpus)
 {
-    cpumask_t cpus = 0;
+    cpumask_t out = 0;
+    unsigned cpu;
 
-    for (unsigned i = 0; i < MAX_DOMAINS; i++)
-        cpus |= tlb_domain_cpus(domain_by_index(i));
-    return cpus;
+    for_each_cpu(cpu, cpus)
+        if (__atomic_load_n(&sched_run_queues[cpu].cr3_domain, __ATOMIC_SEQ_CST) ||
+            __atomic_load_n(&cpu_info_of(cpu)->current, __ATOMIC_SEQ_CST))
+            out |= cpumask_of(cpu);
+    return out;
 }
 
 void tlb_flush_for_frame(void)
 {
     cpumask_t self = cpumask_of(smp_processor_id());
-
 
     /*
      * The frame's last mapping is gone (the caller's stores are visible
@@ -204,7 +212,7 @@ void tlb_flush_for_frame(void)
      */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     tlb_time_t stamp = tlbflush_now();
-    cpumask_t others = tlbflush_filter(cpus_with_guest_tables() & cpu_online_now() & ~self,
+    cpumask_t others = tlbflush_filter(cpus_with_guest_tables(cpu_online_now() & ~self),
                                        stamp);
     flush_counted(TLB_BY_HYPERVISOR, others | self, TLB_FLUSH_ALL_ENTRIES, 0);
 }
@@ -241,7 +249,7 @@ void tlb_flush_before_reuse(void)
     /* The frame just taken was freed no later than this (the allocator published it after). */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     tlb_time_t freed = __atomic_load_n(&last_free, __ATOMIC_SEQ_CST);
-    cpumask_t need = tlbflush_filter(cpus_with_guest_tables() & (cpu_online_now() | self),
+    cpumask_t need = tlbflush_filter(cpus_with_guest_tables(cpu_online_now() | self),
                                      freed);
     flush_counted(TLB_BY_HYPERVISOR, need, TLB_FLUSH_ALL_ENTRIES, 0);
 }

@@ -43,18 +43,12 @@ void pv_toggle_guest_mode(struct vcpu *v)
     write_cr3((v->pv.kernel_mode ? v->kernel_l4 : v->user_l4) << PAGE_SHIFT);
 }
 
-static bool error_code_vector(unsigned vector)
-{
-    return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
-}
-
 bool pv_bounce(struct vcpu *v, struct cpu_user_regs *regs, const struct bounce *b)
 {
     struct vcpu_info *vi = pv_vcpu_info(v);
     uint8_t old_mask = vi->evtchn_upcall_mask;
     uint64_t cs = regs->cs, rsp;
-    uint64_t frame[8];
-    unsigned n = 0;
+    uint64_t frame[8], *lowest = &frame[3];
 
     if (!v->pv.kernel_mode) {
         pv_toggle_guest_mode(v);
@@ -70,18 +64,19 @@ bool pv_bounce(struct vcpu *v, struct cpu_user_regs *regs, const struct bounce *
     /* The virtual IOPL shows in the frame only with the architectural-IOPL assist. */
     if (v->domain->vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
         rflags |= (uint64_t)v->pv.iopl << 12;
-    /* Lowest address first. */
-    frame[n++] = regs->rcx;
-    frame[n++] = regs->r11;
+    /* From the top down, each word at a fixed place but the last two or three. */
+    frame[3] = regs->rip;
+    frame[4] = cs | ((uint64_t)old_mask << 32);
+    frame[5] = rflags;
+    frame[6] = regs->rsp;
+    frame[7] = regs->ss;
     if (b->has_error_code)
-        frame[n++] = b->error_code;
-    frame[n++] = regs->rip;
-    frame[n++] = cs | ((uint64_t)old_mask << 32);
-    frame[n++] = rflags;
-    frame[n++] = regs->rsp;
-    frame[n++] = regs->ss;
-    uint64_t new_rsp = rsp - n * sizeof(uint64_t);
-    if (copy_to_guest(new_rsp, frame, n * sizeof(uint64_t))) {
+        *--lowest = b->error_code;
+    *--lowest = regs->r11;
+    *--lowest = regs->rcx;
+    size_t size = (size_t)(&frame[8] - lowest) * sizeof(uint64_t);
+    uint64_t new_rsp = rsp - size;
+    if (copy_to_guest(new_rsp, lowest, size)) {
         domain_crash(v->domain, "cannot write a bounce frame at %#lx (kernel stack bad)",
                      new_rsp);
         return false;
@@ -115,12 +110,6 @@ void pv_inject_exception(struct vcpu *v, struct cpu_user_regs *regs, unsigned ve
         .mask_events = t->flags & 4,   /* "interrupt gate" */
     };
     pv_bounce(v, regs, &b);
-}
-
-bool pv_exception_has_error_code(unsigned vector);
-bool pv_exception_has_error_code(unsigned vector)
-{
-    return error_code_vector(vector);
 }
 
 /*

@@ -86,7 +86,7 @@ void console_domain_end(struct domain *d)
     console_guest_gone(d);
 }
 
-void console_guest_write(struct domain *d, const char *buf, size_t len)
+static void guest_write(struct domain *d, const char *buf, size_t len, bool terminal)
 {
     spin_lock(&d->console.lock);   /* two vCPUs may write at once */
     for (size_t i = 0; i < len; i++) {
@@ -97,16 +97,26 @@ void console_guest_write(struct domain *d, const char *buf, size_t len)
         }
         if (c == '\r' || c == '\0')
             continue;
-        /* Keep the serial line readable: no escape sequences from guests.  The
-         * domain being typed to may move back over its own line (a shell's
-         * line editing echoes backspaces). */
-        if ((c < 0x20 && c != '\t' && !(c == '\b' && dom_console_has_input(d))) || c == 0x7f)
+        /* Keep the serial line readable: no escape sequences from guests --
+         * but a console ring being typed to is a terminal's peer, as under
+         * `xl console`: its line editing needs backspaces and escapes. */
+        if (((c < 0x20 && c != '\t') || c == 0x7f) && !terminal)
             c = '?';
         d->console.line[d->console.len++] = c;
         if (d->console.len == sizeof(d->console.line))
             console_flush_line(d, true);
     }
     spin_unlock(&d->console.lock);
+}
+
+void console_guest_write(struct domain *d, const char *buf, size_t len)
+{
+    guest_write(d, buf, len, false);
+}
+
+void console_guest_write_ring(struct domain *d, const char *buf, size_t len)
+{
+    guest_write(d, buf, len, dom_console_has_input(d));
 }
 
 static long console_write_from_guest(uint64_t count, uint64_t buffer)

@@ -20,16 +20,6 @@ struct multicall_state *this_multicall_state(void)
     return &multicall_states[smp_processor_id()];
 }
 
-void hypercall_preempt_reset(void)
-{
-    work_budget_begin(WORK_BUDGET_HYPERCALL);
-}
-
-bool hypercall_preempt_check(void)
-{
-    return work_budget_charge(WORK_UNITS_PER_OP);
-}
-
 long hypercall_create_continuation(unsigned nr, unsigned nargs, ...)
 {
     uint64_t args[6] = { 0 };

@@ -66,6 +66,7 @@ static const struct hypercall_desc hypercall_table[NR_HYPERCALLS] = {
     HYPERCALL(__HYPERVISOR_physdev_op, do_physdev_op),
     HYPERCALL(__HYPERVISOR_event_channel_op_compat, do_event_channel_op_compat),
     HYPERCALL(__HYPERVISOR_event_channel_op, do_event_channel_op),
+    HYPERCALL(__HYPERVISOR_xenpmu_op, do_xenpmu_op),
     HYPERCALL(KOAN_HYPERCALL_sched, do_koan_sched_op),
     HYPERCALL(KOAN_HYPERCALL_debug, do_koan_debug_op),
 };
@@ -108,25 +109,41 @@ long hypercall_subop_missing(unsigned nr, uint64_t subop)
     return -ENOSYS;
 }
 
-long hypercall_call(uint64_t nr, const uint64_t a[6])
+/*
+ * The handler of hypercall nr, or NULL.  The table is read only through an
+ * index clamped without a branch (Spectre v1).
+ */
+static inline hypercall_fn_t hypercall_handler(uint64_t nr)
 {
-    /* The table is read only through an index clamped without a branch (Spectre v1). */
-    const struct hypercall_desc *h =
-        &hypercall_table[array_index_nospec(nr, NR_HYPERCALLS)];
+    hypercall_fn_t fn = hypercall_table[array_index_nospec(nr, NR_HYPERCALLS)].fn;
 
-    if (nr >= NR_HYPERCALLS || !h->fn) {
-        report_unimplemented(nr);
-        return -ENOSYS;
-    }
-    return h->fn(a[0], a[1], a[2], a[3], a[4], a[5]);
+    return nr < NR_HYPERCALLS ? fn : NULL;
 }
 
+static long hypercall_missing(uint64_t nr)
+{
+    report_unimplemented(nr);
+    return -ENOSYS;
+}
+
+long hypercall_call(uint64_t nr, const uint64_t a[6])
+{
+    hypercall_fn_t fn = hypercall_handler(nr);
+
+    if (!fn)
+        return hypercall_missing(nr);
+    return fn(a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* The arguments straight from the saved registers: no copy on the way. */
 static long hypercall_dispatch(struct cpu_user_regs *regs)
 {
-    const uint64_t args[6] = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8, regs->r9 };
+    hypercall_fn_t fn = hypercall_handler(regs->rax);
 
     hypercall_preempt_reset();
-    return hypercall_call(regs->rax, args);
+    if (!fn)
+        return hypercall_missing(regs->rax);
+    return fn(regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8, regs->r9);
 }
 
 /* `syscall` from guest user mode: a system call for the guest kernel. */
@@ -162,20 +179,40 @@ void do_compat_syscall_entry(struct cpu_user_regs *regs)
 }
 
 /*
- * Called on every way back to a guest: switch if asked to, then deliver
- * the event upcall if one is due.  Returns true if `sysretq` restores
- * the same state as `iretq` would (see entry.S); the registers are read
- * after any vCPU switch and bounce, so they are the ones about to be loaded.
+ * sysretq loads exactly what iretq would (entry.S): rcx = rip and r11 =
+ * rflags (true after a hypercall), Xen's flat selectors, a canonical rip
+ * (XSA-7), neither RF nor VM.
  */
-bool prepare_return_to_guest(struct cpu_user_regs *regs)
+static inline bool sysret_restores_same(const struct cpu_user_regs *regs)
+{
+    return regs->rcx == regs->rip && regs->r11 == regs->rflags &&
+           regs->cs == FLAT_RING3_CS64 && regs->ss == FLAT_RING3_SS64 &&
+           is_canonical_address(regs->rip) &&
+           !(regs->rflags & (X86_EFLAGS_RF | X86_EFLAGS_VM));
+}
+
+/* Switch if asked to, deliver the upcall if one is due, write out the console. */
+static __attribute__((noinline)) bool return_with_work(struct cpu_user_regs *regs)
 {
     /* An upcall the vCPU cannot take crashes its domain: switch away again. */
     do
         sched_maybe_switch();
     while (!pv_upcall(current_vcpu(), regs));
     console_drain();
-    return regs->rcx == regs->rip && regs->r11 == regs->rflags &&
-           regs->cs == FLAT_RING3_CS64 && regs->ss == FLAT_RING3_SS64 &&
-           is_canonical_address(regs->rip) &&
-           !(regs->rflags & (X86_EFLAGS_RF | X86_EFLAGS_VM));
+    return sysret_restores_same(regs);
+}
+
+/*
+ * Called on every way back to a guest.  Returns true if `sysretq` restores
+ * the same state as `iretq` would; the registers are read after any vCPU
+ * switch and bounce, so they are the ones about to be loaded.  Nearly
+ * always there is nothing to do, and the tests of that are inline; the
+ * work is out of line, so that this stays a leaf without a stack frame.
+ */
+bool prepare_return_to_guest(struct cpu_user_regs *regs)
+{
+    if (unlikely(sched_switch_due() || pv_upcall_due(current_vcpu()) ||
+                 console_ring_used(&console_out)))
+        return return_with_work(regs);
+    return sysret_restores_same(regs);
 }

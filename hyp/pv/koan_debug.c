@@ -18,6 +18,7 @@
 #include <asm/x86.h>
 #include <hyp/console.h>
 #include <hyp/domain.h>
+#include <hyp/domain_table.h>
 #include <hyp/errno.h>
 #include <hyp/frame.h>
 #include <hyp/mm_check.h>
@@ -34,27 +35,40 @@ static void report_problem(mfn_t mfn, const char *what, uint64_t expected, uint6
                   expected, actual);
 }
 
+/* The domains to check: every record in use, at most `room` (the others are parked). */
+static unsigned domains_in_use(struct domain **out, unsigned room)
+{
+    struct domain *d;
+    unsigned n = 0;
+
+    for_each_domain_record(d)
+        if (n < room && d->state != DOMAIN_FREE)
+            out[n++] = d;
+    return n;
+}
+
 static long check_frames(void)
 {
-    struct domain *domains[MAX_DOMAINS];
-    uint64_t bytes = MM_CHECK_SCRATCH_WORDS(frame_table_frames) * sizeof(uint32_t);
+    /* Room for every record: none is made while dom0 runs (domains are made at boot). */
+    unsigned room = domain_table_records();
+    uint64_t bytes = room * sizeof(struct domain *) +
+                     MM_CHECK_SCRATCH_WORDS(frame_table_frames, room) * sizeof(uint32_t);
     uint64_t pages = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
     struct mm_check_env env = {
-        .domains = domains, .alloc = machine_frame_allocator(),
-        .running = current_vcpu(), .cr3 = read_cr3(), .report = report_problem,
+        .alloc = machine_frame_allocator(), .running = current_vcpu(), .cr3 = read_cr3(),
+        .report = report_problem,
     };
-
     mfn_t first;
 
     /* Scratch from the allocator and back (a kept buffer would count as a
      * leak), not zeroed here: the checker clears what it uses. */
     if (machine_frames_alloc_contig(pages, 1, &first) < 0)
         return -ENOMEM;
-    env.scratch = mfn_to_virt(first);
+    struct domain **domains = mfn_to_virt(first);
+    env.domains = domains;
+    env.scratch = (uint32_t *)(domains + room);
     smp_park_others();   /* the other CPUs would change what is counted */
-    for (unsigned i = 0; i < MAX_DOMAINS; i++)
-        if (domain_by_index(i)->state != DOMAIN_FREE)
-            domains[env.nr_domains++] = domain_by_index(i);
+    env.nr_domains = domains_in_use(domains, room);
     reports = 0;
     unsigned problems = mm_check_machine(&env);
     smp_unpark_others();

@@ -18,8 +18,6 @@
 
 #define PFEC_USER (1u << 2)
 
-bool pv_exception_has_error_code(unsigned vector);
-
 /* `int $n` through a DPL-0 gate faults with error code (n << 3) | 2. */
 static bool software_interrupt(struct vcpu *v, struct cpu_user_regs *regs)
 {

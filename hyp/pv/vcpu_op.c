@@ -10,6 +10,7 @@
 #include <asm/page.h>
 #include <asm/percpu.h>
 #include <hyp/bounce.h>
+#include <hyp/console.h>
 #include <hyp/domain.h>
 #include <hyp/errno.h>
 #include <hyp/frame_table.h>
@@ -42,6 +43,9 @@ static long vcpu_down(struct vcpu *v)
     for_each_vcpu(d, other)
         others_up |= other != v && !other->down;
     if (!others_up) {
+        /* Xen's rule.  Linux's panic ends this way: say so, the domain then counts as stopped. */
+        log_info("domain %s: its last vCPU that was up went down (VCPUOP_down): "
+                 "powering it off, as Xen does\n", d->name);
         domain_shutdown(d, SHUTDOWN_poweroff);
         return 0;
     }

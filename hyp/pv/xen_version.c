@@ -26,7 +26,8 @@ static uint32_t features_submap0(const struct domain *d)
     return f;
 }
 
-static long copy_string_out(uint64_t arg, const char *s, size_t size)
+static __attribute__((noinline)) long copy_string_out(uint64_t arg, const char *s,
+                                                     size_t size)
 {
     char buf[1024];
 
@@ -35,7 +36,11 @@ static long copy_string_out(uint64_t arg, const char *s, size_t size)
     return copy_to_guest(arg, buf, size) ? -EFAULT : 0;
 }
 
-static long version_get_features(uint64_t arg)
+/*
+ * The sub-ops with a buffer stay out of line: inlined, their buffers would
+ * give every xen_version call, XENVER_version included, a stack frame.
+ */
+static __attribute__((noinline)) long version_get_features(uint64_t arg)
 {
     xen_feature_info_t fi;
 
@@ -54,7 +59,7 @@ static long version_platform_parameters(uint64_t arg)
     return copy_to_guest(arg, &p, sizeof(p)) ? -EFAULT : 0;
 }
 
-static long version_compile_info(uint64_t arg)
+static __attribute__((noinline)) long version_compile_info(uint64_t arg)
 {
     xen_compile_info_t ci;
 

@@ -22,6 +22,11 @@ struct bounce {
     bool mask_events;
 };
 
+/* Does the CPU push an error code for exception `vector` (#DF, #TS-#PF, #AC, #CP)? */
+static inline bool pv_exception_has_error_code(unsigned vector)
+{
+    return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
+}
 /* Build the frame from regs and resume at the handler; false if the domain was crashed. */
 bool pv_bounce(struct vcpu *v, struct cpu_user_regs *regs, const struct bounce *b);
 /* Deliver exception `vector` through the trap table; crashes the domain without a handler. */
@@ -54,6 +59,17 @@ static inline struct vcpu_info *pv_vcpu_info(struct vcpu *v)
  * runs on every return); the delivery is hyp/pv/event_upcall.c.
  */
 bool pv_upcall_deliver(struct vcpu *v, struct cpu_user_regs *regs);
+/*
+ * Has pv_upcall anything to do for v: an event pending and not masked, or
+ * no vcpu_info pointer kept yet (it looks it up)?  The return path's test.
+ */
+static inline bool pv_upcall_due(struct vcpu *v)
+{
+    const struct vcpu_info *vi = __atomic_load_n(&v->vcpu_info, __ATOMIC_ACQUIRE);
+
+    return !vi || (__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_RELAXED) &&
+                   !__atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_RELAXED));
+}
 static inline bool pv_upcall(struct vcpu *v, struct cpu_user_regs *regs)
 {
     const struct vcpu_info *vi = pv_vcpu_info(v);

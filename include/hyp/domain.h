@@ -13,8 +13,9 @@
  * stop, and nothing may take new references to its frames.  Its teardown
  * runs later, in budgeted steps between vCPUs and on the idle page tables
  * (domain_teardown_run), once no CPU runs any of its vCPUs, never in the
- * middle of whatever the domain was doing; once torn down, the slot is free
- * again when the last reference to its frames has gone.
+ * middle of whatever the domain was doing; once torn down, its record is
+ * FREE (for a later domain: include/hyp/domain_table.h) when the last
+ * reference to its frames has gone.
  */
 #ifndef KOAN_HYP_DOMAIN_H
 #define KOAN_HYP_DOMAIN_H
@@ -29,12 +30,13 @@
 #include <hyp/types.h>
 #include <hyp/xen_public.h>
 
-#define MAX_DOMAINS      16
+/* Domains have no compile-time limit: their records come from the page heap (domain_table.h). */
+
 /*
  * vCPUs per domain.  Xen allows a 64-bit PV guest up to 8192 (its
  * MAX_VIRT_CPUS); a Koan domain takes at most 64, the physical-CPU cap
  * (NR_CPUS_MAX): more vCPUs than CPUs only ever time-share.  Each vCPU is
- * allocated (2 pages plus its XSAVE area), so only what a domain asks for
+ * allocated (2 pages, its XSAVE area included), so only what a domain asks for
  * costs memory; the table of pointers is 512 bytes per domain.
  */
 #define MAX_VCPUS_PER_DOMAIN 64
@@ -92,6 +94,7 @@ struct vcpu {
 };
 
 struct domain {
+    struct domain *table_next;   /* the domain table's list of records (never changes once set) */
     domid_t id;
     char name[DOMAIN_NAME_MAX];
     enum domain_state state;
@@ -102,6 +105,7 @@ struct domain {
     uint32_t page_list_head, page_list_tail;   /* frame numbers, FT_NIL = none */
     mfn_t shared_info_mfn;
     unsigned long vm_assist;     /* VMASST_TYPE_* bits enabled */
+    mfn_t pirq_eoi_mfn;          /* PHYSDEVOP_pirq_eoi_gmfn's page (writable type ref), 0 = none */
     uint32_t devalidate_head;    /* tables queued for devalidation (frame_table.h) */
     spinlock_t page_lock;        /* page list, tot/xen_pages, devalidation queue (docs/memory.md) */
     uint32_t mm_foreign;         /* foreign MMU operations in progress (domain_mm_enter) */
@@ -133,7 +137,11 @@ struct domain {
 /* vCPU `id` of d, or NULL if it has none by that id (guest input: clamped against Spectre v1). */
 struct vcpu *domain_vcpu(const struct domain *d, uint32_t id);
 
-/* A free domain slot (id 0 for dom0, else the next domU id), or NULL. */
+/*
+ * A new domain (id 0 for dom0, else the next domU id), RUNNING, with no
+ * vCPUs yet; NULL when out of memory or out of domain ids (domU ids are
+ * not reused: DOMID_FIRST_RESERVED - 1 of them per boot).
+ */
 struct domain *domain_alloc(const char *name, bool is_dom0);
 /*
  * Give d its n vCPUs (1..MAX_VCPUS_PER_DOMAIN), all down and without a
@@ -141,6 +149,8 @@ struct domain *domain_alloc(const char *name, bool is_dom0);
  * goes with the domain).
  */
 int domain_vcpus_create(struct domain *d, unsigned n);
+/* Pages of one vCPU's allocation: its structure and XSAVE area. */
+uint64_t domain_vcpu_pages(void);
 /* Release a domain that never ran (builder failure). */
 void domain_free(struct domain *d);
 /* A live or dying domain by id, or NULL. */
@@ -178,9 +188,8 @@ bool domain_teardown_unfinished(void);
  * 0 when none is left, -ERESTART when the budget ran out first.
  */
 int domain_teardown_run(void);
-/* Number of domains still alive. */
+/* Number of domains still alive (a counter: O(1)). */
 unsigned domain_count_alive(void);
-struct domain *domain_by_index(unsigned i);
 bool domain_any_crashed(void);
 
 static inline struct domain *current_domain(void);

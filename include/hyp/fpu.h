@@ -14,9 +14,12 @@
 void fpu_init(void);
 /* The same on another CPU at its start (the boot CPU's choice of states). */
 void fpu_cpu_init(void);
-/* A zeroed area for a new vCPU (its first XRSTOR loads the initial state); 0 or -ENOMEM. */
-int fpu_alloc(struct vcpu *v);
-void fpu_free(struct vcpu *v);
+/*
+ * Bytes of a vCPU's area (64-byte aligned; the vCPU's allocation holds it,
+ * hyp/common/domain.c).  A zeroed area is valid: its first XRSTOR loads
+ * the initial state.
+ */
+uint64_t fpu_area_bytes(void);
 /* Save prev's registers (if prev), load next's. */
 void fpu_switch(struct vcpu *prev, struct vcpu *next);
 /* Save v's registers, which this CPU holds: v is leaving it (and may run elsewhere next). */

@@ -124,6 +124,13 @@ int grant_table_create(struct domain *d, unsigned max_frames, unsigned max_maptr
  */
 int grant_table_teardown(struct domain *d);
 
+/*
+ * Hypervisor pages d's table holds now -- the structure and its arrays,
+ * the shared frames and their active entries, the map handles -- for the
+ * memory report (a snapshot, no lock).
+ */
+uint64_t grant_table_pages(const struct domain *d);
+
 /* Hypercall 20. */
 long do_grant_table_op(uint64_t cmd, uint64_t uop, uint64_t count);
 

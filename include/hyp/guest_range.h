@@ -31,7 +31,23 @@ bool guest_range_overlaps_hyp(uint64_t addr, uint64_t len);
  * True if a guest may name [addr, addr+len): canonical, not wrapping, and not
  * touching the hypervisor's slots.  len 0 is accepted at any canonical addr.
  * A range ending exactly at 2^64 does not wrap.
+ *
+ * Inline, as every guest copy asks (twice per system call or trap bounced
+ * from user mode).  The same answer as guest_range_canonical && !overlaps
+ * (tests/unit/test_guest_range.c checks it), shorter because the
+ * hypervisor's slots open the upper half: past the hole, a guest range can
+ * only start above them.  So a range that does not wrap is good if it ends
+ * in the lower half or starts above the slots; the hole lies between.
  */
-bool guest_range_ok(uint64_t addr, uint64_t len);
+_Static_assert(HYP_RANGE_START == CANONICAL_HIGH_START,
+               "guest_range_ok: the hypervisor's slots open the upper half");
+static inline bool guest_range_ok(uint64_t addr, uint64_t len)
+{
+    uint64_t last = addr + (len - 1);
+
+    if (unlikely(len == 0))
+        return is_canonical_address(addr);
+    return last >= addr && (last < CANONICAL_LOW_END || addr >= HYP_RANGE_END);
+}
 
 #endif

@@ -15,6 +15,7 @@
 #include <hyp/domain.h>
 #include <hyp/frame_table.h>
 #include <hyp/types.h>
+#include <hyp/work_budget.h>
 
 /* Xen's mark of a continued mmu_update/mmuext_op count (internal to Xen). */
 #define MMU_UPDATE_PREEMPTED (~(~0U >> 1))
@@ -22,11 +23,17 @@
 /*
  * Charge one batch entry to the hypercall's work budget
  * (include/hyp/work_budget.h); true when the budget is spent: time to stop
- * and continue later.
+ * and continue later.  Inline, as the budget: once per batch entry.
  */
-bool hypercall_preempt_check(void);
-/* A new hypercall from the guest starts with a full budget. */
-void hypercall_preempt_reset(void);
+static inline bool hypercall_preempt_check(void)
+{
+    return work_budget_charge(WORK_UNITS_PER_OP);
+}
+/* A new hypercall from the guest starts with a full budget (inline: every hypercall). */
+static inline void hypercall_preempt_reset(void)
+{
+    work_budget_begin(WORK_BUDGET_HYPERCALL);
+}
 long hypercall_create_continuation(unsigned nr, unsigned nargs, ...);
 
 /* Multicall state, one per CPU: a preempted entry leaves its new arguments here. */

@@ -44,8 +44,8 @@ struct vcpu;
 
 typedef void (*mm_report_fn)(mfn_t mfn, const char *what, uint64_t expected, uint64_t actual);
 
-/* Words of scratch mm_check_machine needs for a frame table of `frames`. */
-#define MM_CHECK_SCRATCH_WORDS(frames) (3 * (uint64_t)(frames))
+/* Words of scratch mm_check_machine needs for `frames` frames and `domains` domains. */
+#define MM_CHECK_SCRATCH_WORDS(frames, domains) (3 * (uint64_t)(frames) + 2 * (uint64_t)(domains))
 
 /* What the whole-machine check looks at besides the frame table. */
 struct mm_check_env {
@@ -54,7 +54,7 @@ struct mm_check_env {
     const struct frame_allocator *alloc;   /* NULL: the allocator is not checked */
     const struct vcpu *running;      /* vCPU whose tables CR3 holds; NULL: no CR3 check */
     uint64_t cr3;
-    uint32_t *scratch;               /* MM_CHECK_SCRATCH_WORDS(frame_table_frames) */
+    uint32_t *scratch;               /* MM_CHECK_SCRATCH_WORDS(frame_table_frames, nr_domains) */
     mm_report_fn report;             /* each problem, if not NULL */
 };
 

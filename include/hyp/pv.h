@@ -43,9 +43,14 @@ long do_koan_debug_op(uint64_t cmd, uint64_t arg);
 #define KOAN_HYPERCALL_sched  __HYPERVISOR_arch_6
 long do_koan_sched_op(uint64_t cmd, uint64_t arg);
 
+/* Hypercall 40: no virtual PMU, as Xen's default (hyp/pv/xenpmu.c). */
+long do_xenpmu_op(uint64_t op, uint64_t arg);
+
 /* Write guest console output, line-buffered, prefixed with the domain's name. */
 struct domain;
 void console_guest_write(struct domain *d, const char *buf, size_t len);
+/* The same for text from d's console ring: raw control bytes while d has the serial input. */
+void console_guest_write_ring(struct domain *d, const char *buf, size_t len);
 /* Bytes the domain may write now without any being dropped (quota and room). */
 size_t console_guest_budget(struct domain *d);
 /* Text written without a newline yet goes out now, leaving the line open (a prompt). */

@@ -77,10 +77,15 @@ void sched_set_ctx_allow(uint64_t ns);
 void sched_set_memory_baseline(uint64_t free_frames);
 /* On the way back to a guest: switch if asked to or if current is gone; re-arm a moved deadline. */
 void sched_switch(void);
+/* Is a switch due: asked for, or no current vCPU?  Inline: every return to a guest asks. */
+static inline bool sched_switch_due(void)
+{
+    return __atomic_load_n(&sched_this_rq()->attention, __ATOMIC_RELAXED) || !current_vcpu();
+}
 static inline void sched_maybe_switch(void)
 {
-    /* Inline: every return to a guest asks, and nearly always the answer is no. */
-    if (__atomic_load_n(&sched_this_rq()->attention, __ATOMIC_RELAXED) || !current_vcpu())
+    /* Nearly always the answer is no. */
+    if (sched_switch_due())
         sched_switch();
 }
 /* Run the first vCPU; stops the machine if there is none. */

@@ -51,7 +51,12 @@ extern struct work_budget work_budgets[NR_CPUS_MAX];
 /* Start a budget of `limit` units; 0 = unlimited (not preemptible). */
 static inline void work_budget_begin(uint32_t limit)
 {
-    THIS_WORK_BUDGET = (struct work_budget){ .limit = limit };
+    /* Field by field: a whole-struct store would clear the cache line's padding too. */
+    struct work_budget *b = &THIS_WORK_BUDGET;
+
+    b->used = 0;
+    b->limit = limit;
+    b->spent = false;
 }
 
 /* Charge units; true if the budget is spent and the caller must stop. */

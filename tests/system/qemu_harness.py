@@ -7,6 +7,7 @@ prefixed with `(NAME) `; on Xen, dom0's lines have no prefix (domain None).
 """
 import os
 import re
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,12 +184,27 @@ def module(path: str, *words: str) -> List[str]:
     return ["--module", " ".join((path,) + words)]
 
 
-def koan_guest(name: str, *guest_args: str, options=(), ramdisk=False) -> List[str]:
+def koan_guest(name: str, *guest_args: str, options=(), ramdisk=False,
+               image: str = GUEST) -> List[str]:
     """Launcher arguments for one test guest on Koan (plus its ramdisk)."""
-    args = module(GUEST, "name=" + name, *options, "--", "koan-test", *guest_args)
+    args = module(image, "name=" + name, *options, "--", "koan-test", *guest_args)
     if ramdisk:
         args += module(RAMDISK, "ramdisk")
     return args
+
+
+def stripped_guest() -> str:
+    """The test guest without its debug sections (a fifth of the size), for
+    boots with many copies of it: QEMU loads every module whole.  Made
+    (atomically) when missing or older than the guest."""
+    src = ROOT / GUEST
+    out = ROOT / "build" / "tests" / "koan-guest-stripped.elf"
+    if not out.exists() or out.stat().st_mtime < src.stat().st_mtime:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name("%s.%d" % (out.name, os.getpid()))
+        subprocess.run(["objcopy", "--strip-debug", str(src), str(tmp)], check=True)
+        os.replace(tmp, out)
+    return str(out.relative_to(ROOT))
 
 
 # KOAN_SMP=N: every Koan boot that does not choose its CPUs gets N (make

@@ -89,6 +89,8 @@ def test_down_of_the_last_vcpu_powers_off():
         "dom0", "smp-down-last", options=["vcpus=2"]))
     assert run.has_line("(dom0) smp-down-last: vCPU 1 up: 0; taking vCPU 0 down"), run
     assert not any("must not" in l for l in run.lines()), run
+    assert run.has_line("koan: domain dom0: its last vCPU that was up went down (VCPUOP_down): "
+                        "powering it off, as Xen does"), run
     assert_powered_off(run, "dom0")
     assert run.exit_code == 0, run
 

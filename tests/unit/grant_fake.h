@@ -172,7 +172,7 @@ static void report_problem(mfn_t mfn, const char *what, uint64_t want, uint64_t 
 /* Every invariant the hypervisor's checker knows, over both domains. */
 static unsigned check_all(void)
 {
-    static uint32_t scratch[MM_CHECK_SCRATCH_WORDS(FAKE_FRAMES)];
+    static uint32_t scratch[MM_CHECK_SCRATCH_WORDS(FAKE_FRAMES, 2)];
     struct domain *doms[2] = { &dom0, &domu };
     unsigned n = 0;
 

@@ -22,7 +22,7 @@
 #define FAKE_HARNESS_PAGES 128
 #include "fake_harness.h"
 
-static uint32_t scratch[MM_CHECK_SCRATCH_WORDS(FAKE_FRAMES)];
+static uint32_t scratch[MM_CHECK_SCRATCH_WORDS(FAKE_FRAMES, 2)];
 static uint64_t bitmap[FRAME_ALLOC_BITMAP_WORDS(FAKE_FRAMES)];
 static struct frame_allocator alloc;
 static struct domain *doms[2] = { &dom0, &domu };

@@ -56,6 +56,15 @@ long ev_own_domid(void);
 /* status(DOMID_SELF, port).status, or the error. */
 long ev_state(evtchn_port_t port);
 
+/* Sleep in SCHEDOP_poll (no upcall: the port may be masked) until port is pending; clear it. */
+void ev_wait_port(evtchn_port_t port);
+/*
+ * (Privileged: status of another domain's ports.)  The first port of domain
+ * peer left unbound for domain self, yielding up to `yields` times for it
+ * to appear; 0 (never a valid port) if it did not.
+ */
+evtchn_port_t ev_find_peer_port(domid_t peer, domid_t self, unsigned long yields);
+
 /* shared_info bits (cpu_init maps shared_info); atomic, as the guest must. */
 bool ev_is_pending(evtchn_port_t port);
 bool ev_is_masked(evtchn_port_t port);

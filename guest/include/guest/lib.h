@@ -33,4 +33,7 @@ static inline uint64_t tsc_read(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* Sort n values in place, smallest first (medians of timed samples). */
+void sort_u64(uint64_t *v, unsigned long n);
+
 #endif /* GUEST_LIB_H */

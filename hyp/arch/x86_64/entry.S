@@ -130,8 +130,9 @@ exception_common:
     SPEC_CTRL_ENTRY_FROM_GUEST cs=REGS_CS(%rsp)
     mov     %rsp, %rdi
     call    do_exception
+    /* From the guest, do_exception returns only on the main stack (IST frames move there). */
     testb   $3, REGS_CS(%rsp)
-    jnz     return_to_guest
+    jnz     return_to_guest_from_frame
     RESTORE_ALL
     add     $8, %rsp
     iretq
@@ -165,7 +166,7 @@ exception_common:
     movq    $GUEST_DS, REGS_SS(%rsp)
     mov     %rsp, %rdi
     call    \handler
-    jmp     return_to_guest
+    jmp     return_to_guest_from_frame
 .endm
 
 /* CPU n's stub (n >= 1): `prefix` n is its label, `frame` the common part. */
@@ -209,12 +210,15 @@ guest_exception_on_main_stack:
 /*
  * Resume the guest context in this CPU's cpu_info.guest_regs.  Callable
  * from anywhere on this CPU's stack block (main or IST stack); never returns.
+ * The entries whose handler returned, with %rsp back at that frame, come in
+ * at return_to_guest_from_frame.
  */
     .globl return_to_guest
 return_to_guest:
     mov     %rsp, %rax
     or      $(STACK_SIZE - 1), %rax
     lea     1 - CPU_INFO_SIZE + CPU_INFO_GUEST_REGS(%rax), %rsp
+return_to_guest_from_frame:
     mov     %rsp, %rdi
     call    prepare_return_to_guest
     test    %al, %al                    /* a C bool: only %al is defined */

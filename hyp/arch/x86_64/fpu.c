@@ -58,17 +58,9 @@ void fpu_cpu_init(void)
     xsetbv(0, xcr0_host);
 }
 
-int fpu_alloc(struct vcpu *v)
+uint64_t fpu_area_bytes(void)
 {
-    /* A zeroed XSAVE header: the first XRSTOR puts every state in its initial value. */
-    v->pv.fpu_area = hyp_alloc_pages(ALIGN_UP(xsave_size, PAGE_SIZE) / PAGE_SIZE);
-    return v->pv.fpu_area ? 0 : -ENOMEM;
-}
-
-void fpu_free(struct vcpu *v)
-{
-    hyp_free_pages(v->pv.fpu_area, ALIGN_UP(xsave_size, PAGE_SIZE) / PAGE_SIZE);
-    v->pv.fpu_area = NULL;
+    return xsave_size;
 }
 
 static void fpu_save(void *area)

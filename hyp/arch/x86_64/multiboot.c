@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Multiboot v1 information: command line, memory map and modules, copied
- * into a struct boot_info while the boot tables still map the first GiB.
+ * Multiboot v1 information: the command line and memory map copied into a
+ * struct boot_info while the boot tables still map the first GiB; the
+ * modules read where the loader left them (include/hyp/boot_info.h).
  */
 #include <asm/multiboot.h>
 #include <asm/page.h>
@@ -44,18 +45,39 @@ static void parse_mmap(struct boot_info *bi, const struct multiboot_info *mbi)
 
 static void parse_modules(struct boot_info *bi, const struct multiboot_info *mbi)
 {
-    const struct multiboot_module *mods =
-        loader_ptr(mbi->mods_addr, mbi->mods_count * sizeof(*mods));
+    /* Only checked here: the table is read once the direct map covers all RAM. */
+    (void)loader_ptr(mbi->mods_addr, (paddr_t)mbi->mods_count * sizeof(struct multiboot_module));
+    bi->loader_modules = mbi->mods_addr;
+    bi->nr_modules = mbi->mods_count;
+}
 
-    for (uint32_t i = 0; i < mbi->mods_count; i++) {
-        if (bi->nr_modules == BOOT_MAX_MODULES) {
-            log_warn("more than %d modules, ignoring the rest\n", BOOT_MAX_MODULES);
-            break;
-        }
-        struct boot_module *m = &bi->modules[bi->nr_modules++];
-        m->start = mods[i].mod_start;
-        m->end = mods[i].mod_end;
-        copy_loader_string(m->cmdline, sizeof(m->cmdline), mods[i].cmdline);
+static const struct multiboot_module *loader_module(const struct boot_info *bi, unsigned i)
+{
+    return (const struct multiboot_module *)phys_to_virt(bi->loader_modules) + i;
+}
+
+struct boot_module boot_info_module(const struct boot_info *bi, unsigned i)
+{
+    const struct multiboot_module *m = loader_module(bi, i);
+
+    return (struct boot_module){
+        .start = m->mod_start, .end = m->mod_end,
+        .cmdline = m->cmdline ? (const char *)phys_to_virt(m->cmdline) : "",
+    };
+}
+
+void boot_info_loader_ranges(const struct boot_info *bi,
+                             void (*fn)(void *ctx, paddr_t start, paddr_t end), void *ctx)
+{
+    if (!bi->nr_modules)
+        return;
+    fn(ctx, bi->loader_modules,
+       bi->loader_modules + (paddr_t)bi->nr_modules * sizeof(struct multiboot_module));
+    for (unsigned i = 0; i < bi->nr_modules; i++) {
+        const struct multiboot_module *m = loader_module(bi, i);
+        fn(ctx, m->mod_start, m->mod_end);
+        if (m->cmdline)
+            fn(ctx, m->cmdline, m->cmdline + strlen(phys_to_virt(m->cmdline)) + 1);
     }
 }
 

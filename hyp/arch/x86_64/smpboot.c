@@ -70,12 +70,25 @@ void smp_ap_start(unsigned cpu)
     sched_start_cpu();
 }
 
+struct page_overlap {
+    paddr_t page;
+    bool found;
+};
+
+static void check_overlap(void *ctx, paddr_t start, paddr_t end)
+{
+    struct page_overlap *o = ctx;
+
+    o->found |= o->page < end && o->page + PAGE_SIZE > start;
+}
+
+/* Does the page hold loader data still in use (a module, their table or a command line)? */
 static bool overlaps_module(const struct boot_info *bi, paddr_t pa)
 {
-    for (unsigned i = 0; i < bi->nr_modules; i++)
-        if (pa < bi->modules[i].end && pa + PAGE_SIZE > bi->modules[i].start)
-            return true;
-    return false;
+    struct page_overlap o = { .page = pa };
+
+    boot_info_loader_ranges(bi, check_overlap, &o);
+    return o.found;
 }
 
 /*

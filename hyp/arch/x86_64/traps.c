@@ -96,7 +96,7 @@ void fatal_exception(const struct cpu_user_regs *regs)
     machine_stop(KOAN_EXIT_PANIC);
 }
 
-static void do_interrupt(struct cpu_user_regs *regs)
+static __attribute__((noinline)) void do_interrupt(struct cpu_user_regs *regs)
 {
     static uint8_t reported[256];
     unsigned vector = regs->entry_vector & 0xff;
@@ -153,39 +153,11 @@ static void hypervisor_debug_trap(struct cpu_user_regs *regs)
     }
 }
 
-void do_exception(struct cpu_user_regs *regs)
+/* An exception in the hypervisor itself: a guest's breakpoint, a stray NMI, a fix-up, or a bug. */
+static __attribute__((noinline)) void hypervisor_exception(struct cpu_user_regs *regs)
 {
     unsigned vector = regs->entry_vector;
 
-    if (vector >= 32 && !(vector == LEGACY_SYSCALL_VECTOR && guest_mode(regs))) {
-        /*
-         * An interrupt comes between two of the guest's instructions: the
-         * RF that TCG may leave in its frame would otherwise reach the
-         * guest's next trap frame (several CPUs send many IPIs).
-         */
-        if (guest_mode(regs))
-            regs->rflags &= ~X86_EFLAGS_RF;
-        do_interrupt(regs);
-        return;
-    }
-    if (guest_mode(regs)) {
-        struct cpu_user_regs *frame = guest_cpu_regs();
-        /*
-         * IST entries (NMI, #DB, #MC) land on their own stacks.  Move the
-         * frame home and go on on the main stack: delivering to the guest
-         * may raise the same exception again in hypervisor context (a
-         * breakpoint on the guest's kernel stack, hit by the bounce), and
-         * that one must not land on top of this one.
-         */
-        if (regs != frame) {
-            if (vector == X86_EXC_NMI)
-                smp_stop_nmi(regs);   /* if another CPU panicked, this one halts here */
-            memcpy(frame, regs, sizeof(*frame));
-            guest_exception_on_main_stack(frame);
-        }
-        pv_guest_exception(frame);
-        return;
-    }
     if (vector == X86_EXC_DB) {
         hypervisor_debug_trap(regs);
         return;
@@ -209,4 +181,51 @@ void do_exception(struct cpu_user_regs *regs)
          vector == X86_EXC_SS) && exception_fixup(regs))
         return;
     fatal_exception(regs);
+}
+
+/*
+ * IST entries (NMI, #DB, #MC) land on their own stacks.  Move the frame
+ * home and go on on the main stack: delivering to the guest may raise the
+ * same exception again in hypervisor context (a breakpoint on the guest's
+ * kernel stack, hit by the bounce), and that one must not land on top of
+ * this one.
+ */
+static __attribute__((noinline, noreturn)) void guest_exception_from_ist(
+    struct cpu_user_regs *regs, struct cpu_user_regs *frame)
+{
+    if (regs->entry_vector == X86_EXC_NMI)
+        smp_stop_nmi(regs);   /* if another CPU panicked, this one halts here */
+    memcpy(frame, regs, sizeof(*frame));
+    guest_exception_on_main_stack(frame);
+}
+
+/*
+ * Every exception and interrupt (entry.S).  Only sorting here, so that a
+ * guest's exception goes on to the PV layer without a stack frame of its
+ * own (a trap bounced from guest user mode is one of the paths measured in
+ * docs/performance.md); the other cases are out of line.
+ */
+void do_exception(struct cpu_user_regs *regs)
+{
+    unsigned vector = regs->entry_vector;
+
+    if (vector >= 32 && !(vector == LEGACY_SYSCALL_VECTOR && guest_mode(regs))) {
+        /*
+         * An interrupt comes between two of the guest's instructions: the
+         * RF that TCG may leave in its frame would otherwise reach the
+         * guest's next trap frame (several CPUs send many IPIs).
+         */
+        if (guest_mode(regs))
+            regs->rflags &= ~X86_EFLAGS_RF;
+        do_interrupt(regs);
+        return;
+    }
+    if (!guest_mode(regs)) {
+        hypervisor_exception(regs);
+        return;
+    }
+    struct cpu_user_regs *frame = guest_cpu_regs();
+    if (regs != frame)
+        guest_exception_from_ist(regs, frame);
+    pv_guest_exception(frame);
 }
