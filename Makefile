@@ -122,7 +122,8 @@ $(LINUX_DIR)/initramfs.cpio.gz: scripts/build-linux-images.sh scripts/linux-init
 # the scheduler's instructions per switch with 2, 16 and 128 domains under
 # -icount, and the hypervisor's memory per domain (bench/sched_switch.py),
 # then event-channel ping-pong and the I/O ring between two domains, Koan
-# only (bench/ring.py);
+# only (bench/ring.py), then our lmbench-style program in Linux natively, as
+# Xen's dom0 and as a Koan domU (bench/lmbench.py, bench/linux/lmb.c);
 # docs/performance.md.  Not part of `make test`: timings are never asserted.
 bench: all linux-images
 	$(PYTHON) bench/run.py
@@ -131,6 +132,7 @@ bench: all linux-images
 	$(PYTHON) bench/smp_scaling.py
 	$(PYTHON) bench/sched_switch.py
 	$(PYTHON) bench/ring.py
+	$(PYTHON) bench/lmbench.py
 
 clean:
 	rm -rf $(BUILD)/hyp $(BUILD)/guest $(BUILD)/tests $(KOAN)
