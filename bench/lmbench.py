@@ -221,7 +221,8 @@ def aims(wall: Dict[str, Dict[str, Row]], icount: Dict[str, Dict[str, Row]]) -> 
         if not all(figs.get(s) for s in SYSTEMS):
             out.append("aims (%s): not checked, a configuration is missing" % label)
             continue
-        above = [n for n, _ in ROWS if key(figs[KOAN][n]) > key(figs[XEN][n])]
+        excess = {n: key(figs[KOAN][n]) / key(figs[XEN][n]) - 1 for n, _ in ROWS}
+        above = ["%s (+%.1f%%)" % (n, 100 * x) for n, x in excess.items() if x > 0]
         out.append("aims (%s): Koan domU at or below Xen dom0 on %d of %d rows%s" % (
             label, len(ROWS) - len(above), len(ROWS),
             "; above on " + ", ".join(above) if above else ""))
