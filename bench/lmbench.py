@@ -234,9 +234,9 @@ def aims(wall: Dict[str, Dict[str, Row]], icount: Dict[str, Dict[str, Row]]) -> 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--repeats", type=int, default=2,
+    ap.add_argument("--repeats", type=int, default=3,
                     help="wall-clock boots per configuration (%(default)s)")
-    ap.add_argument("--passes", type=int, default=3,
+    ap.add_argument("--passes", type=int, default=2,
                     help="passes over the rows in each wall-clock boot; every row "
                     "keeps its fastest pass of all boots (%(default)s)")
     ap.add_argument("--percent", type=int, default=100,
