@@ -4,7 +4,7 @@
 Koan domU, running our lmbench-style program in the same QEMU.
 
 The same kernel (Debian's, make linux-images) and initramfs run
-bench/linux/lmb.c (`koan.run="lmb -p P"`) on one CPU with 256 MiB in three
+bench/linux/lmb.c (`koan.run="lmb -p P -r K"`) on one CPU with 256 MiB in three
 configurations:
 
   native    QEMU boots the kernel directly (mem=256M, console=ttyS0)
@@ -22,17 +22,19 @@ row and configuration, each given as a ratio to native:
           guest clock, held against their arrival times on the host, and T
           is converted to host time by that ratio (a guest whose TSC was
           calibrated wrong under host load would otherwise report wrong
-          times: seen once on Koan, 0.63); the configurations take turns in each of --repeats rounds,
-          each boot runs the rows --passes times, and every row keeps its
-          fastest pass (other load on the host only adds time)
+          times: seen once on Koan, 0.63).  The configurations take turns
+          in each of --repeats rounds, each boot runs the rows --passes
+          times, and every row keeps its fastest pass (other load on the
+          host only adds time).
   icount  C / N in one run under -icount shift=0, where the TSC counts
-          executed instructions (the guest's and the hypervisor's):
+          executed instructions (the guest's and the hypervisor's): nearly
           deterministic, so one shorter run (--icount-percent) suffices
 
 A run ends when /init reports lmb's exit (`koan-init: ... exited`); the
 serial logs stay in build/tests/system/bench_lmb_*.log, the table goes to
 build/bench/lmbench.txt and the figures to build/bench/lmbench.json.
-docs/performance.md ("lmbench") explains the rows and the aims.
+docs/performance.md ("Linux: lmbench-style rows") explains the rows and
+the aims.
 """
 import argparse
 import json
@@ -42,7 +44,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "system"))
@@ -222,7 +224,8 @@ def aims(wall: Dict[str, Dict[str, Row]], icount: Dict[str, Dict[str, Row]]) -> 
             out.append("aims (%s): not checked, a configuration is missing" % label)
             continue
         excess = {n: key(figs[KOAN][n]) / key(figs[XEN][n]) - 1 for n, _ in ROWS}
-        above = ["%s (+%.1f%%)" % (n, 100 * x) for n, x in excess.items() if x > 0]
+        above = ["%s (+%s%%)" % (n, "%.1f" % (100 * x) if x >= 0.001 else "<0.1")
+                 for n, x in excess.items() if x > 0]
         out.append("aims (%s): Koan domU at or below Xen dom0 on %d of %d rows%s" % (
             label, len(ROWS) - len(above), len(ROWS),
             "; above on " + ", ".join(above) if above else ""))

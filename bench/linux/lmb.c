@@ -2,7 +2,7 @@
 /*
  * lmb: our own lmbench-style microbenchmarks, run inside Linux natively, as
  * Xen 4.17's dom0 and as a Koan domU (bench/lmbench.py, docs/performance.md
- * "lmbench").  Built static and put in the initramfs by
+ * "Linux: lmbench-style rows").  Built static and put in the initramfs by
  * scripts/build-linux-images.sh, run by its /init as `koan.run="lmb ..."`.
  *
  * Usage: lmb [-p PERCENT] [-r PASSES] [ROW ...]
@@ -360,10 +360,11 @@ static int cpu_loop(unsigned long n)
 }
 
 /*
- * Base counts: each row takes 1-4 s as a PV guest under QEMU's TCG on the
- * development machine (0.04-0.4 s natively: a system call costs 30-50 times
- * native there, docs/performance.md "lmbench"), short enough that a pass
- * often escapes the host's other load, long enough for a clock in ns.
+ * Base counts: each row takes 0.1-1 s as a PV guest under QEMU's TCG on the
+ * development machine (0.02-0.15 s natively: a system call costs 20-35
+ * times native there, docs/performance.md "Linux: lmbench-style rows"),
+ * short enough that a pass often escapes the host's other load, long
+ * enough for a clock in ns.
  */
 static const struct row rows[] = {
 	{ .name = "null_syscall", .ops = 50000, .run = null_syscall },

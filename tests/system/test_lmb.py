@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: MIT
-"""Our lmbench-style program (bench/linux/lmb.c, `make bench`'s
-bench/lmbench.py, docs/performance.md "lmbench") runs to its end in Linux
-natively, as Xen 4.17's dom0 and as a Koan domU: with small counts, every
-row prints a figure once, none fails, and lmb exits with status 0.  For
-Koan this is also a workout of a Linux domU: forks, execs, page faults,
-file mappings, pipes and signals.  No timing is checked here."""
+"""Our lmbench-style program (bench/linux/lmb.c, run by `make bench`'s
+bench/lmbench.py; docs/performance.md "Linux: lmbench-style rows") runs to
+its end in Linux natively, as Xen 4.17's dom0 and as a Koan domU: with
+small counts, every row prints a figure once, none fails, and lmb exits
+with status 0.  For Koan this is also a workout of a Linux domU: forks,
+execs, page faults, file mappings, pipes and signals.  No timing is
+checked here."""
 import sys
 
 import pytest
