@@ -24,27 +24,7 @@
 #include <hyp/domain_table.h>
 #include <hyp/frame.h>
 
-static long pages_out;
-static int fail_after = -1;   /* allocations left before one fails; -1 never */
-
-void *hyp_alloc_pages(uint64_t count)
-{
-    if (fail_after == 0)
-        return NULL;
-    if (fail_after > 0)
-        fail_after--;
-    void *p = aligned_alloc(PAGE_SIZE, count * PAGE_SIZE);
-    if (p) {
-        memset(p, 0, count * PAGE_SIZE);
-        pages_out += (long)count;
-    }
-    return p;
-}
-
-void hyp_free_pages(void *p, uint64_t count)
-{
-    fail_msg("the domain table never frees");
-}
+#include "fake_pages.h"
 
 /* A domain as domain_alloc makes one: claimed, named, published. */
 static struct domain *make(domid_t id)
@@ -176,14 +156,14 @@ static void test_out_of_memory_leaves_the_table_as_it_was(void **state)
     domid_t id = 6000;
     struct domain *d;
 
-    fail_after = 0;
+    fake_pages_fail_after = 0;
     while ((d = make(id)) != NULL)
         id++;
     unsigned records = domain_table_records();
     uint64_t pages = domain_table_pages();
     assert_null(domain_table_lookup(id));
     assert_null(make(7700));   /* a map page not made yet (ids 7680..8191) */
-    fail_after = -1;
+    fake_pages_fail_after = -1;
     assert_int_equal(domain_table_records(), records);
     assert_int_equal(domain_table_pages(), pages);
     /* The lock is free and memory is back: the same ids now work. */
@@ -251,6 +231,7 @@ static void test_readers_never_see_a_record_half_made(void **state)
 
 int main(void)
 {
+    fake_pages_free_forbidden = true;   /* records are never freed */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ids_outside_the_id_space_are_refused),
         cmocka_unit_test(test_a_claimed_id_is_found_once_published),

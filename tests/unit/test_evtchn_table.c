@@ -18,33 +18,13 @@
 #include <hyp/evtchn_table.h>
 #include <hyp/frame.h>
 
-static long pages_out;
-static int fail_after = -1;   /* allocations left before one fails; -1 never */
+#include "fake_pages.h"
 
-void *hyp_alloc_pages(uint64_t count)
-{
-    if (fail_after == 0)
-        return NULL;
-    if (fail_after > 0)
-        fail_after--;
-    void *p = aligned_alloc(PAGE_SIZE, count * PAGE_SIZE);
-    if (p) {
-        memset(p, 0, count * PAGE_SIZE);
-        pages_out += (long)count;
-    }
-    return p;
-}
-
-void hyp_free_pages(void *p, uint64_t count)
-{
-    free(p);
-    pages_out -= (long)count;
-}
 
 static int setup(void **state)
 {
-    pages_out = 0;
-    fail_after = -1;
+    fake_pages_out = 0;
+    fake_pages_fail_after = -1;
     return 0;
 }
 
@@ -80,7 +60,7 @@ static void test_index_math(void **state)
             assert_ptr_equal(evtchn_from_port(&t, p), evtchn_from_port(&t, p - 1) + 1);
     }
     evtchn_table_destroy(&t);
-    assert_int_equal(pages_out, 0);
+    assert_int_equal(fake_pages_out, 0);
 }
 
 static void test_fresh_table(void **state)
@@ -88,7 +68,7 @@ static void test_fresh_table(void **state)
     struct evtchn_table t;
 
     assert_int_equal(evtchn_table_init(&t, 4095), 0);
-    assert_int_equal(pages_out, 1);
+    assert_int_equal(fake_pages_out, 1);
     /* The first bucket: ports 0-63 may be named, 64 not (as on Xen). */
     assert_true(evtchn_port_valid(&t, 0));
     assert_true(evtchn_port_valid(&t, 63));
@@ -98,7 +78,7 @@ static void test_fresh_table(void **state)
     assert_int_equal(evtchn_from_port(&t, 1)->state, ECS_FREE);
     assert_int_equal(evtchn_table_used(&t), 1);
     evtchn_table_destroy(&t);
-    assert_int_equal(pages_out, 0);
+    assert_int_equal(fake_pages_out, 0);
     assert_false(evtchn_port_valid(&t, 0));
 }
 
@@ -126,10 +106,10 @@ static void test_buckets_on_demand(void **state)
     assert_int_equal(evtchn_table_init(&t, 4095), 0);
     for (int want = 1; want < 64; want++)
         assert_int_equal(take(&t), want);
-    assert_int_equal(pages_out, 1);
+    assert_int_equal(fake_pages_out, 1);
     assert_false(evtchn_port_valid(&t, 64));
     assert_int_equal(take(&t), 64);   /* needs the second bucket */
-    assert_int_equal(pages_out, 2);
+    assert_int_equal(fake_pages_out, 2);
     assert_true(evtchn_port_valid(&t, 127));
     assert_false(evtchn_port_valid(&t, 128));
     /* A port freed in the first bucket is used before any new bucket. */
@@ -137,11 +117,11 @@ static void test_buckets_on_demand(void **state)
         assert_int_equal(take(&t), want);
     evtchn_from_port(&t, 10)->state = ECS_FREE;
     assert_int_equal(take(&t), 10);
-    assert_int_equal(pages_out, 2);
+    assert_int_equal(fake_pages_out, 2);
     assert_int_equal(take(&t), 128);
-    assert_int_equal(pages_out, 3);
+    assert_int_equal(fake_pages_out, 3);
     evtchn_table_destroy(&t);
-    assert_int_equal(pages_out, 0);
+    assert_int_equal(fake_pages_out, 0);
 }
 
 static void test_exhaustion(void **state)
@@ -154,7 +134,7 @@ static void test_exhaustion(void **state)
         last = p;
     assert_int_equal(p, -ENOSPC);
     assert_int_equal(last, 4095);
-    assert_int_equal(pages_out, EVTCHN_BUCKETS);
+    assert_int_equal(fake_pages_out, EVTCHN_BUCKETS);
     assert_int_equal(evtchn_table_used(&t), 4096);
     assert_true(evtchn_port_valid(&t, 4095));
     assert_false(evtchn_port_valid(&t, 4096));
@@ -162,7 +142,7 @@ static void test_exhaustion(void **state)
     assert_int_equal(take(&t), 1000);
     assert_int_equal(take(&t), -ENOSPC);
     evtchn_table_destroy(&t);
-    assert_int_equal(pages_out, 0);
+    assert_int_equal(fake_pages_out, 0);
 }
 
 static void test_smaller_limit(void **state)
@@ -184,21 +164,21 @@ static void test_out_of_memory(void **state)
 {
     struct evtchn_table t;
 
-    fail_after = 0;
+    fake_pages_fail_after = 0;
     assert_int_equal(evtchn_table_init(&t, 4095), -ENOMEM);
     assert_false(evtchn_port_valid(&t, 0));
     evtchn_table_destroy(&t);
-    fail_after = 1;   /* the first bucket, then nothing */
+    fake_pages_fail_after = 1;   /* the first bucket, then nothing */
     assert_int_equal(evtchn_table_init(&t, 4095), 0);
     for (int want = 1; want < 64; want++)
         assert_int_equal(take(&t), want);
     assert_int_equal(take(&t), -ENOMEM);
     assert_false(evtchn_port_valid(&t, 64));
     assert_int_equal(evtchn_table_used(&t), 64);
-    fail_after = -1;
+    fake_pages_fail_after = -1;
     assert_int_equal(take(&t), 64);   /* memory again: it goes on */
     evtchn_table_destroy(&t);
-    assert_int_equal(pages_out, 0);
+    assert_int_equal(fake_pages_out, 0);
 }
 
 int main(void)
