@@ -13,12 +13,6 @@
 #include <guest/lib.h>
 #include <guest/test.h>
 
-#define GT_BEGIN()                                                           \
-	do {                                                                 \
-		if (!gt_init())                                              \
-			return;                                              \
-	} while (0)
-
 #define HOST_RW GNTMAP_host_map
 #define NO_SUCH_DOMAIN 0x7000
 

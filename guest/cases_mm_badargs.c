@@ -12,12 +12,6 @@
 #include <guest/mm.h>
 #include <guest/test.h>
 
-#define MM_BEGIN()                                                           \
-	do {                                                                 \
-		if (!mm_init())                                              \
-			return;                                              \
-	} while (0)
-
 #define DOMID_NONE 0x7fe0	/* below the reserved ids, never created */
 #define HUGE_COUNT 0x7fffffffUL
 #define PREEMPTED 0x80000000UL	/* MMU_UPDATE_PREEMPTED: "continuation" */
@@ -323,7 +317,6 @@ void case_mm_decrease_foreign(void)
 	xen_pfn_t *edge;
 	unsigned long pfn;
 	long cur;
-
 
 	MM_BEGIN();
 	cur = mm_reservation(XENMEM_current_reservation);

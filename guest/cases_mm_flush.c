@@ -12,12 +12,6 @@
 #include <guest/mm.h>
 #include <guest/test.h>
 
-#define MM_BEGIN()                                                           \
-	do {                                                                 \
-		if (!mm_init())                                              \
-			return;                                              \
-	} while (0)
-
 /* A vCPU bitmap for the *_MULTI flushes: vCPU 0 only.  8-byte aligned so
  * its address can be OR-ed into update_va_mapping's flags. */
 static unsigned long vcpu0_mask __attribute__((aligned(8))) = 1;

@@ -13,13 +13,6 @@
 #include <guest/mm.h>
 #include <guest/test.h>
 
-#define MM_BEGIN()                                                           \
-	do {                                                                 \
-		if (!mm_init())                                              \
-			return;                                              \
-	} while (0)
-
-
 /*
  * Put pte at scratch page idx with mmu_update as foreigndom fd; if that
  * succeeded take it out again.  Returns the first call's result.

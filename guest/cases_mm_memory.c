@@ -13,12 +13,6 @@
 #include <guest/test.h>
 #include <xen/physdev.h>
 
-#define MM_BEGIN()                                                           \
-	do {                                                                 \
-		if (!mm_init())                                              \
-			return;                                              \
-	} while (0)
-
 struct e820_entry {
 	uint64_t addr, size;
 	uint32_t type;

@@ -11,12 +11,6 @@
 #include <guest/mm.h>
 #include <guest/test.h>
 
-#define MM_BEGIN()                                                           \
-	do {                                                                 \
-		if (!mm_init())                                              \
-			return;                                              \
-	} while (0)
-
 /* The L4 slot our private test hierarchy maps its one page at. */
 #define HIER_SLOT 3UL
 #define HIER_VA (HIER_SLOT << 39)

@@ -40,6 +40,12 @@ extern struct gt_state gt;
 
 /* setup_table(GT_FRAMES) and map them, once; false after test_fail. */
 bool gt_init(void);
+/* A case's first step: gt_init, or end the case (its reason is recorded). */
+#define GT_BEGIN()                                                           \
+	do {                                                                 \
+		if (!gt_init())                                              \
+			return;                                              \
+	} while (0)
 
 /* Our own domain id: the command-line word `domid=N`, else 0 (dom0). */
 domid_t gt_self(void);

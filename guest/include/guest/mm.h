@@ -82,6 +82,12 @@ static inline unsigned long m2p_read(unsigned long mfn)
  * it records why (test_fail) and returns false.
  */
 bool mm_init(void);
+/* A case's first step: mm_init, or end the case (its reason is recorded). */
+#define MM_BEGIN()                                                           \
+	do {                                                                 \
+		if (!mm_init())                                              \
+			return;                                              \
+	} while (0)
 
 /* Is mfn (whose M2P may be read when < max_ram_page) one of our frames? */
 bool mm_mfn_is_ours(unsigned long mfn);
