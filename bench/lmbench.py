@@ -50,6 +50,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "system"))
 import qemu_harness as qh  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+import run as bench  # noqa: E402  (its table layout)
+
 OUT_DIR = ROOT / "build" / "bench"
 LINUX_DIR = "build/linux"
 KERNEL = LINUX_DIR + "/vmlinuz"
@@ -204,14 +207,7 @@ def table(figs: Dict[str, Dict[str, Row]], systems: List[str], icount: bool) -> 
             cells += ["%.2fx" % (val[s] / val[NATIVE]) if val[s] and val[NATIVE] else "-"
                       for s in others]
         rows.append(cells)
-    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    out = []
-    for i, r in enumerate(rows):
-        out.append("  ".join(c.ljust(widths[0]) if j == 0 else c.rjust(widths[j])
-                             for j, c in enumerate(r)))
-        if i == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return out
+    return bench.layout(rows, rule_after=0)
 
 
 def aims(wall: Dict[str, Dict[str, Row]], icount: Dict[str, Dict[str, Row]]) -> List[str]:

@@ -204,13 +204,14 @@ def bench_names(runs: Dict[str, Dict[str, Run]], unit: str) -> List[str]:
     return names
 
 
-def layout(rows: List[tuple]) -> List[str]:
+def layout(rows: List[tuple], rule_after: int = 1) -> List[str]:
+    """Columns aligned (the first to the left), a rule under row rule_after."""
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     out = []
     for i, r in enumerate(rows):
         out.append("  ".join(c.ljust(widths[0]) if j == 0 else c.rjust(widths[j])
                              for j, c in enumerate(r)))
-        if i == 1:
+        if i == rule_after:
             out.append("  ".join("-" * w for w in widths))
     return out
 
