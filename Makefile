@@ -75,10 +75,10 @@ include tests/unit/unit.mk
 
 # Debian's Linux as a domU, to a busybox shell (Ctrl-T three times: input to
 # another domain; Ctrl-a x: leave QEMU); run-guests: the two test guests.
-run: all linux-images
+run: deps all linux-images
 	scripts/qemu-run.sh --scenario linux
 
-run-guests: all
+run-guests: deps all
 	scripts/qemu-run.sh --scenario default
 
 # Every system test, then the Koan ones again on two CPUs (KOAN_SMP=2:
