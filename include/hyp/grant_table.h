@@ -23,7 +23,8 @@
  * read as zero: nothing is granted, and a guest reaches them only through
  * setup_table, which allocates them); the directory (frames[], active[])
  * comes with the first frame; a page of 256 active entries at the first
- * pin of one of its refs; handle pages at the mapper's first maps.  A
+ * pin of one of its refs; handle pages at the mapper's first maps (their
+ * pointers in the structure up to GNTTAB_MAPTRACK_INLINE pages).  A
  * domain that never uses grants holds nothing for them.
  *
  * References.  A host mapping is a PTE written through the page-table
@@ -97,6 +98,8 @@ struct grant_mapping {
     mfn_t mfn;           /* the frame mapped */
 };
 #define GNTTAB_MAPTRACK_PER_PAGE 256u    /* PAGE_SIZE / sizeof(struct grant_mapping) */
+/* Pages of handles whose pointers fit in the structure (1024 handles: a backend's usual). */
+#define GNTTAB_MAPTRACK_INLINE 4u
 /* A map or unmap is at work on the handle: nobody else may use it meanwhile. */
 #define GNTMAP_BUSY 0x8000u
 /* The GNTMAP_* a handle keeps. */
@@ -118,7 +121,14 @@ struct grant_table {
     uint32_t max_maptrack_frames;
     uint32_t free_head, free_tail;   /* free handles, oldest first (NIL: none) */
     uint32_t nr_free;
-    struct grant_mapping **maptrack; /* [max_maptrack_frames], made at the first map */
+    /*
+     * Pages of handles: maptrack_inline while there are at most
+     * GNTTAB_MAPTRACK_INLINE, then an allocated array for
+     * max_maptrack_frames (the inline one is left as it was: a reader
+     * without the lock -- the teardown, the checker -- sees either).
+     */
+    struct grant_mapping **maptrack;
+    struct grant_mapping *maptrack_inline[GNTTAB_MAPTRACK_INLINE];
 
     uint32_t teardown_next;          /* dying: handles below it still to release */
 };

@@ -6,7 +6,8 @@
  * Xen; the directory comes with the first frame, a page of active entries
  * at the first pin of one of its refs; a page that cannot be had fails
  * the one operation (GNTST_general_error, nothing changed) and the
- * hypervisor goes on; the teardown gives every page back (the cleanup
+ * hypervisor goes on; the map handles' pointers stay in the structure
+ * for the first pages; the teardown gives every page back (the cleanup
  * checks the count, ASan's leak check the rest).
  */
 #include <setjmp.h>
@@ -166,6 +167,35 @@ static void test_directory_not_had(void **state)
     CHECK_ALL();
 }
 
+/* Handle pages: their pointers in the structure for four pages, then a page of their own. */
+static void test_handle_pointers(void **state)
+{
+    (void)state;
+    bare_tables(1, 8);
+    struct grant_table *gt = domu.grant_table;
+    const uint32_t inline_handles = GNTTAB_MAPTRACK_INLINE * GNTTAB_MAPTRACK_PER_PAGE;
+    uint32_t n;
+
+    assert_int_equal(maptrack_pages(gt), 0);
+    for (n = 0; n < inline_handles - 1; n++)   /* the list keeps its last one back */
+        assert_int_not_equal(maptrack_get(gt), GNTTAB_HANDLE_NIL);
+    assert_int_equal(maptrack_pages(gt), GNTTAB_MAPTRACK_INLINE);
+    assert_ptr_equal(gt->maptrack, gt->maptrack_inline);
+    /* The fifth page, with no page for the pointers: no handle, nothing lost. */
+    hyp_allocs_until_fail = 0;
+    assert_int_equal(maptrack_get(gt), GNTTAB_HANDLE_NIL);
+    assert_int_equal(maptrack_pages(gt), GNTTAB_MAPTRACK_INLINE);
+    /* The pointers move out (one page for 8), the first four kept. */
+    hyp_allocs_until_fail = -1;
+    struct grant_mapping *first = gt->maptrack_inline[0];
+    assert_int_equal(maptrack_get(gt), inline_handles);
+    assert_int_equal(maptrack_pages(gt), GNTTAB_MAPTRACK_INLINE + 1 + 1);
+    assert_ptr_not_equal(gt->maptrack, gt->maptrack_inline);
+    assert_ptr_equal(gt->maptrack[0], first);
+    assert_ptr_equal(maptrack_entry(gt, 5), &first[5]);
+    assert_int_equal(grant_table_pages(&domu), maptrack_pages(gt));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, grant_fake_cleanup)
 
 int main(void)
@@ -176,6 +206,7 @@ int main(void)
         T(test_active_pages_as_pinned),
         T(test_active_page_not_had),
         T(test_directory_not_had),
+        T(test_handle_pointers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
