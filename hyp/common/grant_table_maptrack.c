@@ -2,12 +2,13 @@
 /*
  * Map handles (include/hyp/grant_table.h): one entry per handle, in pages
  * of 256 added when the free handles run out, up to max_maptrack_frames
- * pages; their pointers in the structure for the first four pages, then in
- * pages of their own.  Free handles wait in a list, oldest first, as Xen's; like Xen's,
- * the list never gives out its last entry, so a domain gets at most
- * 256 * max_maptrack_frames - 1 handles at once.  Everything here is
- * under gt->maptrack_lock; a handle being mapped or unmapped is marked
- * busy, so that another vCPU naming it meanwhile gets GNTST_bad_handle.
+ * pages; their pointers in the structure for the first four pages, then
+ * in pages of their own.  Free handles wait in a list, oldest first, as
+ * Xen's; like Xen's, the list never gives out its last entry, so a
+ * domain gets at most 256 * max_maptrack_frames - 1 handles at once.
+ * Everything here is under gt->maptrack_lock; a handle being mapped or
+ * unmapped is marked busy, so that another vCPU naming it meanwhile gets
+ * GNTST_bad_handle.
  */
 #include <asm/page.h>
 #include <hyp/frame.h>
