@@ -23,6 +23,14 @@ domid_t gt_peer(void)
 	return (domid_t)guest_cmdline_ulong("peer-domid", DOMID_INVALID);
 }
 
+bool gt_is_table_frame(unsigned long mfn)
+{
+	for (unsigned int i = 0; gt.ready && i < GT_FRAMES; i++)
+		if (gt.mfn[i] == mfn)
+			return true;
+	return false;
+}
+
 bool gt_init(void)
 {
 	struct gnttab_setup_table s = { .dom = DOMID_SELF,

@@ -8,6 +8,7 @@
  */
 #include <xen/errno.h>
 
+#include <guest/gnttab.h>
 #include <guest/lib.h>
 #include <guest/mm.h>
 #include <guest/test.h>
@@ -107,6 +108,9 @@ bool mm_mfn_is_ours(unsigned long mfn)
 
 	/* shared_info is ours too, although outside the p2m (its M2P entry is invalid). */
 	if (mfn == guest_start_info->shared_info >> 12)
+		return true;
+	/* So are our grant-table frames (Koan allocates them at setup_table, anywhere). */
+	if (gt_is_table_frame(mfn))
 		return true;
 	if (mfn >= mm.max_ram_page)
 		return false;

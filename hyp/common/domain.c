@@ -8,6 +8,7 @@
 #include <hyp/console.h>
 #include <hyp/dom_console.h>
 #include <hyp/domain.h>
+#include <hyp/domain_footprint.h>
 #include <hyp/domain_table.h>
 #include <hyp/emul.h>
 #include <hyp/errno.h>
@@ -263,6 +264,7 @@ static void domain_kill(struct domain *d)
         return;   /* crashed twice on the way out: once is enough */
     __atomic_add_fetch(&nr_unfinished, 1, __ATOMIC_RELEASE);
     __atomic_sub_fetch(&nr_alive, 1, __ATOMIC_RELEASE);
+    domain_footprint_log_end(d);
     dom_console_stop(d);
     for_each_vcpu(d, v) {
         vcpu_timers_stop(v);

@@ -33,6 +33,18 @@ uint64_t domain_footprint_total(const struct domain_footprint *f)
     return f->record + f->vcpus + f->shared_info + f->evtchn + f->grant;
 }
 
+void domain_footprint_log_end(const struct domain *d)
+{
+    struct domain_footprint f = { 0 };
+
+    domain_footprint_add(d, &f);
+    log_info("memory: domain %s held %lu bytes at its end: record %lu, vCPUs %lu, "
+             "shared_info %lu, event channels %lu, grant table %lu\n", d->name,
+             (unsigned long)domain_footprint_total(&f), (unsigned long)f.record,
+             (unsigned long)f.vcpus, (unsigned long)f.shared_info, (unsigned long)f.evtchn,
+             (unsigned long)f.grant);
+}
+
 void domain_footprint_report(uint64_t frames_taken)
 {
     struct domain_footprint f = { 0 };

@@ -20,11 +20,46 @@ static inline uint32_t gt_nr_entries(const struct grant_table *gt)
     return gt->nr_frames * GNTTAB_ENTRIES_PER_FRAME;
 }
 
-/* Entry ref (< gt_nr_entries, checked by the caller): clamped against Spectre v1. */
+/*
+ * Active entry ref (< gt_nr_entries, checked by the caller; clamped
+ * against Spectre v1), or NULL while its page was never needed (no pin
+ * yet: every entry of it would be unpinned).  Under gt->lock.
+ */
+static inline struct active_grant *gt_active_or_null(struct grant_table *gt, uint32_t ref)
+{
+    ref = (uint32_t)array_index_nospec(ref, gt_nr_entries(gt));
+    struct active_grant *page = gt->active[ref / GNTTAB_ACTIVE_PER_PAGE];
+    return page ? &page[ref % GNTTAB_ACTIVE_PER_PAGE] : NULL;
+}
+
+/* Active entry ref of a page that exists (a pinned entry's, say). */
 static inline struct active_grant *gt_active(struct grant_table *gt, uint32_t ref)
 {
     ref = (uint32_t)array_index_nospec(ref, gt_nr_entries(gt));
     return &gt->active[ref / GNTTAB_ACTIVE_PER_PAGE][ref % GNTTAB_ACTIVE_PER_PAGE];
+}
+
+/* Is entry ref pinned?  (Under gt->lock; a missing page pins nothing.) */
+static inline bool gt_pinned(struct grant_table *gt, uint32_t ref)
+{
+    const struct active_grant *act = gt_active_or_null(gt, ref);
+    return act && act->pin;
+}
+
+/* A zeroed page of active entries at gt->active[page] (grant_table.c): false if none is free. */
+bool gt_active_alloc(struct grant_table *gt, uint32_t page);
+
+/*
+ * Active entry ref (< gt_nr_entries), its page allocated first if it has
+ * none (under gt->lock): NULL when the allocator has no page.
+ */
+static inline struct active_grant *gt_active_get(struct grant_table *gt, uint32_t ref)
+{
+    ref = (uint32_t)array_index_nospec(ref, gt_nr_entries(gt));
+    uint32_t page = ref / GNTTAB_ACTIVE_PER_PAGE;
+    if (unlikely(!gt->active[page]) && !gt_active_alloc(gt, page))
+        return NULL;
+    return &gt->active[page][ref % GNTTAB_ACTIVE_PER_PAGE];
 }
 
 static inline grant_entry_v1_t *gt_shared(struct grant_table *gt, uint32_t ref)

@@ -2,11 +2,13 @@
 /*
  * Map handles (include/hyp/grant_table.h): one entry per handle, in pages
  * of 256 added when the free handles run out, up to max_maptrack_frames
- * pages.  Free handles wait in a list, oldest first, as Xen's; like Xen's,
- * the list never gives out its last entry, so a domain gets at most
- * 256 * max_maptrack_frames - 1 handles at once.  Everything here is
- * under gt->maptrack_lock; a handle being mapped or unmapped is marked
- * busy, so that another vCPU naming it meanwhile gets GNTST_bad_handle.
+ * pages; their pointers in the structure for the first four pages, then
+ * in pages of their own.  Free handles wait in a list, oldest first, as
+ * Xen's; like Xen's, the list never gives out its last entry, so a
+ * domain gets at most 256 * max_maptrack_frames - 1 handles at once.
+ * Everything here is under gt->maptrack_lock; a handle being mapped or
+ * unmapped is marked busy, so that another vCPU naming it meanwhile gets
+ * GNTST_bad_handle.
  */
 #include <asm/page.h>
 #include <hyp/frame.h>
@@ -19,9 +21,39 @@ static uint32_t pointer_pages(const struct grant_table *gt)
     return (uint32_t)ALIGN_UP(gt->max_maptrack_frames * sizeof(void *), PAGE_SIZE) / PAGE_SIZE;
 }
 
+/* Are the pointers to the handle pages in pages of their own? */
+static bool pointers_allocated(const struct grant_table *gt)
+{
+    struct grant_mapping **p = __atomic_load_n(&gt->maptrack, __ATOMIC_RELAXED);
+
+    return p && p != gt->maptrack_inline;
+}
+
 uint32_t maptrack_pages(const struct grant_table *gt)
 {
-    return gt->maptrack_limit / GNTTAB_MAPTRACK_PER_PAGE + (gt->maptrack ? pointer_pages(gt) : 0);
+    return __atomic_load_n(&gt->maptrack_limit, __ATOMIC_RELAXED) / GNTTAB_MAPTRACK_PER_PAGE +
+           (pointers_allocated(gt) ? pointer_pages(gt) : 0);
+}
+
+/*
+ * Room for the pointer to handle page `page` (under the lock): the inline
+ * array first, then pages for max_maptrack_frames pointers, the inline
+ * ones copied over before the array is published.
+ */
+static bool pointer_room(struct grant_table *gt, uint32_t page)
+{
+    struct grant_mapping **p;
+
+    if (!gt->maptrack)
+        gt->maptrack = gt->maptrack_inline;
+    if (page < GNTTAB_MAPTRACK_INLINE || pointers_allocated(gt))
+        return true;
+    if (!(p = hyp_alloc_pages(pointer_pages(gt))))
+        return false;
+    for (uint32_t i = 0; i < GNTTAB_MAPTRACK_INLINE; i++)
+        p[i] = gt->maptrack_inline[i];
+    __atomic_store_n(&gt->maptrack, p, __ATOMIC_RELEASE);
+    return true;
 }
 
 /* One more page of handles: the first is returned (busy), the rest go first in the list. */
@@ -32,7 +64,7 @@ static uint32_t add_page(struct grant_table *gt)
 
     if (page >= gt->max_maptrack_frames)
         return GNTTAB_HANDLE_NIL;
-    if (!gt->maptrack && !(gt->maptrack = hyp_alloc_pages(pointer_pages(gt))))
+    if (!pointer_room(gt, page))
         return GNTTAB_HANDLE_NIL;
     if (!(m = hyp_alloc_pages(1)))
         return GNTTAB_HANDLE_NIL;
@@ -128,7 +160,8 @@ void maptrack_free(struct grant_table *gt)
         return;
     for (uint32_t p = 0; p < gt->maptrack_limit / GNTTAB_MAPTRACK_PER_PAGE; p++)
         hyp_free_pages(gt->maptrack[p], 1);
-    hyp_free_pages(gt->maptrack, pointer_pages(gt));
+    if (pointers_allocated(gt))
+        hyp_free_pages(gt->maptrack, pointer_pages(gt));
     gt->maptrack = NULL;
     gt->maptrack_limit = 0;
     gt->free_head = gt->free_tail = GNTTAB_HANDLE_NIL;

@@ -199,7 +199,7 @@ static long query_size(struct domain *d, uint64_t uop, uint32_t count)
     if (copy_from_guest(&op, uop, sizeof(op)))
         return -EFAULT;
     if ((op.status = table_of(d, op.dom, &t)) == GNTST_okay) {
-        op.nr_frames = atomic_read(&t->grant_table->nr_frames);
+        op.nr_frames = grant_table_visible_frames(t->grant_table);
         op.max_nr_frames = t->grant_table->max_frames;
         grant_leave(d, t);
     }
@@ -257,21 +257,28 @@ static long get_status_frames(struct domain *d, uint64_t uop, uint32_t count)
     return COPY_FIELD_OUT(uop, struct gnttab_get_status_frames, op, status) ? -EFAULT : 0;
 }
 
-/* Swap two entries of our own table that nobody has pinned. */
+/*
+ * Swap two entries of our own table that nobody has pinned.  Before the
+ * first frame the entries query_size counts are empty: swapping two is a
+ * no-op.
+ */
 static int16_t swap_one(struct domain *d, uint32_t a, uint32_t b)
 {
     struct grant_table *gt = d->grant_table;
+    uint32_t visible = grant_table_visible_frames(gt) * GNTTAB_ENTRIES_PER_FRAME;
     int16_t rc = GNTST_okay;
 
     spin_lock(&gt->lock);
-    if (a >= gt_nr_entries(gt) || b >= gt_nr_entries(gt))
+    if (a >= visible || b >= visible)
         rc = GNTST_bad_gntref;
-    else if (a != b && (gt_active(gt, a)->pin || gt_active(gt, b)->pin))
-        rc = GNTST_eagain;
-    else if (a != b) {
-        grant_entry_v1_t ea = *gt_shared(gt, a);
-        *gt_shared(gt, a) = *gt_shared(gt, b);
-        *gt_shared(gt, b) = ea;
+    else if (a != b && a < gt_nr_entries(gt)) {   /* else b is beyond too: no frame yet */
+        if (gt_pinned(gt, a) || gt_pinned(gt, b)) {
+            rc = GNTST_eagain;
+        } else {
+            grant_entry_v1_t ea = *gt_shared(gt, a);
+            *gt_shared(gt, a) = *gt_shared(gt, b);
+            *gt_shared(gt, b) = ea;
+        }
     }
     spin_unlock(&gt->lock);
     return rc;

@@ -102,10 +102,16 @@ int16_t grant_pin(struct domain *rd, uint32_t ref, domid_t ldom, uint32_t incr, 
 
     spin_lock(&gt->lock);
     if (ref >= gt_nr_entries(gt)) {
-        rc = GNTST_bad_gntref;
+        /* Before its first frame a table's entries (query_size's) are empty, as a new frame's. */
+        rc = ref < grant_table_visible_frames(gt) * GNTTAB_ENTRIES_PER_FRAME
+                 ? GNTST_general_error : GNTST_bad_gntref;
         goto out;
     }
-    struct active_grant *act = gt_active(gt, ref);
+    struct active_grant *act = gt_active_get(gt, ref);
+    if (unlikely(!act)) {
+        rc = GNTST_general_error;   /* no page for its active entries (docs/grants.md) */
+        goto out;
+    }
     grant_entry_v1_t *e = gt_shared(gt, ref);
     if (act->pin && (act->domid != ldom || grant_pin_overflows(act->pin, incr))) {
         rc = GNTST_general_error;

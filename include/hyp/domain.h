@@ -24,6 +24,7 @@
 #include <hyp/dom_console.h>
 #include <hyp/cpumask.h>
 #include <hyp/event.h>
+#include <hyp/grant_table.h>
 #include <hyp/vcpu_timer.h>
 #include <hyp/pv_vcpu.h>
 #include <hyp/spinlock.h>
@@ -124,7 +125,8 @@ struct domain {
      */
     cpumask_t dirty_cpus;
     struct vcpu *vcpu[MAX_VCPUS_PER_DOMAIN];
-    struct grant_table *grant_table;   /* include/hyp/grant_table.h (its own locks) */
+    struct grant_table *grant_table;   /* &gnttab from creation to teardown, else NULL */
+    struct grant_table gnttab;         /* include/hyp/grant_table.h (its own locks) */
     struct dom_console console;           /* its console line and ring (include/hyp/dom_console.h) */
     struct evtchn_domain evtchn;          /* event-channel ports (include/hyp/event.h) */
 };

@@ -26,6 +26,11 @@ void domain_footprint_add(const struct domain *d, struct domain_footprint *f);
 /* The sum of the items. */
 uint64_t domain_footprint_total(const struct domain_footprint *f);
 /*
+ * The log line of a domain that ends (it still holds everything): its
+ * items as allocated then, grants and ports it used included.
+ */
+void domain_footprint_log_end(const struct domain *d);
+/*
  * The boot log's report after the boot-time domains were built: the
  * hypervisor memory per domain as the allocator saw it -- frames_taken
  * (free frames before the domains minus after) less the guests' own

@@ -17,6 +17,16 @@
  *    per handle, added a page at a time on demand up to
  *    max_maptrack_frames pages, free handles reused first in, first out.
  *
+ * Memory comes as it is used (docs/grants.md, "Memory"): the structure
+ * lives in the domain's record; a new table has no shared frame, although
+ * query_size says it has GNTTAB_INITIAL_FRAMES as on Xen (their entries
+ * read as zero: nothing is granted, and a guest reaches them only through
+ * setup_table, which allocates them); the directory (frames[], active[])
+ * comes with the first frame; a page of 256 active entries at the first
+ * pin of one of its refs; handle pages at the mapper's first maps (their
+ * pointers in the structure up to GNTTAB_MAPTRACK_INLINE pages).  A
+ * domain that never uses grants holds nothing for them.
+ *
  * References.  A host mapping is a PTE written through the page-table
  * code (pt_update_entry, with the granter as page owner): the entry holds
  * a general and, if writable, a writable type reference to the frame,
@@ -27,8 +37,9 @@
  * not the frame alive.
  *
  * Locks (docs/grants.md, "Locks"):
- *  - gt->lock: nr_frames, frames[], the active entries, and the hypervisor's
- *    changes to the shared entries' flags;
+ *  - gt->lock: nr_frames, the directory (frames[], active[] and its
+ *    pages, dir_pages, active_pages), the active entries, and the
+ *    hypervisor's changes to the shared entries' flags;
  *  - gt->maptrack_lock: the map handles (limit, pages, free list, each
  *    entry's state);
  * never two of these at once, and neither is held while waiting for a
@@ -53,7 +64,10 @@
 /* Xen's defaults (its gnttab_max_frames and gnttab_max_maptrack_frames). */
 #define GNTTAB_DEFAULT_MAX_FRAMES          64u
 #define GNTTAB_DEFAULT_MAX_MAPTRACK_FRAMES 1024u
-/* Frames at creation, as Xen (query_size says 1 before any setup_table). */
+/*
+ * Frames a new table has as the guest sees it (query_size says 1 before
+ * any setup_table, as Xen); Koan allocates them at the first setup_table.
+ */
 #define GNTTAB_INITIAL_FRAMES              1u
 
 #define GNTTAB_ENTRIES_PER_FRAME 512u   /* PAGE_SIZE / sizeof(grant_entry_v1_t) */
@@ -84,6 +98,8 @@ struct grant_mapping {
     mfn_t mfn;           /* the frame mapped */
 };
 #define GNTTAB_MAPTRACK_PER_PAGE 256u    /* PAGE_SIZE / sizeof(struct grant_mapping) */
+/* Pages of handles whose pointers fit in the structure (1024 handles: a backend's usual). */
+#define GNTTAB_MAPTRACK_INLINE 4u
 /* A map or unmap is at work on the handle: nobody else may use it meanwhile. */
 #define GNTMAP_BUSY 0x8000u
 /* The GNTMAP_* a handle keeps. */
@@ -91,30 +107,40 @@ struct grant_mapping {
                      GNTMAP_application_map | GNTMAP_contains_pte)
 #define GNTTAB_HANDLE_NIL 0xffffffffu
 
+/* The structure sits in struct domain (its `gnttab`); its arrays come as used. */
 struct grant_table {
     spinlock_t lock;                 /* the table (see above) */
-    uint32_t nr_frames, max_frames;
-    mfn_t *frames;                   /* [max_frames]: the shared frames */
-    struct active_grant **active;    /* [2 * max_frames] pages of active entries */
+    uint32_t nr_frames, max_frames;  /* nr_frames: allocated (atomic for readers without lock) */
+    mfn_t *frames;                   /* [max_frames]: the shared frames (NULL: no directory) */
+    struct active_grant **active;    /* [2 * max_frames] pages of active entries (NULL: none yet) */
+    uint32_t dir_pages;              /* the directory's pages (0: not allocated) */
+    uint32_t active_pages;           /* pages of active entries allocated */
 
     spinlock_t maptrack_lock;        /* the map handles */
     uint32_t maptrack_limit;         /* handles [0, limit) exist */
     uint32_t max_maptrack_frames;
     uint32_t free_head, free_tail;   /* free handles, oldest first (NIL: none) */
     uint32_t nr_free;
-    struct grant_mapping **maptrack; /* [max_maptrack_frames], made at the first map */
+    /*
+     * Pages of handles: maptrack_inline while there are at most
+     * GNTTAB_MAPTRACK_INLINE, then an allocated array for
+     * max_maptrack_frames (the inline one is left as it was: a reader
+     * without the lock -- the teardown, the checker -- sees either).
+     */
+    struct grant_mapping **maptrack;
+    struct grant_mapping *maptrack_inline[GNTTAB_MAPTRACK_INLINE];
 
     uint32_t teardown_next;          /* dying: handles below it still to release */
-    uint32_t alloc_pages;            /* this structure and its arrays, in pages */
 };
 
 struct domain;
 
 /*
- * The table of a new domain, with GNTTAB_INITIAL_FRAMES shared frames.
- * max_frames >= 1.  0 or -ENOMEM (nothing left allocated).
+ * The table of a new domain (d->grant_table points at d->gnttab from
+ * now until its teardown): its limits only, nothing is allocated.
+ * max_frames >= 1.
  */
-int grant_table_create(struct domain *d, unsigned max_frames, unsigned max_maptrack_frames);
+void grant_table_create(struct domain *d, unsigned max_frames, unsigned max_maptrack_frames);
 /*
  * A dying domain's table, under the work budget, before its memory is
  * released: each mapping it holds of others' grants is released (pins,
@@ -125,9 +151,9 @@ int grant_table_create(struct domain *d, unsigned max_frames, unsigned max_maptr
 int grant_table_teardown(struct domain *d);
 
 /*
- * Hypervisor pages d's table holds now -- the structure and its arrays,
- * the shared frames and their active entries, the map handles -- for the
- * memory report (a snapshot, no lock).
+ * Hypervisor pages d's table holds now -- its directory, the shared
+ * frames, the pages of active entries, the map handles -- for the memory
+ * report (a snapshot, no lock; the structure is in the domain's record).
  */
 uint64_t grant_table_pages(const struct domain *d);
 
@@ -138,6 +164,8 @@ long do_grant_table_op(uint64_t cmd, uint64_t uop, uint64_t count);
 
 /* Grow d's table to nr frames (if smaller): 0, -EINVAL (beyond its limit), -ENOMEM. */
 int grant_table_grow(struct domain *d, unsigned nr);
+/* Frames the guest sees (query_size): the allocated ones, at least GNTTAB_INITIAL_FRAMES. */
+uint32_t grant_table_visible_frames(const struct grant_table *gt);
 int16_t grant_map_one(struct domain *ld, struct gnttab_map_grant_ref *op);
 /*
  * An unmap in two halves, as Xen's: the first takes the mappings away

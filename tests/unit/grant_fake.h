@@ -23,19 +23,28 @@
 static uint64_t m2p[FAKE_FRAMES];
 static mfn_t current_l1;   /* grant_find_l1's answer for lower-half addresses */
 static unsigned long domain_flushes, transfer_flushes;
+/* Hypervisor pages given out and not freed; allocations left before they fail (-1: never). */
+static int64_t hyp_pages_out;
+static int hyp_allocs_until_fail = -1;
 
 void *hyp_alloc_pages(uint64_t count)
 {
+    if (hyp_allocs_until_fail == 0)
+        return NULL;
+    if (hyp_allocs_until_fail > 0)
+        hyp_allocs_until_fail--;
     void *p = aligned_alloc(PAGE_SIZE, count * PAGE_SIZE);
 
-    if (p)
+    if (p) {
         memset(p, 0, count * PAGE_SIZE);
+        __atomic_fetch_add(&hyp_pages_out, (int64_t)count, __ATOMIC_SEQ_CST);
+    }
     return p;
 }
 
 void hyp_free_pages(void *p, uint64_t count)
 {
-    (void)count;
+    __atomic_fetch_sub(&hyp_pages_out, (int64_t)count, __ATOMIC_SEQ_CST);
     free(p);
 }
 
@@ -92,11 +101,19 @@ void grant_flush_for_transfer(void)
 
 /* ---- helpers ---- */
 
-/* Both domains get a table (max_frames frames, max_handle_pages pages of handles). */
+/* Both domains get a table (max_frames frames, max_handle_pages pages of handles), empty. */
+static void bare_tables(unsigned max_frames, unsigned max_handle_pages)
+{
+    grant_table_create(&dom0, max_frames, max_handle_pages);
+    grant_table_create(&domu, max_frames, max_handle_pages);
+}
+
+/* ... with the first frame each, as after a guest's setup_table. */
 static void tables(unsigned max_frames, unsigned max_handle_pages)
 {
-    assert_int_equal(grant_table_create(&dom0, max_frames, max_handle_pages), 0);
-    assert_int_equal(grant_table_create(&domu, max_frames, max_handle_pages), 0);
+    bare_tables(max_frames, max_handle_pages);
+    assert_int_equal(grant_table_grow(&dom0, 1), 0);
+    assert_int_equal(grant_table_grow(&domu, 1), 0);
 }
 
 /* A fresh L1 of d, pinned (so validated). */
@@ -128,7 +145,8 @@ static uint32_t pin_of(struct domain *granter, uint32_t ref)
     struct grant_table *gt = granter->grant_table;
 
     spin_lock(&gt->lock);
-    uint32_t pin = gt_active(gt, ref)->pin;
+    struct active_grant *act = gt_active_or_null(gt, ref);
+    uint32_t pin = act ? act->pin : 0;
     spin_unlock(&gt->lock);
     return pin;
 }
@@ -212,6 +230,8 @@ static int grant_fake_cleanup(void **state)
         }
     current_l1 = 0;
     memset(m2p, 0, sizeof(m2p));
+    hyp_allocs_until_fail = -1;
+    assert_int_equal(hyp_pages_out, 0);   /* every table's pages went with it */
     return teardown(state);
 }
 

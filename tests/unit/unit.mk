@@ -59,6 +59,7 @@ GRANT_SRCS            := $(FAKE_MM_SRCS) hyp/common/grant_table.c hyp/common/gra
 	hyp/common/grant_table_copy.c hyp/common/grant_table_transfer.c
 UNIT_SRCS_grant_table := $(GRANT_SRCS)
 UNIT_SRCS_grant_table_concurrent := $(GRANT_SRCS)
+UNIT_SRCS_grant_table_memory := $(GRANT_SRCS)
 UNIT_LIBS_grant_table_concurrent := -pthread
 UNIT_SRCS_frame_table_concurrent := $(FAKE_MM_SRCS)
 UNIT_LIBS_frame_table_concurrent := -pthread

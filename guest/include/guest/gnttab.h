@@ -40,6 +40,8 @@ extern struct gt_state gt;
 
 /* setup_table(GT_FRAMES) and map them, once; false after test_fail. */
 bool gt_init(void);
+/* Is mfn one of our table's frames (after gt_init)?  They are ours, outside the p2m. */
+bool gt_is_table_frame(unsigned long mfn);
 /* A case's first step: gt_init, or end the case (its reason is recorded). */
 #define GT_BEGIN()                                                           \
 	do {                                                                 \
