@@ -8,6 +8,13 @@
  * type reference on the guest's frame until SET_LDT changes the LDT or a
  * new kernel base pointer is loaded; changing the guest's PTE alone does not
  * drop it (Xen removed that in 4.14 with CONFIG_PV_LDT_PAGING).
+ *
+ * Dropping and switching touch only the pages that are mapped: a bit per
+ * page says which frames a vCPU holds (pv.ldt_held) and which pages of a
+ * CPU's window are mapped (window_mapped).  Linux loads a new kernel base
+ * pointer at every process switch, nearly always with no LDT at all; walking
+ * all sixteen window entries there cost ~1 900 instructions per switch
+ * (docs/performance.md, "Linux: lmbench-style rows").
  */
 #include <asm/page.h>
 #include <asm/paging.h>
@@ -15,6 +22,7 @@
 #include <asm/traps.h>
 #include <asm/x86.h>
 #include <hyp/bounce.h>
+#include <hyp/cpumask.h>
 #include <hyp/domain.h>
 #include <hyp/frame_table.h>
 #include <hyp/guest_range.h>
@@ -22,6 +30,7 @@
 #include <hyp/ldt.h>
 
 #define LDT_PAGES 16
+_Static_assert(LDT_PAGES <= 8 * sizeof(((struct pv_vcpu *)0)->ldt_held), "ldt_held");
 #define PFEC_PRESENT  (1u << 0)
 #define PFEC_USER     (1u << 2)
 #define PFEC_RESERVED (1u << 3)
@@ -30,15 +39,36 @@
 #define XEC_IDT 2u
 #define XEC_TI  4u
 
+/* Bit i: page i of that CPU's window is mapped.  Only its own CPU reads or writes an entry. */
+static uint16_t window_mapped[NR_CPUS_MAX];
+
 static vaddr_t ldt_window(void)
 {
     return ldt_window_va();
 }
 
+/* The lowest page in a non-empty set of page bits. */
+static unsigned first_page(unsigned pages)
+{
+    return (unsigned)__builtin_ctz(pages);
+}
+
+static void map_window_page(unsigned i, mfn_t mfn)
+{
+    paging_map_fixmap_ram(fix_ldt_page(i), mfn << PAGE_SHIFT);
+    window_mapped[smp_processor_id()] |= 1u << i;
+}
+
 static void unmap_window(void)
 {
-    for (unsigned i = 0; i < LDT_PAGES; i++)
+    uint16_t *mapped = &window_mapped[smp_processor_id()];
+
+    while (*mapped) {
+        unsigned i = first_page(*mapped);
+
         paging_unmap_fixmap(fix_ldt_page(i));
+        *mapped &= ~(1u << i);
+    }
 }
 
 static void load_ldtr(const struct vcpu *v)
@@ -53,10 +83,12 @@ static void load_ldtr(const struct vcpu *v)
 
 void ldt_release(struct vcpu *v)
 {
-    for (unsigned i = 0; i < LDT_PAGES; i++) {
-        if (v->pv.ldt_frames[i])
-            put_page_and_type(mfn_to_page(v->pv.ldt_frames[i]));
+    while (v->pv.ldt_held) {
+        unsigned i = first_page(v->pv.ldt_held);
+
+        put_page_and_type(mfn_to_page(v->pv.ldt_frames[i]));
         v->pv.ldt_frames[i] = 0;
+        v->pv.ldt_held &= ~(1u << i);
     }
 }
 
@@ -80,9 +112,11 @@ void ldt_drop_mappings(struct vcpu *v)
 void ldt_switch_to(struct vcpu *v)
 {
     unmap_window();
-    for (unsigned i = 0; v && i < LDT_PAGES; i++)
-        if (v->pv.ldt_frames[i])
-            paging_map_fixmap_ram(fix_ldt_page(i), v->pv.ldt_frames[i] << PAGE_SHIFT);
+    for (unsigned held = v ? v->pv.ldt_held : 0; held; held &= held - 1) {
+        unsigned i = first_page(held);
+
+        map_window_page(i, v->pv.ldt_frames[i]);
+    }
     load_ldtr(v);
 }
 
@@ -110,7 +144,8 @@ static bool map_page(struct vcpu *v, unsigned i)
     if (!mfn || get_page_and_type(mfn_to_page(mfn), v->domain, PGT_seg_desc))
         return false;
     v->pv.ldt_frames[i] = mfn;
-    paging_map_fixmap_ram(fix_ldt_page(i), mfn << PAGE_SHIFT);
+    v->pv.ldt_held |= 1u << i;
+    map_window_page(i, mfn);
     return true;
 }
 

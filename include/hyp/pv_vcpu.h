@@ -33,6 +33,7 @@ struct pv_vcpu {
     mfn_t gdt_frames[14];            /* set_gdt: frames typed as descriptor pages */
     unsigned gdt_ents;               /* 0 = only Xen's reserved entries */
     mfn_t ldt_frames[16];            /* LDT pages mapped so far (0 = not yet) */
+    uint16_t ldt_held;               /* bit i: ldt_frames[i] is held (hyp/pv/ldt.c) */
 };
 
 #endif
