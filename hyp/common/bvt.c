@@ -164,26 +164,44 @@ void bvt_queue_init(struct bvt_queue *q)
     *q = (struct bvt_queue){ .slice_end_ns = BVT_NO_DEADLINE };
 }
 
-/* After every vCPU of the same evt: equal claims take turns. */
+/*
+ * After every vCPU of the same evt: equal claims take turns.  A vCPU that
+ * yields or ran its slice usually has the highest evt, so the tail is
+ * tried first: the walk would pass every waiting vCPU (9 instructions
+ * each, 1 100 per switch with 128 domains).
+ */
 static void insert(struct bvt_queue *q, struct bvt_vcpu *v)
 {
     int64_t evt = bvt_evt(v);
     struct bvt_vcpu **link = &q->head;
+    struct bvt_vcpu *prev = NULL;
 
-    while (*link && bvt_evt(*link) <= evt)
-        link = &(*link)->next;
+    if (q->tail && bvt_evt(q->tail) <= evt) {
+        prev = q->tail;
+        link = &prev->next;
+    }
+    while (*link && bvt_evt(*link) <= evt) {
+        prev = *link;
+        link = &prev->next;
+    }
     v->next = *link;
     *link = v;
+    if (!v->next)
+        q->tail = v;
     q->nr++;
     v->on_queue = true;
 }
 
 static void unlink(struct bvt_queue *q, struct bvt_vcpu *v)
 {
-    for (struct bvt_vcpu **link = &q->head; *link; link = &(*link)->next) {
+    struct bvt_vcpu *prev = NULL;
+
+    for (struct bvt_vcpu **link = &q->head; *link; prev = *link, link = &(*link)->next) {
         if (*link != v)
             continue;
         *link = v->next;
+        if (q->tail == v)
+            q->tail = prev;
         v->next = NULL;
         q->nr--;
         v->on_queue = false;

@@ -79,6 +79,7 @@ struct bvt_vcpu {
 /* One CPU's runnable vCPUs: the ones waiting, and the one running. */
 struct bvt_queue {
     struct bvt_vcpu *head;    /* waiting, lowest evt first, in arrival order among equals */
+    struct bvt_vcpu *tail;    /* the last of them: a yielder usually goes there */
     unsigned nr;
     uint64_t svt;
     struct bvt_vcpu *running; /* NULL: the CPU idles */

@@ -178,6 +178,61 @@ static void test_svt_walk_matches_brute_force(void **state)
     }
 }
 
+/*
+ * The waiting list stays in evt order, equal evts in arrival order, with
+ * its tail on the last one, through random arrivals (migrations in, at any
+ * evt, often the highest, as a yielder's), picks and removals.
+ */
+static void assert_queue_well_formed(const struct bvt_queue *q, const unsigned *arrival,
+                                     const struct bvt_vcpu *v0)
+{
+    const struct bvt_vcpu *last = NULL;
+    unsigned n = 0;
+
+    for (const struct bvt_vcpu *v = q->head; v; last = v, v = v->next, n++) {
+        assert_true(v->on_queue && n < q->nr);   /* a broken link loops: stop */
+        if (last) {
+            assert_true(bvt_evt(last) <= bvt_evt(v));
+            if (bvt_evt(last) == bvt_evt(v))
+                assert_true(arrival[last - v0] < arrival[v - v0]);
+        }
+    }
+    assert_ptr_equal(q->tail, last);
+    assert_int_equal(q->nr, n);
+}
+
+static void test_queue_order_and_tail_under_random_use(void **state)
+{
+    struct bvt_params p = params(10, 0, 0, 0);
+    struct bvt_vcpu v[12];
+    unsigned arrival[12] = { 0 }, clock = 0;
+    uint64_t seed = 777;
+    struct bvt_queue q;
+
+    bvt_queue_init(&q);
+    for (unsigned i = 0; i < 12; i++)
+        bvt_vcpu_init(&v[i], &p);
+    for (unsigned step = 0; step < 20000; step++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        struct bvt_vcpu *x = &v[(seed >> 33) % 12];
+        unsigned what = (seed >> 20) % 4;
+
+        if (!x->on_queue && x != q.running && what != 3) {
+            /* Detached with lead 0..7 over svt: ties are common. */
+            x->detached = true;
+            x->avt = (what == 0) ? 7 : (seed >> 40) % 8;
+            arrival[x - v] = ++clock;
+            bvt_migrate_in(&q, x, 0, C_DEFAULT);
+        } else if (x->on_queue && what == 1) {
+            bvt_remove(&q, x, 0);
+        } else if (what == 3) {
+            bvt_pick(&q, NULL, 0, C_DEFAULT);   /* the head leaves to run */
+            q.running = NULL;                    /* and blocks at once */
+        }
+        assert_queue_well_formed(&q, arrival, v);
+    }
+}
+
 /* ---- The paper's properties, simulated ---- */
 
 static void test_weights_1_to_2_share_the_cpu_1_to_2(void **state)
@@ -597,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_queue_order_and_ties),
         cmocka_unit_test(test_svt_is_lowest_runnable_avt),
         cmocka_unit_test(test_svt_walk_matches_brute_force),
+        cmocka_unit_test(test_queue_order_and_tail_under_random_use),
         cmocka_unit_test(test_weights_1_to_2_share_the_cpu_1_to_2),
         cmocka_unit_test(test_four_weights_share_in_proportion),
         cmocka_unit_test(test_warped_wakeup_preempts_at_once),
