@@ -25,7 +25,6 @@
 #include <hyp/pt.h>
 #include <hyp/ptwr.h>
 #include <hyp/segments.h>
-#include <hyp/string.h>
 #include <hyp/x86_emulate.h>
 
 #define PFEC_PRESENT  (1u << 0)
@@ -36,6 +35,7 @@
 struct ptwr_ctx {
     struct domain *d;
     struct page_info *l1;     /* the table being written */
+    uint64_t *table;          /* its entries, in the hypervisor's mapping */
     uint64_t cr2;
 };
 
@@ -44,50 +44,92 @@ static int ptwr_fetch(uint64_t addr, void *buf, unsigned bytes, struct x86_emula
     return copy_from_guest(buf, addr, bytes) ? X86EMUL_EXCEPTION : X86EMUL_OKAY;
 }
 
-static int ptwr_read(uint64_t addr, void *buf, unsigned bytes, struct x86_emulate_ctxt *c)
-{
-    return copy_from_guest(buf, addr, bytes) ? X86EMUL_EXCEPTION : X86EMUL_OKAY;
-}
-
 /* The whole entry a naturally aligned access of `bytes` at addr falls in, or NULL. */
 static uint64_t *ptwr_entry(struct ptwr_ctx *p, uint64_t addr, unsigned bytes)
 {
-    if (!bytes || bytes > 8 || (addr & (bytes - 1)) || ((addr ^ p->cr2) & PAGE_MASK))
+    if (!bytes || bytes > 8 || (bytes & (bytes - 1)) || (addr & (bytes - 1)) ||
+        ((addr ^ p->cr2) & PAGE_MASK))
         return NULL;
-    return (uint64_t *)mfn_to_virt(page_to_mfn(p->l1)) + ((addr & (PAGE_SIZE - 1)) >> 3);
+    return p->table + ((addr & (PAGE_SIZE - 1)) >> 3);
 }
 
-/* The full entry after writing `bytes` of val at addr into current. */
-static uint64_t merge(uint64_t current, uint64_t addr, const void *val, unsigned bytes)
+/*
+ * The emulator passes values as little-endian images of 1, 2, 4 or 8 bytes
+ * (ptwr_entry refuses other sizes): one load or store each, not a copy loop.
+ */
+static uint64_t image_value(const void *buf, unsigned bytes)
 {
-    uint8_t b[8];
+    uint64_t v;
 
-    memcpy(b, &current, 8);
-    memcpy(b + (addr & 7), val, bytes);
-    memcpy(&current, b, 8);
-    return current;
+    switch (bytes) {
+    case 1: return *(const uint8_t *)buf;
+    case 2: { uint16_t x; __builtin_memcpy(&x, buf, 2); return x; }
+    case 4: { uint32_t x; __builtin_memcpy(&x, buf, 4); return x; }
+    default: __builtin_memcpy(&v, buf, 8); return v;
+    }
+}
+
+static void image_store(void *buf, uint64_t v, unsigned bytes)
+{
+    switch (bytes) {
+    case 1: *(uint8_t *)buf = (uint8_t)v; break;
+    case 2: { uint16_t x = (uint16_t)v; __builtin_memcpy(buf, &x, 2); break; }
+    case 4: { uint32_t x = (uint32_t)v; __builtin_memcpy(buf, &x, 4); break; }
+    default: __builtin_memcpy(buf, &v, 8); break;
+    }
+}
+
+/* The bytes [addr & 7, + bytes) of an entry, as a value. */
+static uint64_t entry_part(uint64_t entry, uint64_t addr, unsigned bytes)
+{
+    uint64_t part = entry >> ((addr & 7) * 8);
+
+    return bytes == 8 ? part : part & ((1ULL << (bytes * 8)) - 1);
+}
+
+/* The full entry after writing the value `part` of `bytes` at addr into current. */
+static uint64_t merge(uint64_t current, uint64_t addr, uint64_t part, unsigned bytes)
+{
+    unsigned shift = (addr & 7) * 8;
+    uint64_t mask = bytes == 8 ? ~0ULL : ((1ULL << (bytes * 8)) - 1) << shift;
+
+    return (current & ~mask) | (part << shift);
+}
+
+/*
+ * A read of the table being written comes straight from the entry (the
+ * guest's mapping of that page is the read-only one that faulted); any
+ * other read goes through the guest's page tables.
+ */
+static int ptwr_read(uint64_t addr, void *buf, unsigned bytes, struct x86_emulate_ctxt *c)
+{
+    uint64_t *entry = ptwr_entry(c->data, addr, bytes);
+
+    if (!entry)
+        return copy_from_guest(buf, addr, bytes) ? X86EMUL_EXCEPTION : X86EMUL_OKAY;
+    image_store(buf, entry_part(atomic_load64(entry), addr, bytes), bytes);
+    return X86EMUL_OKAY;
 }
 
 /* Entry `entry`, which held `seen`, becomes val: -EAGAIN if it changed meanwhile. */
 static int ptwr_commit(struct ptwr_ctx *p, uint64_t *entry, uint64_t seen, uint64_t val)
 {
-    unsigned index = entry - (uint64_t *)mfn_to_virt(page_to_mfn(p->l1));
-
-    return pt_update_entry_if(p->l1, index, seen, val, p->d, p->d);
+    return pt_update_entry_if(p->l1, (unsigned)(entry - p->table), seen, val, p->d, p->d);
 }
 
 static int ptwr_write(uint64_t addr, const void *buf, unsigned bytes, struct x86_emulate_ctxt *c)
 {
     struct ptwr_ctx *p = c->data;
-    uint64_t *entry = ptwr_entry(p, addr, bytes), seen;
+    uint64_t *entry = ptwr_entry(p, addr, bytes), seen, part;
     int rc;
 
     if (!entry)
         return X86EMUL_UNHANDLEABLE;
+    part = image_value(buf, bytes);
     /* A partial write merges into the entry as it is: again if another CPU changed it. */
     do {
         seen = atomic_load64(entry);
-        rc = ptwr_commit(p, entry, seen, merge(seen, addr, buf, bytes));
+        rc = ptwr_commit(p, entry, seen, merge(seen, addr, part, bytes));
     } while (rc == -EAGAIN);
     return rc ? X86EMUL_UNHANDLEABLE : X86EMUL_OKAY;
 }
@@ -100,15 +142,15 @@ static int ptwr_cmpxchg(uint64_t addr, void *old, const void *new, unsigned byte
 
     if (!entry)
         return X86EMUL_UNHANDLEABLE;
+    uint64_t expect = image_value(old, bytes), part = image_value(new, bytes);
     for (;;) {
         /* Compared and replaced as one: the commit fails if the entry moved on. */
-        uint64_t seen = atomic_load64(entry);
-        const uint8_t *cur = (const uint8_t *)&seen + (addr & 7);
-        if (memcmp(cur, old, bytes)) {
-            memcpy(old, cur, bytes);
+        uint64_t seen = atomic_load64(entry), cur = entry_part(seen, addr, bytes);
+        if (cur != expect) {
+            image_store(old, cur, bytes);
             return X86EMUL_RETRY;
         }
-        int rc = ptwr_commit(p, entry, seen, merge(seen, addr, new, bytes));
+        int rc = ptwr_commit(p, entry, seen, merge(seen, addr, part, bytes));
         if (rc != -EAGAIN)
             return rc ? X86EMUL_UNHANDLEABLE : X86EMUL_OKAY;
     }
@@ -144,7 +186,7 @@ bool ptwr_do_page_fault(struct cpu_user_regs *regs, uint64_t cr2)
         return false;
     }
 
-    struct ptwr_ctx p = { .d = d, .l1 = pg, .cr2 = cr2 };
+    struct ptwr_ctx p = { .d = d, .l1 = pg, .table = pt_map_frame(page_to_mfn(pg)), .cr2 = cr2 };
     struct x86_emulate_ctxt c = { .regs = regs, .data = &p };
     bool handled = false;
     if (pv_emul_segments(v, regs, &c)) {

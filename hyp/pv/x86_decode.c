@@ -12,6 +12,31 @@
 
 /* ---- Decode: instruction bytes ---- */
 
+/* Instruction bytes never cross into another page in one fetch of prefetch(). */
+#define INSN_PAGE_SIZE 4096u
+
+/*
+ * 64-bit mode: the instruction's bytes from rip to the end of their page
+ * (at most 15), in one fetch, rather than one fetch per prefix, opcode,
+ * ModRM or immediate (each a checked guest copy: ptwr decodes on every
+ * page-table write Linux makes with an ordinary instruction).  The first
+ * byte's page held the instruction the CPU ran, so this fetch normally
+ * succeeds; if it does not, fetch() goes byte range by byte range and
+ * meets the error where the instruction does, as before.
+ */
+static void prefetch(struct decoder *d)
+{
+    uint64_t rip = d->c->regs->rip;
+    unsigned n = INSN_PAGE_SIZE - (unsigned)(rip & (INSN_PAGE_SIZE - 1));
+
+    d->have = 0;
+    if (!mode_64(d->c))
+        return;
+    n = MIN(n, (unsigned)X86_MAX_INSN_LEN);
+    if (d->ops->insn_fetch(rip, d->bytes, n, d->c) == X86EMUL_OKAY)
+        d->have = n;
+}
+
 /*
  * The next `bytes` instruction bytes.  Outside 64-bit mode rip is an offset
  * into CS: every byte must lie within the CS limit (else the CPU raised #GP
@@ -28,6 +53,11 @@ static int fetch(struct decoder *d, unsigned bytes, uint64_t *val)
 
     if (d->i->len + bytes > X86_MAX_INSN_LEN)
         return X86EMUL_UNHANDLEABLE;
+    if (d->i->len + bytes <= d->have) {
+        *val = load_le(d->bytes + d->i->len, bytes);
+        d->i->len += bytes;
+        return X86EMUL_OKAY;
+    }
     if (mode_64(c)) {
         rc = d->ops->insn_fetch(off, buf, bytes, d->c);
     } else {
@@ -409,9 +439,14 @@ static void decode_reset(struct decoder *d, bool forced)
 int x86_decode(struct x86_insn *out, struct x86_emulate_ctxt *c,
                const struct x86_emulate_ops *ops)
 {
-    struct decoder d = { .i = out, .c = c, .ops = ops };
+    struct decoder d;   /* decode_reset sets the rest; bytes[] only as fetched */
     int rc;
 
+    d.i = out;
+    d.c = c;
+    d.ops = ops;
+    d.desc = (struct opdesc){ X86_OP_NONE, 0 };
+    prefetch(&d);
     decode_reset(&d, false);
     rc = decode_insn(&d);
     if (rc == DECODE_FORCED) {
