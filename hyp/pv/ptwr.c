@@ -53,32 +53,6 @@ static uint64_t *ptwr_entry(struct ptwr_ctx *p, uint64_t addr, unsigned bytes)
     return p->table + ((addr & (PAGE_SIZE - 1)) >> 3);
 }
 
-/*
- * The emulator passes values as little-endian images of 1, 2, 4 or 8 bytes
- * (ptwr_entry refuses other sizes): one load or store each, not a copy loop.
- */
-static uint64_t image_value(const void *buf, unsigned bytes)
-{
-    uint64_t v;
-
-    switch (bytes) {
-    case 1: return *(const uint8_t *)buf;
-    case 2: { uint16_t x; __builtin_memcpy(&x, buf, 2); return x; }
-    case 4: { uint32_t x; __builtin_memcpy(&x, buf, 4); return x; }
-    default: __builtin_memcpy(&v, buf, 8); return v;
-    }
-}
-
-static void image_store(void *buf, uint64_t v, unsigned bytes)
-{
-    switch (bytes) {
-    case 1: *(uint8_t *)buf = (uint8_t)v; break;
-    case 2: { uint16_t x = (uint16_t)v; __builtin_memcpy(buf, &x, 2); break; }
-    case 4: { uint32_t x = (uint32_t)v; __builtin_memcpy(buf, &x, 4); break; }
-    default: __builtin_memcpy(buf, &v, 8); break;
-    }
-}
-
 /* The bytes [addr & 7, + bytes) of an entry, as a value. */
 static uint64_t entry_part(uint64_t entry, uint64_t addr, unsigned bytes)
 {
@@ -107,7 +81,7 @@ static int ptwr_read(uint64_t addr, void *buf, unsigned bytes, struct x86_emulat
 
     if (!entry)
         return copy_from_guest(buf, addr, bytes) ? X86EMUL_EXCEPTION : X86EMUL_OKAY;
-    image_store(buf, entry_part(atomic_load64(entry), addr, bytes), bytes);
+    store_le(buf, entry_part(atomic_load64(entry), addr, bytes), bytes);
     return X86EMUL_OKAY;
 }
 
@@ -125,7 +99,7 @@ static int ptwr_write(uint64_t addr, const void *buf, unsigned bytes, struct x86
 
     if (!entry)
         return X86EMUL_UNHANDLEABLE;
-    part = image_value(buf, bytes);
+    part = load_le(buf, bytes);
     /* A partial write merges into the entry as it is: again if another CPU changed it. */
     do {
         seen = atomic_load64(entry);
@@ -142,12 +116,12 @@ static int ptwr_cmpxchg(uint64_t addr, void *old, const void *new, unsigned byte
 
     if (!entry)
         return X86EMUL_UNHANDLEABLE;
-    uint64_t expect = image_value(old, bytes), part = image_value(new, bytes);
+    uint64_t expect = load_le(old, bytes), part = load_le(new, bytes);
     for (;;) {
         /* Compared and replaced as one: the commit fails if the entry moved on. */
         uint64_t seen = atomic_load64(entry), cur = entry_part(seen, addr, bytes);
         if (cur != expect) {
-            image_store(old, cur, bytes);
+            store_le(old, cur, bytes);
             return X86EMUL_RETRY;
         }
         int rc = ptwr_commit(p, entry, seen, merge(seen, addr, part, bytes));

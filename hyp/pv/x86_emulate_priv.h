@@ -130,36 +130,4 @@ static inline void reg_write(struct cpu_user_regs *r, unsigned n, unsigned bytes
         *p = (*p & ~width_mask(bytes)) | (v & width_mask(bytes));
 }
 
-/*
- * Little-endian images of 1-8 bytes.  The sizes operands have (1, 2, 4, 8)
- * are one load or store each (x86 is little-endian); a loop of byte moves
- * would cost a few instructions per byte on every emulated write.
- */
-static inline uint64_t load_le(const uint8_t *buf, unsigned bytes)
-{
-    uint64_t v = 0;
-
-    switch (bytes) {
-    case 1: return buf[0];
-    case 2: { uint16_t x; __builtin_memcpy(&x, buf, 2); return x; }
-    case 4: { uint32_t x; __builtin_memcpy(&x, buf, 4); return x; }
-    case 8: __builtin_memcpy(&v, buf, 8); return v;
-    }
-    while (bytes--)
-        v = v << 8 | buf[bytes];
-    return v;
-}
-
-static inline void store_le(uint8_t *buf, uint64_t v, unsigned bytes)
-{
-    switch (bytes) {
-    case 1: buf[0] = (uint8_t)v; return;
-    case 2: { uint16_t x = (uint16_t)v; __builtin_memcpy(buf, &x, 2); return; }
-    case 4: { uint32_t x = (uint32_t)v; __builtin_memcpy(buf, &x, 4); return; }
-    case 8: __builtin_memcpy(buf, &v, 8); return;
-    }
-    for (unsigned k = 0; k < bytes; k++, v >>= 8)
-        buf[k] = (uint8_t)v;
-}
-
 #endif
